@@ -1,0 +1,7 @@
+'use strict'
+// leakguard's public API: a small facade over lib/ and the Rust addon.
+
+const { start } = require('./lib/guard')
+const { gc } = require('./lib/gc')
+
+module.exports = { start, gc }

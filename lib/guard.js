@@ -1,0 +1,75 @@
+'use strict'
+// `start()` and the Guard it returns: owns what watches this thread and
+// delivers reports to `onLeak`, or as `LeakWarning`s.
+
+const { MemoryWatch } = require('./memory-watch')
+const { normalizeStartOptions, monitorOptions } = require('./start-options')
+const { emitCallbackWarning, emitLeakWarning } = require('./warnings')
+
+class Guard {
+  /** @param {ReturnType<typeof normalizeStartOptions>} options */
+  constructor(options) {
+    this.options = options
+    this.reportCount = 0
+    this.running = true
+    this.memory = new MemoryWatch({
+      intervalMs: options.intervalMs,
+      confirmWithGc: options.confirmWithGc,
+      monitor: monitorOptions(options),
+      deliver: (reports) => this.deliver(reports),
+    })
+    this.memory.start()
+  }
+
+  /** Hands reports to `onLeak`, or emits them as warnings. */
+  deliver(reports) {
+    for (const report of reports) {
+      if (!this.running) return
+      this.reportCount++
+      const onLeak = this.options.onLeak
+      if (!onLeak) {
+        emitLeakWarning(report)
+        continue
+      }
+      try {
+        const result = onLeak(report)
+        if (result && typeof result.then === 'function') {
+          result.then(undefined, (error) => this.callbackFailed(error, report))
+        }
+      } catch (error) {
+        this.callbackFailed(error, report)
+      }
+    }
+  }
+
+  /** A failing `onLeak` loses no report: the report goes out as a warning too. */
+  callbackFailed(error, report) {
+    emitCallbackWarning(error, report)
+    emitLeakWarning(report)
+  }
+
+  /** Stops watching and undoes everything `start()` did. Idempotent. */
+  stop() {
+    if (!this.running) return
+    this.running = false
+    this.memory.stop()
+  }
+
+  /** The latest figures. */
+  stats() {
+    const memory = this.memory.stats()
+    return {
+      running: this.running,
+      intervalMs: this.options.intervalMs,
+      reports: this.reportCount,
+      ...memory,
+    }
+  }
+}
+
+/** Starts watching this thread's memory; see README for the options. */
+function start(options) {
+  return new Guard(normalizeStartOptions(options))
+}
+
+module.exports = { Guard, start }

@@ -1,0 +1,135 @@
+'use strict'
+// Samples this thread's memory on a timer, feeds GC readings in between, and
+// hands the monitor's reports on. The judging is done in Rust (MemoryMonitorHandle).
+
+const v8 = require('node:v8')
+const { PerformanceObserver, constants, performance } = require('node:perf_hooks')
+const { MemoryMonitorHandle, nativeSource } = require('./native')
+const { gc } = require('./gc')
+
+const MAJOR = constants.NODE_PERFORMANCE_GC_MAJOR
+const YOUNG_SPACES = new Set(['new_space', 'new_large_object_space'])
+
+/**
+ * Heap bytes outside the young generation: what survived scavenges. A leak is
+ * promoted there within two scavenges; the young generation's churn (up to
+ * its whole semi-space) is noise a baseline is better without.
+ */
+function retainedHeap() {
+  let used = 0
+  for (const space of v8.getHeapSpaceStatistics()) {
+    if (!YOUNG_SPACES.has(space.space_name)) used += space.space_used_size
+  }
+  return used
+}
+
+/** Milliseconds since the epoch, on a monotonic clock. */
+function now() {
+  return performance.timeOrigin + performance.now()
+}
+
+class MemoryWatch {
+  /**
+   * @param {object} settings
+   * @param {number} settings.intervalMs sampling interval
+   * @param {boolean} settings.confirmWithGc whether a suspected trend may force a full GC
+   * @param {object} settings.monitor options for MemoryMonitorHandle
+   * @param {(reports: object[]) => void} settings.deliver receives new reports
+   */
+  constructor({ intervalMs, confirmWithGc, monitor, deliver }) {
+    this.intervalMs = intervalMs
+    this.confirmWithGc = confirmWithGc
+    // Forced GCs are rare by design: one per suspicion, at most one per this gap.
+    this.minForcedGcGapMs = Math.max(10_000, 40 * intervalMs)
+    this.monitor = new MemoryMonitorHandle(monitor)
+    this.deliver = deliver
+    this.heapLimit = v8.getHeapStatistics().heap_size_limit
+    this.lastArrayBuffers = 0
+    this.lastForcedGcAt = -Infinity
+    this.majorGcSeen = false
+    this.samples = 0
+    this.forcedGcs = 0
+    this.timer = null
+    this.observer = null
+    this.latest = null
+  }
+
+  start() {
+    this.observer = new PerformanceObserver((list) => this.onGc(list.getEntries()))
+    this.observer.observe({ entryTypes: ['gc'] })
+    this.timer = setInterval(() => this.sample(), this.intervalMs)
+    this.timer.unref()
+  }
+
+  stop() {
+    if (this.timer) clearInterval(this.timer)
+    if (this.observer) this.observer.disconnect()
+    this.timer = null
+    this.observer = null
+  }
+
+  onGc(entries) {
+    if (!this.timer) return
+    for (const entry of entries) {
+      // A major GC's dead ArrayBuffers are swept concurrently and counted as
+      // freed only later: its levels are read at the next sample, not now.
+      if ((entry.detail ? entry.detail.kind : entry.kind) === MAJOR) this.majorGcSeen = true
+    }
+    this.recordGc(false)
+  }
+
+  recordGc(full) {
+    const h = v8.getHeapStatistics()
+    const reports = this.monitor.recordGc(now(), retainedHeap(), h.total_heap_size, h.external_memory, this.lastArrayBuffers, full)
+    if (reports.length > 0) this.deliver(reports)
+  }
+
+  /**
+   * Two back-to-back full GCs: the second finishes sweeping the first's dead
+   * ArrayBuffers, so external and native levels read after it are settled.
+   */
+  forceFullGc() {
+    this.lastForcedGcAt = now()
+    this.forcedGcs++
+    gc()
+    gc()
+    this.majorGcSeen = false
+    this.recordGc(true)
+  }
+
+  sample() {
+    if (this.majorGcSeen) {
+      this.majorGcSeen = false
+      this.recordGc(true)
+    }
+    const m = process.memoryUsage()
+    this.lastArrayBuffers = m.arrayBuffers
+    this.samples++
+    const outcome = this.monitor.recordSample(now(), retainedHeap(), m.heapTotal, this.heapLimit, m.external, m.arrayBuffers, m.rss)
+    this.latest = m
+    if (outcome.reports.length > 0) this.deliver(outcome.reports)
+    if (outcome.wantsFullGc && this.confirmWithGc && now() - this.lastForcedGcAt >= this.minForcedGcGapMs) {
+      this.forceFullGc()
+    }
+  }
+
+  stats() {
+    const m = this.latest
+    return {
+      samples: this.samples,
+      forcedGcs: this.forcedGcs,
+      nativeSource: nativeSource(),
+      latest: m && {
+        heapUsed: m.heapUsed,
+        heapTotal: m.heapTotal,
+        heapLimit: this.heapLimit,
+        external: m.external,
+        arrayBuffers: m.arrayBuffers,
+        rss: m.rss,
+      },
+      memory: this.monitor.status(),
+    }
+  }
+}
+
+module.exports = { MemoryWatch, now }

@@ -1,0 +1,80 @@
+'use strict'
+// Validates the options of `start()` and fills in defaults.
+
+const { validateBoolean, validateFunction, validateNumber, validateObject } = require('./errors')
+
+const MEMORY_KINDS = ['heap', 'external', 'native']
+
+/** Defaults, counted in samples so that a shorter interval decides sooner. */
+const DEFAULTS = Object.freeze({
+  intervalMs: 1000,
+  warmupSamples: 4,
+  minSamples: 24,
+  maxSamples: 120,
+  confirmWithGc: true,
+  thresholds: Object.freeze({
+    heap: Object.freeze({ bytesPerMinute: 512 * 1024, relativePerHour: 0.1 }),
+    external: Object.freeze({ bytesPerMinute: 1024 * 1024, relativePerHour: 0.1 }),
+    native: Object.freeze({ bytesPerMinute: 1024 * 1024, relativePerHour: 0.1 }),
+  }),
+})
+
+// setInterval's own upper bound.
+const MAX_INTERVAL_MS = 2 ** 31 - 1
+
+function normalizeThresholds(thresholds) {
+  validateObject(thresholds, 'options.thresholds', { optional: true })
+  const out = {}
+  for (const kind of MEMORY_KINDS) {
+    const given = thresholds ? thresholds[kind] : undefined
+    validateObject(given, `options.thresholds.${kind}`, { optional: true })
+    const { bytesPerMinute = DEFAULTS.thresholds[kind].bytesPerMinute, relativePerHour = DEFAULTS.thresholds[kind].relativePerHour } = given || {}
+    validateNumber(bytesPerMinute, `options.thresholds.${kind}.bytesPerMinute`, { min: 0, max: Number.MAX_VALUE })
+    validateNumber(relativePerHour, `options.thresholds.${kind}.relativePerHour`, { min: 0, max: Number.MAX_VALUE })
+    out[kind] = { bytesPerMinute, relativePerHour }
+  }
+  return out
+}
+
+/** Returns the full, validated option set; throws coded errors on bad input. */
+function normalizeStartOptions(options) {
+  if (options === undefined) options = {}
+  validateObject(options, 'options')
+  const {
+    intervalMs = DEFAULTS.intervalMs,
+    onLeak,
+    warmupSamples = DEFAULTS.warmupSamples,
+    minSamples = DEFAULTS.minSamples,
+    maxSamples = Math.max(DEFAULTS.maxSamples, minSamples),
+    confirmWithGc = DEFAULTS.confirmWithGc,
+    thresholds,
+  } = options
+  validateNumber(intervalMs, 'options.intervalMs', { min: 0, exclusiveMin: true, max: MAX_INTERVAL_MS })
+  validateFunction(onLeak, 'options.onLeak', { optional: true })
+  validateNumber(warmupSamples, 'options.warmupSamples', { min: 0, max: 1e6, integer: true })
+  validateNumber(minSamples, 'options.minSamples', { min: 6, max: 1000, integer: true })
+  validateNumber(maxSamples, 'options.maxSamples', { min: minSamples, max: 1000, integer: true })
+  validateBoolean(confirmWithGc, 'options.confirmWithGc')
+  return {
+    intervalMs,
+    onLeak,
+    warmupSamples,
+    minSamples,
+    maxSamples,
+    confirmWithGc,
+    thresholds: normalizeThresholds(thresholds),
+  }
+}
+
+/** The options MemoryMonitorHandle takes. */
+function monitorOptions(normalized) {
+  return {
+    warmupSamples: normalized.warmupSamples,
+    minPoints: normalized.minSamples,
+    maxPoints: normalized.maxSamples,
+    bytesPerMinute: MEMORY_KINDS.map((k) => normalized.thresholds[k].bytesPerMinute),
+    relativePerHour: MEMORY_KINDS.map((k) => normalized.thresholds[k].relativePerHour),
+  }
+}
+
+module.exports = { DEFAULTS, MEMORY_KINDS, monitorOptions, normalizeStartOptions }

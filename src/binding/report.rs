@@ -1,0 +1,71 @@
+//! Converts core reports into the objects JavaScript receives.
+
+use napi_derive::napi;
+
+use crate::core::report::LeakReport;
+use crate::core::trend::Point;
+
+/// One point a verdict was drawn from.
+#[napi(object)]
+pub struct SamplePoint {
+    /// Milliseconds since the epoch.
+    pub at: f64,
+    /// Bytes, or a count.
+    pub value: f64,
+}
+
+impl From<&Point> for SamplePoint {
+    fn from(p: &Point) -> Self {
+        SamplePoint {
+            at: p.at_ms,
+            value: p.value,
+        }
+    }
+}
+
+/// A leak finding.
+#[napi(object)]
+pub struct LeakReportObject {
+    /// `'heap' | 'external' | 'native' | 'listeners' | 'objects'`.
+    pub kind: String,
+    /// One line a person can act on.
+    pub message: String,
+    /// `'low' | 'medium' | 'high'`.
+    pub severity: String,
+    /// Growth in bytes (or items) per minute.
+    pub growth_per_minute: f64,
+    /// Latest level in bytes (or items).
+    pub current: f64,
+    /// When the report was made, in milliseconds since the epoch.
+    pub detected_at: f64,
+    /// The points judged.
+    pub samples: Vec<SamplePoint>,
+    /// For the heap: milliseconds until the heap limit at this rate.
+    pub ms_until_limit: Option<f64>,
+    /// One-sided p-value of the growth trend.
+    pub p_value: f64,
+    /// True when this raises the severity of an earlier report.
+    pub escalated: bool,
+}
+
+impl From<LeakReport> for LeakReportObject {
+    fn from(r: LeakReport) -> Self {
+        LeakReportObject {
+            kind: r.kind.as_str().to_string(),
+            message: r.message,
+            severity: r.severity.as_str().to_string(),
+            growth_per_minute: r.growth_per_minute,
+            current: r.current,
+            detected_at: r.detected_at_ms,
+            samples: r.samples.iter().map(SamplePoint::from).collect(),
+            ms_until_limit: r.ms_until_limit,
+            p_value: r.p_value,
+            escalated: r.escalated,
+        }
+    }
+}
+
+/// Converts a list of core reports.
+pub fn to_objects(reports: Vec<LeakReport>) -> Vec<LeakReportObject> {
+    reports.into_iter().map(LeakReportObject::from).collect()
+}

@@ -1,0 +1,528 @@
+//! Watches the three memory kinds of one isolate (V8 heap, external, native)
+//! and turns their baselines into leak reports.
+//!
+//! A baseline point per sample is the lowest level seen since the previous
+//! sample, GC readings included: the floor the heap returns to, not the churn
+//! above it. A suspected trend is reported only once the level measured right
+//! after a full GC has kept the growth.
+
+use crate::core::format;
+use crate::core::growth_detector::{GrowthDetector, GrowthPolicy, Step, Trend};
+use crate::core::report::{LeakKind, LeakReport, Severity};
+use crate::core::trend::Point;
+
+/// Native growth below this share of a concurrent external leak's rate is
+/// taken for that leak's allocator overhead.
+const NATIVE_SHARE_OF_EXTERNAL: f64 = 0.1;
+
+/// One reading of memory, in bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MemorySample {
+    /// Milliseconds since the epoch.
+    pub at_ms: f64,
+    /// V8 heap in use outside the young generation: what survived scavenges.
+    pub heap_used: f64,
+    /// V8 heap reserved.
+    pub heap_total: f64,
+    /// V8 heap size limit.
+    pub heap_limit: f64,
+    /// External memory V8 knows of (Buffers, ArrayBuffers, reported native objects).
+    pub external: f64,
+    /// ArrayBuffer and Buffer backing stores.
+    pub array_buffers: f64,
+    /// Resident set size of the process.
+    pub rss: f64,
+    /// Native memory beyond what V8 counts (malloc in use minus ArrayBuffers).
+    pub native: f64,
+}
+
+impl MemorySample {
+    /// The level of one memory kind; `NaN` for kinds that are not memory.
+    pub fn level(&self, kind: LeakKind) -> f64 {
+        match kind {
+            LeakKind::Heap => self.heap_used,
+            LeakKind::External => self.external,
+            LeakKind::Native => self.native,
+            LeakKind::Listeners | LeakKind::Objects => f64::NAN,
+        }
+    }
+}
+
+/// Rate thresholds of one memory kind: both must be passed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KindThresholds {
+    /// Growth below this many bytes a minute is never reported.
+    pub bytes_per_minute: f64,
+    /// Growth below this fraction of the current level an hour is never reported.
+    pub relative_per_hour: f64,
+}
+
+/// Settings of a [`MemoryMonitor`], counted in samples.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MonitorConfig {
+    /// Samples ignored after start.
+    pub warmup_samples: usize,
+    /// Baseline points needed before a verdict.
+    pub min_points: usize,
+    /// Baseline points judged at most (and returned in a report).
+    pub max_points: usize,
+    /// Mann–Kendall z a trend must reach.
+    pub min_z: f64,
+    /// Thresholds for the heap, external and native kinds, in that order.
+    pub thresholds: [KindThresholds; 3],
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        MonitorConfig {
+            warmup_samples: 4,
+            min_points: 24,
+            max_points: 120,
+            min_z: 3.09,
+            thresholds: [
+                KindThresholds {
+                    bytes_per_minute: 512.0 * 1024.0,
+                    relative_per_hour: 0.1,
+                },
+                KindThresholds {
+                    bytes_per_minute: 1024.0 * 1024.0,
+                    relative_per_hour: 0.1,
+                },
+                KindThresholds {
+                    bytes_per_minute: 1024.0 * 1024.0,
+                    relative_per_hour: 0.1,
+                },
+            ],
+        }
+    }
+}
+
+/// What a sample led to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SampleOutcome {
+    /// New and escalated reports.
+    pub reports: Vec<LeakReport>,
+    /// True when a suspected trend waits for a full GC to confirm it.
+    pub wants_full_gc: bool,
+}
+
+/// Where one memory kind stands.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KindStatus {
+    /// The memory kind.
+    pub kind: LeakKind,
+    /// The latest baseline point, in bytes.
+    pub baseline: f64,
+    /// `"warming-up"`, `"watching"`, `"suspected"` or `"leaking"`.
+    pub state: &'static str,
+    /// The rate last reported, while leaking.
+    pub growth_per_minute: Option<f64>,
+}
+
+struct KindWatch {
+    kind: LeakKind,
+    detector: GrowthDetector,
+    lowest_since_sample: f64,
+    reported: Option<(Severity, f64)>,
+}
+
+/// Memory leak detector for one isolate.
+pub struct MemoryMonitor {
+    kinds: [KindWatch; 3],
+    samples: usize,
+    warmup_samples: usize,
+    latest: Option<MemorySample>,
+}
+
+impl MemoryMonitor {
+    /// A monitor with `config`.
+    pub fn new(config: MonitorConfig) -> Self {
+        let watch = |i: usize| {
+            let kind = LeakKind::MEMORY[i];
+            let t = config.thresholds[i];
+            KindWatch {
+                kind,
+                detector: GrowthDetector::new(GrowthPolicy {
+                    warmup_points: config.warmup_samples,
+                    min_points: config.min_points,
+                    max_points: config.max_points,
+                    min_z: config.min_z,
+                    min_growth_per_minute: t.bytes_per_minute,
+                    min_relative_growth_per_hour: t.relative_per_hour,
+                    confirm_after_full_gc: true,
+                }),
+                lowest_since_sample: f64::INFINITY,
+                reported: None,
+            }
+        };
+        MemoryMonitor {
+            kinds: [watch(0), watch(1), watch(2)],
+            samples: 0,
+            warmup_samples: config.warmup_samples,
+            latest: None,
+        }
+    }
+
+    /// The latest sample recorded.
+    pub fn latest(&self) -> Option<&MemorySample> {
+        self.latest.as_ref()
+    }
+
+    /// Where each memory kind stands.
+    pub fn status(&self) -> Vec<KindStatus> {
+        self.kinds
+            .iter()
+            .map(|w| KindStatus {
+                kind: w.kind,
+                baseline: w.detector.points().last().map_or(f64::NAN, |p| p.value),
+                state: if self.samples <= self.warmup_samples {
+                    "warming-up"
+                } else if w.detector.is_leaking() {
+                    "leaking"
+                } else if w.detector.is_suspected() {
+                    "suspected"
+                } else {
+                    "watching"
+                },
+                growth_per_minute: w.reported.map(|(_, rate)| rate),
+            })
+            .collect()
+    }
+
+    /// Records a reading taken right after a GC. After a full (mark-compact)
+    /// GC it also settles suspected trends, and returns the leaks confirmed.
+    ///
+    /// Native growth that is a small share of a concurrent external leak is
+    /// that leak's own allocator overhead (page rounding, backing-store
+    /// bookkeeping), not a leak of its own: it is dismissed, not reported.
+    pub fn record_gc(&mut self, reading: &MemorySample, full: bool) -> Vec<LeakReport> {
+        let mut confirmed: Vec<(usize, Trend, f64)> = Vec::new();
+        for (i, watch) in self.kinds.iter_mut().enumerate() {
+            let level = reading.level(watch.kind);
+            if level.is_finite() && level >= 0.0 {
+                watch.lowest_since_sample = watch.lowest_since_sample.min(level);
+            }
+            if !full {
+                continue;
+            }
+            let point = Point {
+                at_ms: reading.at_ms,
+                value: level,
+            };
+            if let Some(trend) = watch.detector.confirm(point) {
+                confirmed.push((i, trend, level));
+            }
+        }
+        let external_rate = confirmed
+            .iter()
+            .find(|(i, ..)| LeakKind::MEMORY[*i] == LeakKind::External)
+            .map(|(_, t, _)| t.growth_per_minute)
+            .or_else(|| self.kinds[1].reported.map(|(_, rate)| rate))
+            .unwrap_or(0.0);
+        let mut sample = self.latest.unwrap_or(*reading);
+        sample.at_ms = reading.at_ms;
+        let mut reports = Vec::new();
+        for (i, trend, level) in confirmed {
+            let watch = &mut self.kinds[i];
+            if watch.kind == LeakKind::Native
+                && trend.growth_per_minute < NATIVE_SHARE_OF_EXTERNAL * external_rate
+            {
+                watch.detector.dismiss();
+                continue;
+            }
+            reports.push(build_report(watch, &trend, &sample, level, false));
+        }
+        reports
+    }
+
+    /// Records a periodic sample and returns new or escalated reports.
+    pub fn record_sample(&mut self, sample: &MemorySample) -> SampleOutcome {
+        self.samples += 1;
+        self.latest = Some(*sample);
+        let mut outcome = SampleOutcome::default();
+        for watch in &mut self.kinds {
+            let level = sample.level(watch.kind);
+            let baseline = watch.lowest_since_sample.min(level);
+            watch.lowest_since_sample = f64::INFINITY;
+            let step = watch.detector.push(Point {
+                at_ms: sample.at_ms,
+                value: baseline,
+            });
+            match step {
+                Step::Suspect => outcome.wants_full_gc = true,
+                Step::Leak(trend) => {
+                    outcome
+                        .reports
+                        .push(build_report(watch, &trend, sample, level, false));
+                }
+                Step::Ongoing(trend) => {
+                    let severity = severity_of(watch.kind, &trend, sample, level);
+                    if watch.reported.is_some_and(|(last, _)| severity > last) {
+                        outcome
+                            .reports
+                            .push(build_report(watch, &trend, sample, level, true));
+                    }
+                }
+                Step::Ended => watch.reported = None,
+                Step::Quiet => {}
+            }
+        }
+        outcome
+    }
+}
+
+fn ms_until_limit(
+    kind: LeakKind,
+    trend: &Trend,
+    sample: &MemorySample,
+    current: f64,
+) -> Option<f64> {
+    if kind != LeakKind::Heap || !(sample.heap_limit > 0.0) || trend.growth_per_minute <= 0.0 {
+        return None;
+    }
+    let left = (sample.heap_limit - current).max(0.0);
+    Some(left / trend.growth_per_minute * 60_000.0)
+}
+
+fn severity_of(kind: LeakKind, trend: &Trend, sample: &MemorySample, current: f64) -> Severity {
+    Severity::assess(
+        trend.growth_per_minute,
+        current,
+        ms_until_limit(kind, trend, sample, current),
+    )
+}
+
+fn build_report(
+    watch: &mut KindWatch,
+    trend: &Trend,
+    sample: &MemorySample,
+    current: f64,
+    escalated: bool,
+) -> LeakReport {
+    let severity = severity_of(watch.kind, trend, sample, current);
+    let until = ms_until_limit(watch.kind, trend, sample, current);
+    let previous = watch.reported.map(|(s, _)| s);
+    watch.reported = Some((severity, trend.growth_per_minute));
+    let rate = format::bytes(trend.growth_per_minute);
+    let now = format::bytes(current);
+    let window = format::duration(trend.latest.at_ms - trend.start.at_ms);
+    let mut message = match watch.kind {
+        LeakKind::Heap => format!(
+            "V8 heap grows {rate}/min over {window} and keeps it after full GCs (now {now}); \
+             look for globals, caches and closures that only grow"
+        ),
+        LeakKind::External => format!(
+            "External memory (Buffers, ArrayBuffers) grows {rate}/min over {window} and keeps it \
+             after full GCs (now {now}); look for Buffers or typed arrays held in long-lived arrays, \
+             maps or closures"
+        ),
+        _ => format!(
+            "Native memory outside V8 grows {rate}/min over {window} and keeps it after full GCs \
+             (now {now}); heap snapshots will not show it: suspect a native addon or module that \
+             allocates without freeing"
+        ),
+    };
+    if let Some(ms) = until {
+        message.push_str(&format!(
+            "; the heap limit ({}) is reached in ~{} at this rate",
+            format::bytes(sample.heap_limit),
+            format::duration(ms)
+        ));
+    }
+    if let (true, Some(previous)) = (escalated, previous) {
+        message.push_str(&format!(
+            " (escalated from {} to {})",
+            previous.as_str(),
+            severity.as_str()
+        ));
+    }
+    LeakReport {
+        kind: watch.kind,
+        message,
+        severity,
+        growth_per_minute: trend.growth_per_minute,
+        current,
+        detected_at_ms: sample.at_ms,
+        samples: trend.points.clone(),
+        ms_until_limit: until,
+        p_value: trend.p_value,
+        escalated,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: f64 = 1024.0 * 1024.0;
+
+    fn sample(i: usize, heap: f64, external: f64, native: f64) -> MemorySample {
+        MemorySample {
+            at_ms: 1_000_000.0 + i as f64 * 250.0,
+            heap_used: heap,
+            heap_total: heap * 1.5,
+            heap_limit: 4096.0 * MIB,
+            external,
+            array_buffers: external / 2.0,
+            rss: 100.0 * MIB,
+            native,
+        }
+    }
+
+    /// Runs `n` samples; a full GC answers every request with `after_gc(i)`.
+    fn run(
+        n: usize,
+        level: impl Fn(usize) -> MemorySample,
+        after_gc: impl Fn(usize) -> MemorySample,
+    ) -> Vec<LeakReport> {
+        let mut monitor = MemoryMonitor::new(MonitorConfig::default());
+        let mut reports = Vec::new();
+        for i in 0..n {
+            let outcome = monitor.record_sample(&level(i));
+            reports.extend(outcome.reports);
+            if outcome.wants_full_gc {
+                reports.extend(monitor.record_gc(&after_gc(i), true));
+            }
+        }
+        reports
+    }
+
+    #[test]
+    fn each_kind_is_judged_on_its_own() {
+        let leaking = |i: usize| {
+            sample(
+                i,
+                20.0 * MIB,
+                5.0 * MIB + i as f64 * 750.0 * 1024.0,
+                40.0 * MIB,
+            )
+        };
+        let reports = run(80, leaking, leaking);
+        assert_eq!(reports.len(), 1);
+        assert_eq!(reports[0].kind, LeakKind::External);
+        assert!(reports[0].message.contains("External memory"));
+        assert_eq!(reports[0].ms_until_limit, None);
+    }
+
+    #[test]
+    fn allocator_overhead_of_an_external_leak_is_not_a_native_leak() {
+        // 3 MiB/s of Buffers, with 1.5 % of that as malloc page rounding.
+        let leaking = |i: usize| {
+            let buffers = i as f64 * 750.0 * 1024.0;
+            sample(
+                i,
+                20.0 * MIB,
+                5.0 * MIB + buffers,
+                40.0 * MIB + buffers * 0.015,
+            )
+        };
+        let mut monitor = MemoryMonitor::new(MonitorConfig::default());
+        let mut reports = Vec::new();
+        for i in 0..200 {
+            let outcome = monitor.record_sample(&leaking(i));
+            reports.extend(outcome.reports);
+            if outcome.wants_full_gc {
+                reports.extend(monitor.record_gc(&leaking(i), true));
+            }
+        }
+        assert_eq!(reports.len(), 1, "{reports:?}");
+        assert_eq!(reports[0].kind, LeakKind::External);
+        assert_ne!(monitor.status()[2].state, "leaking");
+    }
+
+    #[test]
+    fn heap_report_projects_the_limit() {
+        let leaking = |i: usize| sample(i, 20.0 * MIB + i as f64 * 100.0 * 1024.0, MIB, 40.0 * MIB);
+        let reports = run(80, leaking, leaking);
+        assert_eq!(reports.len(), 1);
+        let r = &reports[0];
+        assert_eq!(r.kind, LeakKind::Heap);
+        let until = r.ms_until_limit.expect("projection");
+        // ~4 GiB left at 24 MiB/min: a bit under three hours.
+        assert!(
+            until > 2.0 * 3_600_000.0 && until < 3.0 * 3_600_000.0,
+            "{until}"
+        );
+        assert!(r.message.contains("heap limit"));
+        assert!(r.samples.len() >= 24 && r.samples.len() <= 120);
+    }
+
+    #[test]
+    fn garbage_between_major_gcs_is_not_reported() {
+        // Garbage piles up at 100 KiB a sample; every full GC (asked for by the
+        // monitor, or V8's own every 300 samples) takes the heap back to 20 MiB.
+        let mut monitor = MemoryMonitor::new(MonitorConfig::default());
+        let mut garbage = 0.0;
+        let mut reports = Vec::new();
+        let mut full_gcs = 0;
+        for i in 0..1200 {
+            garbage += 100.0 * 1024.0;
+            let outcome = monitor.record_sample(&sample(i, 20.0 * MIB + garbage, MIB, 40.0 * MIB));
+            reports.extend(outcome.reports);
+            if outcome.wants_full_gc || i % 300 == 299 {
+                garbage = 0.0;
+                full_gcs += 1;
+                reports.extend(monitor.record_gc(&sample(i, 20.0 * MIB, MIB, 40.0 * MIB), true));
+            }
+        }
+        assert!(reports.is_empty(), "{reports:?}");
+        assert!(full_gcs > 4);
+    }
+
+    #[test]
+    fn gc_readings_lower_the_baseline() {
+        let mut monitor = MemoryMonitor::new(MonitorConfig::default());
+        let mut reports = Vec::new();
+        for i in 0..400 {
+            // Sampled between GCs the heap looks like it grows; each minor GC
+            // reading shows the real, flat floor.
+            monitor.record_gc(&sample(i, 20.0 * MIB, MIB, 40.0 * MIB), false);
+            let outcome = monitor.record_sample(&sample(
+                i,
+                20.0 * MIB + i as f64 * 100.0 * 1024.0,
+                MIB,
+                40.0 * MIB,
+            ));
+            assert!(!outcome.wants_full_gc);
+            reports.extend(outcome.reports);
+        }
+        assert!(reports.is_empty());
+    }
+
+    #[test]
+    fn escalates_once_when_severity_rises() {
+        let mut monitor = MemoryMonitor::new(MonitorConfig::default());
+        let mut reports = Vec::new();
+        let mut level = 1000.0 * MIB;
+        for i in 0..400 {
+            // Slow at first, then fast enough to double within an hour.
+            level += if i < 150 { 8.0 * 1024.0 } else { 2.0 * MIB };
+            let s = sample(i, 20.0 * MIB, MIB, level);
+            let outcome = monitor.record_sample(&s);
+            reports.extend(outcome.reports);
+            if outcome.wants_full_gc {
+                reports.extend(monitor.record_gc(&s, true));
+            }
+        }
+        assert!(reports.len() >= 2, "{reports:?}");
+        assert!(!reports[0].escalated);
+        let escalated: Vec<_> = reports.iter().filter(|r| r.escalated).collect();
+        assert!(!escalated.is_empty());
+        assert!(escalated[0].severity > reports[0].severity);
+        assert!(escalated[0].message.contains("escalated from"));
+    }
+
+    #[test]
+    fn status_tracks_the_state() {
+        let mut monitor = MemoryMonitor::new(MonitorConfig::default());
+        assert_eq!(monitor.status()[0].state, "warming-up");
+        for i in 0..10 {
+            monitor.record_sample(&sample(i, 20.0 * MIB, MIB, MIB));
+        }
+        let status = monitor.status();
+        assert_eq!(status.len(), 3);
+        assert!(status.iter().all(|s| s.state == "watching"));
+        assert_eq!(status[0].baseline, 20.0 * MIB);
+        assert_eq!(monitor.latest().unwrap().heap_used, 20.0 * MIB);
+    }
+}

@@ -1,0 +1,7 @@
+//! The analysis core: plain Rust, no N-API types, tested with `cargo test`.
+
+pub mod format;
+pub mod growth_detector;
+pub mod memory_monitor;
+pub mod report;
+pub mod trend;

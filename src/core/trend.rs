@@ -1,0 +1,243 @@
+//! Robust trend statistics: the Mann–Kendall monotonic-trend test and the
+//! Theil–Sen slope estimator.
+//!
+//! Both are rank based, so a single spike (a burst, a GC that ran late) moves
+//! them far less than it moves a least-squares fit.
+
+/// One observation of a time series: a time in milliseconds and a value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    /// Milliseconds on any monotonic clock shared by the series.
+    pub at_ms: f64,
+    /// The observed value (bytes, or a count).
+    pub value: f64,
+}
+
+/// Result of the Mann–Kendall test on a series.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MannKendall {
+    /// The S statistic: concordant minus discordant pairs.
+    pub s: f64,
+    /// Standardised S, corrected for ties and continuity.
+    pub z: f64,
+    /// One-sided p-value for an *increasing* trend.
+    pub p_increasing: f64,
+}
+
+/// Mann–Kendall test over `values` in time order.
+///
+/// Returns `None` for fewer than three values or a series with no variance
+/// (every value tied), where no trend can be judged.
+pub fn mann_kendall(values: &[f64]) -> Option<MannKendall> {
+    let n = values.len();
+    if n < 3 {
+        return None;
+    }
+    let mut s = 0i64;
+    for i in 0..n - 1 {
+        let vi = values[i];
+        for &vj in &values[i + 1..] {
+            s += match vj.partial_cmp(&vi) {
+                Some(std::cmp::Ordering::Greater) => 1,
+                Some(std::cmp::Ordering::Less) => -1,
+                _ => 0,
+            };
+        }
+    }
+    let nf = n as f64;
+    let mut variance = nf * (nf - 1.0) * (2.0 * nf + 5.0);
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mut run = 1usize;
+    for i in 1..=sorted.len() {
+        if i < sorted.len() && sorted[i] == sorted[i - 1] {
+            run += 1;
+            continue;
+        }
+        if run > 1 {
+            let t = run as f64;
+            variance -= t * (t - 1.0) * (2.0 * t + 5.0);
+        }
+        run = 1;
+    }
+    variance /= 18.0;
+    if variance <= 0.0 || !variance.is_finite() {
+        return None;
+    }
+    let s = s as f64;
+    let z = if s > 0.0 {
+        (s - 1.0) / variance.sqrt()
+    } else if s < 0.0 {
+        (s + 1.0) / variance.sqrt()
+    } else {
+        0.0
+    };
+    Some(MannKendall {
+        s,
+        z,
+        p_increasing: upper_tail_probability(z),
+    })
+}
+
+/// A fitted robust line: `value ≈ intercept + slope_per_ms × at_ms`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TheilSen {
+    /// Median of pairwise slopes, in value units per millisecond.
+    pub slope_per_ms: f64,
+    /// Median of `value - slope × at_ms`.
+    pub intercept: f64,
+}
+
+impl TheilSen {
+    /// The fitted value at `at_ms`.
+    pub fn value_at(&self, at_ms: f64) -> f64 {
+        self.intercept + self.slope_per_ms * at_ms
+    }
+}
+
+/// Theil–Sen fit over `points`; `None` with fewer than two distinct times or
+/// when the result is not finite.
+pub fn theil_sen(points: &[Point]) -> Option<TheilSen> {
+    let mut slopes = Vec::with_capacity(points.len() * points.len().saturating_sub(1) / 2);
+    for (i, a) in points.iter().enumerate() {
+        for b in &points[i + 1..] {
+            let dt = b.at_ms - a.at_ms;
+            if dt != 0.0 {
+                let slope = (b.value - a.value) / dt;
+                if slope.is_finite() {
+                    slopes.push(slope);
+                }
+            }
+        }
+    }
+    let slope_per_ms = median(&mut slopes)?;
+    let mut offsets: Vec<f64> = points
+        .iter()
+        .map(|p| p.value - slope_per_ms * p.at_ms)
+        .filter(|v| v.is_finite())
+        .collect();
+    let intercept = median(&mut offsets)?;
+    Some(TheilSen {
+        slope_per_ms,
+        intercept,
+    })
+}
+
+/// Median of `values` (reordered in place); `None` when empty.
+pub fn median(values: &mut [f64]) -> Option<f64> {
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    let mid = n / 2;
+    let (_, upper, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
+    let upper = *upper;
+    if n % 2 == 1 {
+        return Some(upper);
+    }
+    let lower = values[..mid]
+        .iter()
+        .copied()
+        .max_by(f64::total_cmp)
+        .unwrap_or(upper);
+    Some((lower + upper) / 2.0)
+}
+
+/// P(Z > z) for a standard normal Z.
+fn upper_tail_probability(z: f64) -> f64 {
+    0.5 * erfc(z / std::f64::consts::SQRT_2)
+}
+
+/// Complementary error function (Numerical Recipes' Chebyshev fit,
+/// relative error below 1.2e-7 everywhere).
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let poly = -z * z - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let r = t * poly.exp();
+    if x >= 0.0 {
+        r
+    } else {
+        2.0 - r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(values: &[f64]) -> Vec<Point> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, &value)| Point {
+                at_ms: i as f64 * 1000.0,
+                value,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn mann_kendall_sees_a_rising_series() {
+        let values: Vec<f64> = (0..30).map(|i| i as f64 * 10.0).collect();
+        let mk = mann_kendall(&values).unwrap();
+        assert_eq!(mk.s, 435.0);
+        assert!(mk.z > 6.0, "z = {}", mk.z);
+        assert!(mk.p_increasing < 1e-6);
+    }
+
+    #[test]
+    fn mann_kendall_is_quiet_on_alternating_noise() {
+        let values: Vec<f64> = (0..40)
+            .map(|i| if i % 2 == 0 { 5.0 } else { 7.0 })
+            .collect();
+        let mk = mann_kendall(&values).unwrap();
+        assert!(mk.z.abs() < 1.0, "z = {}", mk.z);
+    }
+
+    #[test]
+    fn mann_kendall_refuses_constant_and_short_series() {
+        assert!(mann_kendall(&[1.0, 1.0, 1.0, 1.0]).is_none());
+        assert!(mann_kendall(&[1.0, 2.0]).is_none());
+    }
+
+    #[test]
+    fn tie_correction_lowers_the_variance() {
+        let tied = [1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 4.0, 4.0];
+        let distinct = [1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5];
+        let a = mann_kendall(&tied).unwrap();
+        let b = mann_kendall(&distinct).unwrap();
+        assert!(a.s < b.s);
+        assert!(a.z > 0.0 && b.z > 0.0);
+    }
+
+    #[test]
+    fn theil_sen_ignores_an_outlier() {
+        let mut values: Vec<f64> = (0..20).map(|i| 100.0 + 2.0 * i as f64).collect();
+        values[10] = 10_000.0;
+        let fit = theil_sen(&series(&values)).unwrap();
+        assert!((fit.slope_per_ms * 1000.0 - 2.0).abs() < 1e-9);
+        assert!((fit.value_at(0.0) - 100.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn median_of_even_and_odd() {
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(&mut []), None);
+    }
+
+    #[test]
+    fn normal_tail_matches_known_values() {
+        assert!((upper_tail_probability(0.0) - 0.5).abs() < 1e-7);
+        assert!((upper_tail_probability(1.959_964) - 0.025).abs() < 1e-6);
+        assert!((upper_tail_probability(-1.959_964) - 0.975).abs() < 1e-6);
+    }
+}
