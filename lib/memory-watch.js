@@ -64,6 +64,7 @@ class MemoryWatch {
   stop() {
     if (this.timer) clearInterval(this.timer)
     if (this.observer) this.observer.disconnect()
+    this.monitor.close()
     this.timer = null
     this.observer = null
   }

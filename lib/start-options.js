@@ -1,6 +1,7 @@
 'use strict'
 // Validates the options of `start()` and fills in defaults.
 
+const { isMainThread } = require('node:worker_threads')
 const { validateBoolean, validateFunction, validateNumber, validateObject } = require('./errors')
 
 const MEMORY_KINDS = ['heap', 'external', 'native']
@@ -74,6 +75,8 @@ function monitorOptions(normalized) {
     maxPoints: normalized.maxSamples,
     bytesPerMinute: MEMORY_KINDS.map((k) => normalized.thresholds[k].bytesPerMinute),
     relativePerHour: MEMORY_KINDS.map((k) => normalized.thresholds[k].relativePerHour),
+    // malloc serves the whole process: the main thread judges native memory.
+    judgeNative: isMainThread,
   }
 }
 

@@ -4,7 +4,11 @@
 //! included) is looked up at run time, so the addon still loads on a libc
 //! without it; there the resident set from `/proc/self/statm` stands in.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
+
+use parking_lot::Mutex;
 
 /// Where native memory figures come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,7 +73,7 @@ fn statm_resident_bytes() -> Option<f64> {
     let resident: f64 = text.split_whitespace().nth(1)?.parse().ok()?;
     // SAFETY: sysconf has no preconditions.
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    (page > 0).then(|| resident * page as f64)
+    (page > 0).then_some(resident * page as f64)
 }
 
 /// The source [`native_bytes`] reads from on this system.
@@ -91,10 +95,52 @@ pub fn malloc_in_use_bytes() -> Option<f64> {
     Some(info.uordblks as f64 + info.hblkhd as f64)
 }
 
-/// Native memory beyond what V8 counts: malloc in use minus ArrayBuffer
-/// backing stores; with statm, resident memory minus the V8 heap and
-/// ArrayBuffers. `NaN` when neither source can be read.
-pub fn native_bytes(array_buffers: f64, heap_total: f64) -> f64 {
+/// What V8 already counts in each watched isolate, so that native memory is
+/// the same process-wide figure whichever thread reads it.
+///
+/// malloc serves the whole process: a worker's Buffers are malloc'd too. Each
+/// monitor files its isolate's ArrayBuffer and heap figures here under its own
+/// id, and [`native_bytes`] subtracts the sum of all of them.
+pub struct IsolateLedger;
+
+fn ledger() -> &'static Mutex<HashMap<u64, (f64, f64)>> {
+    static LEDGER: OnceLock<Mutex<HashMap<u64, (f64, f64)>>> = OnceLock::new();
+    LEDGER.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+impl IsolateLedger {
+    /// A new id for one isolate's entry.
+    pub fn open() -> u64 {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Files an isolate's ArrayBuffer bytes and V8 heap size.
+    pub fn file(id: u64, array_buffers: f64, heap_total: f64) {
+        let clean = |v: f64| if v.is_finite() && v > 0.0 { v } else { 0.0 };
+        ledger()
+            .lock()
+            .insert(id, (clean(array_buffers), clean(heap_total)));
+    }
+
+    /// Removes an isolate's entry.
+    pub fn close(id: u64) {
+        ledger().lock().remove(&id);
+    }
+
+    fn totals() -> (f64, f64) {
+        ledger()
+            .lock()
+            .values()
+            .fold((0.0, 0.0), |(a, h), (da, dh)| (a + da, h + dh))
+    }
+}
+
+/// Native memory beyond what V8 counts in the watched isolates: malloc in use
+/// minus their ArrayBuffer backing stores; with statm, resident memory minus
+/// their V8 heaps and ArrayBuffers. `NaN` when neither source can be read.
+pub fn native_bytes() -> f64 {
+    let (array_buffers, heap_total) = IsolateLedger::totals();
     if let Some(in_use) = malloc_in_use_bytes() {
         return (in_use - array_buffers).max(0.0);
     }
@@ -126,8 +172,19 @@ mod tests {
     }
 
     #[test]
-    fn native_bytes_is_never_negative() {
-        let value = native_bytes(1e18, 1e18);
+    fn the_ledger_subtracts_every_isolate_and_never_goes_negative() {
+        let before = native_bytes();
+        let id = IsolateLedger::open();
+        IsolateLedger::file(id, 1e18, 1e18);
+        let value = native_bytes();
         assert!(value.is_nan() || value == 0.0);
+        IsolateLedger::file(id, f64::NAN, -1.0);
+        let cleaned = native_bytes();
+        IsolateLedger::close(id);
+        if before.is_finite() {
+            // Garbage filed counts as nothing; closing removes the entry.
+            assert!((cleaned - before).abs() < 64.0 * 1024.0 * 1024.0);
+            assert!(native_bytes().is_finite());
+        }
     }
 }

@@ -4,7 +4,7 @@ use napi_derive::napi;
 
 use crate::binding::report::{to_objects, LeakReportObject};
 use crate::core::memory_monitor::{KindThresholds, MemoryMonitor, MemorySample, MonitorConfig};
-use crate::native_memory;
+use crate::native_memory::{self, IsolateLedger};
 
 /// Detector settings, already validated by the JavaScript facade.
 #[napi(object)]
@@ -19,6 +19,8 @@ pub struct MonitorOptions {
     pub bytes_per_minute: Vec<f64>,
     /// Fraction of the level an hour below which growth is ignored: heap, external, native.
     pub relative_per_hour: Vec<f64>,
+    /// Whether this monitor judges native memory (process-wide: one thread should).
+    pub judge_native: bool,
 }
 
 /// What a sample led to.
@@ -47,6 +49,13 @@ pub struct KindStatusObject {
 #[napi]
 pub struct MemoryMonitorHandle {
     inner: MemoryMonitor,
+    ledger_id: u64,
+}
+
+impl Drop for MemoryMonitorHandle {
+    fn drop(&mut self) {
+        IsolateLedger::close(self.ledger_id);
+    }
 }
 
 #[napi]
@@ -58,6 +67,7 @@ impl MemoryMonitorHandle {
             warmup_samples: options.warmup_samples as usize,
             min_points: options.min_points as usize,
             max_points: options.max_points as usize,
+            judge_native: options.judge_native,
             ..MonitorConfig::default()
         };
         for (i, t) in config.thresholds.iter_mut().enumerate() {
@@ -76,6 +86,7 @@ impl MemoryMonitorHandle {
         }
         MemoryMonitorHandle {
             inner: MemoryMonitor::new(config),
+            ledger_id: IsolateLedger::open(),
         }
     }
 
@@ -93,6 +104,7 @@ impl MemoryMonitorHandle {
         array_buffers: f64,
         rss: f64,
     ) -> SampleOutcomeObject {
+        IsolateLedger::file(self.ledger_id, array_buffers, heap_total);
         let sample = MemorySample {
             at_ms,
             heap_used,
@@ -101,7 +113,7 @@ impl MemoryMonitorHandle {
             external,
             array_buffers,
             rss,
-            native: native_memory::native_bytes(array_buffers, heap_total),
+            native: native_memory::native_bytes(),
         };
         let outcome = self.inner.record_sample(&sample);
         SampleOutcomeObject {
@@ -127,10 +139,16 @@ impl MemoryMonitorHandle {
             heap_total,
             external,
             array_buffers,
-            native: native_memory::native_bytes(array_buffers, heap_total),
+            native: native_memory::native_bytes(),
             ..self.inner.latest().copied().unwrap_or_default()
         };
         to_objects(self.inner.record_gc(&reading, full))
+    }
+
+    /// Takes this isolate's figures out of the process-wide native ledger.
+    #[napi]
+    pub fn close(&mut self) {
+        IsolateLedger::close(self.ledger_id);
     }
 
     /// Where each memory kind stands.

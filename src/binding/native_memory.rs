@@ -4,10 +4,11 @@ use napi_derive::napi;
 
 use crate::native_memory;
 
-/// Native memory beyond V8's own accounting, in bytes (`NaN` if unreadable).
+/// Process-wide native memory beyond what V8 counts in the watched isolates,
+/// in bytes (`NaN` if unreadable).
 #[napi]
-pub fn native_bytes(array_buffers: f64, heap_total: f64) -> f64 {
-    native_memory::native_bytes(array_buffers, heap_total)
+pub fn native_bytes() -> f64 {
+    native_memory::native_bytes()
 }
 
 /// Where native memory is read from: `'mallinfo2'`, `'statm'` or `'unavailable'`.

@@ -70,6 +70,9 @@ pub struct MonitorConfig {
     pub min_z: f64,
     /// Thresholds for the heap, external and native kinds, in that order.
     pub thresholds: [KindThresholds; 3],
+    /// Whether native memory is judged. It is process-wide, so one thread
+    /// (the main one) judges it; the others leave it off.
+    pub judge_native: bool,
 }
 
 impl Default for MonitorConfig {
@@ -79,6 +82,7 @@ impl Default for MonitorConfig {
             min_points: 24,
             max_points: 120,
             min_z: 3.09,
+            judge_native: true,
             thresholds: [
                 KindThresholds {
                     bytes_per_minute: 512.0 * 1024.0,
@@ -113,7 +117,7 @@ pub struct KindStatus {
     pub kind: LeakKind,
     /// The latest baseline point, in bytes.
     pub baseline: f64,
-    /// `"warming-up"`, `"watching"`, `"suspected"` or `"leaking"`.
+    /// `"off"`, `"warming-up"`, `"watching"`, `"suspected"` or `"leaking"`.
     pub state: &'static str,
     /// The rate last reported, while leaking.
     pub growth_per_minute: Option<f64>,
@@ -121,6 +125,7 @@ pub struct KindStatus {
 
 struct KindWatch {
     kind: LeakKind,
+    enabled: bool,
     detector: GrowthDetector,
     lowest_since_sample: f64,
     reported: Option<(Severity, f64)>,
@@ -142,6 +147,7 @@ impl MemoryMonitor {
             let t = config.thresholds[i];
             KindWatch {
                 kind,
+                enabled: kind != LeakKind::Native || config.judge_native,
                 detector: GrowthDetector::new(GrowthPolicy {
                     warmup_points: config.warmup_samples,
                     min_points: config.min_points,
@@ -175,7 +181,9 @@ impl MemoryMonitor {
             .map(|w| KindStatus {
                 kind: w.kind,
                 baseline: w.detector.points().last().map_or(f64::NAN, |p| p.value),
-                state: if self.samples <= self.warmup_samples {
+                state: if !w.enabled {
+                    "off"
+                } else if self.samples <= self.warmup_samples {
                     "warming-up"
                 } else if w.detector.is_leaking() {
                     "leaking"
@@ -197,7 +205,7 @@ impl MemoryMonitor {
     /// bookkeeping), not a leak of its own: it is dismissed, not reported.
     pub fn record_gc(&mut self, reading: &MemorySample, full: bool) -> Vec<LeakReport> {
         let mut confirmed: Vec<(usize, Trend, f64)> = Vec::new();
-        for (i, watch) in self.kinds.iter_mut().enumerate() {
+        for (i, watch) in self.kinds.iter_mut().enumerate().filter(|(_, w)| w.enabled) {
             let level = reading.level(watch.kind);
             if level.is_finite() && level >= 0.0 {
                 watch.lowest_since_sample = watch.lowest_since_sample.min(level);
@@ -240,7 +248,7 @@ impl MemoryMonitor {
         self.samples += 1;
         self.latest = Some(*sample);
         let mut outcome = SampleOutcome::default();
-        for watch in &mut self.kinds {
+        for watch in self.kinds.iter_mut().filter(|w| w.enabled) {
             let level = sample.level(watch.kind);
             let baseline = watch.lowest_since_sample.min(level);
             watch.lowest_since_sample = f64::INFINITY;
@@ -277,7 +285,11 @@ fn ms_until_limit(
     sample: &MemorySample,
     current: f64,
 ) -> Option<f64> {
-    if kind != LeakKind::Heap || !(sample.heap_limit > 0.0) || trend.growth_per_minute <= 0.0 {
+    if kind != LeakKind::Heap
+        || sample.heap_limit.is_nan()
+        || sample.heap_limit <= 0.0
+        || trend.growth_per_minute <= 0.0
+    {
         return None;
     }
     let left = (sample.heap_limit - current).max(0.0);
@@ -510,6 +522,25 @@ mod tests {
         assert!(!escalated.is_empty());
         assert!(escalated[0].severity > reports[0].severity);
         assert!(escalated[0].message.contains("escalated from"));
+    }
+
+    #[test]
+    fn native_can_be_left_to_another_thread() {
+        let mut monitor = MemoryMonitor::new(MonitorConfig {
+            judge_native: false,
+            ..MonitorConfig::default()
+        });
+        let mut reports = Vec::new();
+        for i in 0..200 {
+            let s = sample(i, 20.0 * MIB, MIB, 40.0 * MIB + i as f64 * MIB);
+            let outcome = monitor.record_sample(&s);
+            reports.extend(outcome.reports);
+            if outcome.wants_full_gc {
+                reports.extend(monitor.record_gc(&s, true));
+            }
+        }
+        assert!(reports.is_empty());
+        assert_eq!(monitor.status()[2].state, "off");
     }
 
     #[test]

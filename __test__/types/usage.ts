@@ -1,0 +1,30 @@
+// Typical use of leakguard's types; `tsc --strict` must accept it.
+import * as leakguard from '../..'
+import type { Guard, LeakKind, LeakReport, StartOptions } from '../..'
+
+const seen: LeakKind[] = []
+
+const options: StartOptions = {
+  intervalMs: 250,
+  onLeak(report: LeakReport) {
+    seen.push(report.kind)
+    const perHour: number = report.growthPerMinute * 60
+    if (report.kind === 'heap' && report.msUntilLimit !== undefined) {
+      console.log(`${report.message}; limit in ${Math.round(report.msUntilLimit / 60000)} min`, perHour)
+    }
+    for (const point of report.samples) console.log(point.at, point.value)
+  },
+  thresholds: { heap: { bytesPerMinute: 1 << 20 }, native: { relativePerHour: 0.2 } },
+}
+
+const guard: Guard = leakguard.start(options)
+const stats = guard.stats()
+if (stats.latest) console.log(stats.latest.heapUsed, stats.memory[0].state)
+guard.stop()
+leakguard.gc()
+
+// @ts-expect-error intervalMs is a number
+leakguard.start({ intervalMs: '10' })
+// @ts-expect-error unknown kinds are not LeakKind
+const wrong: LeakKind = 'sockets'
+void wrong

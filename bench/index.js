@@ -1,0 +1,27 @@
+'use strict'
+// npm run bench [name ...]: runs the benchmarks and prints each figure with
+// its baseline from the same run, as a ratio. Figures are medians.
+
+const { print } = require('./harness')
+
+const BENCHES = {
+  'sample-cost': ['Cost of one memory sample on the main thread', require('./sample-cost')],
+  'detection-time': ['Time to first report, intervalMs 250 (median of 3 runs)', require('./detection-time')],
+}
+
+async function main() {
+  const wanted = process.argv.slice(2)
+  for (const name of wanted) {
+    if (!BENCHES[name]) throw new Error(`unknown benchmark '${name}'; known: ${Object.keys(BENCHES).join(', ')}`)
+  }
+  console.log(`leakguard benchmarks: Node ${process.version}, ${require('node:os').cpus().length} cores`)
+  for (const [name, [title, bench]] of Object.entries(BENCHES)) {
+    if (wanted.length > 0 && !wanted.includes(name)) continue
+    print(title, await bench())
+  }
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})

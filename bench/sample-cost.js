@@ -1,0 +1,25 @@
+'use strict'
+// What one memory sample costs the main thread, against the one read any
+// sampler must make (process.memoryUsage()).
+
+const { MemoryWatch } = require('../lib/memory-watch')
+const { monitorOptions, normalizeStartOptions } = require('../lib/start-options')
+const { compare, row } = require('./harness')
+
+module.exports = async function sampleCost() {
+  const options = normalizeStartOptions({ intervalMs: 1000 })
+  const watch = new MemoryWatch({ intervalMs: 1000, confirmWithGc: false, monitor: monitorOptions(options), deliver() {} })
+  // Fill the window (120 points) so the trend tests run at full size.
+  for (let i = 0; i < 200; i++) watch.sample()
+  const medians = compare(
+    {
+      'process.memoryUsage()': () => process.memoryUsage(),
+      'one leakguard sample': () => watch.sample(),
+    },
+    { iterations: 200, rounds: 21 },
+  )
+  watch.monitor.close()
+  return [
+    row('one sample (full 120-point window)', medians['one leakguard sample'] / 1000, 'µs', 'process.memoryUsage()', medians['process.memoryUsage()'] / 1000),
+  ]
+}

@@ -1,0 +1,112 @@
+// leakguard: finds memory leaks inside a running Node.js process.
+
+/** What leaks: where the memory lives, or what piles up. */
+export type LeakKind = 'heap' | 'external' | 'native' | 'listeners' | 'objects'
+
+/** The memory kinds, judged on their own. */
+export type MemoryKind = 'heap' | 'external' | 'native'
+
+/** How urgent a report is. */
+export type Severity = 'low' | 'medium' | 'high'
+
+/** One point a verdict was drawn from. */
+export interface SamplePoint {
+  /** Milliseconds since the epoch. */
+  at: number
+  /** Bytes, or a count. */
+  value: number
+}
+
+/** A leak finding: plain data, handed to `onLeak` or sent as a `LeakWarning`. */
+export interface LeakReport {
+  kind: LeakKind
+  /** One line a person can act on. */
+  message: string
+  severity: Severity
+  /** Growth in bytes (listeners, objects: items) per minute. */
+  growthPerMinute: number
+  /** The latest level in bytes (listeners, objects: items). */
+  current: number
+  /** When the report was made, in milliseconds since the epoch. */
+  detectedAt: number
+  /** The baseline points judged (at most `maxSamples`). */
+  samples: SamplePoint[]
+  /** For `'heap'`: milliseconds until the heap limit at this rate. */
+  msUntilLimit?: number
+  /** One-sided Mann–Kendall p-value of the growth trend. */
+  pValue: number
+  /** True when this report raises the severity of an earlier one on the same trend. */
+  escalated: boolean
+}
+
+/** Rate thresholds of one memory kind; growth must pass both to be reported. */
+export interface KindThresholds {
+  /** Growth below this many bytes a minute is never reported. */
+  bytesPerMinute?: number
+  /** Growth below this fraction of the current level an hour is never reported (0.1 = 10 %/h). */
+  relativePerHour?: number
+}
+
+export interface StartOptions {
+  /** Sampling interval in milliseconds. Default 1000. */
+  intervalMs?: number
+  /** Receives every report. Without it, reports go out as `LeakWarning` warnings. */
+  onLeak?: (report: LeakReport) => void | Promise<void>
+  /** Samples ignored after start. Default 4. */
+  warmupSamples?: number
+  /** Baseline points needed before a verdict. Default 24. */
+  minSamples?: number
+  /** Baseline points judged at most. Default 120. */
+  maxSamples?: number
+  /** Whether a suspected trend may force two full GCs to confirm itself. Default true. */
+  confirmWithGc?: boolean
+  /** Per-kind thresholds. Defaults: heap 512 KiB/min, external and native 1 MiB/min; all 10 %/h. */
+  thresholds?: Partial<Record<MemoryKind, KindThresholds>>
+}
+
+/** Where one memory kind stands. */
+export interface MemoryKindStatus {
+  kind: MemoryKind
+  /** The latest baseline point in bytes. */
+  baseline: number
+  state: 'off' | 'warming-up' | 'watching' | 'suspected' | 'leaking'
+  /** The rate last reported, while leaking. */
+  growthPerMinute?: number
+}
+
+export interface GuardStats {
+  running: boolean
+  intervalMs: number
+  /** Reports made so far. */
+  reports: number
+  /** Samples taken so far. */
+  samples: number
+  /** Confirming full GCs leakguard ran. */
+  forcedGcs: number
+  /** Where native memory is read from. */
+  nativeSource: 'mallinfo2' | 'statm' | 'unavailable'
+  /** The latest sample, or null before the first. */
+  latest: {
+    heapUsed: number
+    heapTotal: number
+    heapLimit: number
+    external: number
+    arrayBuffers: number
+    rss: number
+  } | null
+  memory: MemoryKindStatus[]
+}
+
+/** A running watch over this thread, returned by `start()`. */
+export interface Guard {
+  /** Stops watching and undoes everything `start()` did. Idempotent. */
+  stop(): void
+  /** The latest figures. */
+  stats(): GuardStats
+}
+
+/** Starts watching this thread's memory. Throws `TypeError`/`RangeError` with a Node-style `code` on bad options. */
+export function start(options?: StartOptions): Guard
+
+/** Runs a full, synchronous garbage collection; needs no `--expose-gc`. */
+export function gc(): void
