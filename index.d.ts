@@ -52,7 +52,7 @@ export interface StartOptions {
   intervalMs?: number
   /** Receives every report. Without it, reports go out as `LeakWarning` warnings. */
   onLeak?: (report: LeakReport) => void | Promise<void>
-  /** Samples ignored after start. Default 4. */
+  /** Samples ignored after start. Default 8. */
   warmupSamples?: number
   /** Baseline points needed before a verdict. Default 24. */
   minSamples?: number

@@ -39,14 +39,18 @@ class MemoryWatch {
   constructor({ intervalMs, confirmWithGc, monitor, deliver }) {
     this.intervalMs = intervalMs
     this.confirmWithGc = confirmWithGc
-    // Forced GCs are rare by design: one per suspicion, at most one per this gap.
-    this.minForcedGcGapMs = Math.max(10_000, 40 * intervalMs)
+    this.warmupSamples = monitor.warmupSamples
+    // Forced GCs are rare by design: one anchor when warm-up ends, then one per
+    // suspicion, at most one per window of samples.
+    this.minForcedGcGapMs = monitor.minPoints * intervalMs
     this.monitor = new MemoryMonitorHandle(monitor)
     this.deliver = deliver
     this.heapLimit = v8.getHeapStatistics().heap_size_limit
     this.lastArrayBuffers = 0
     this.lastForcedGcAt = -Infinity
     this.majorGcSeen = false
+    this.forcedFrom = -1
+    this.forcedTo = -1
     this.samples = 0
     this.forcedGcs = 0
     this.timer = null
@@ -74,7 +78,9 @@ class MemoryWatch {
     for (const entry of entries) {
       // A major GC's dead ArrayBuffers are swept concurrently and counted as
       // freed only later: its levels are read at the next sample, not now.
-      if ((entry.detail ? entry.detail.kind : entry.kind) === MAJOR) this.majorGcSeen = true
+      // leakguard's own forced GCs were read already.
+      const forced = entry.startTime >= this.forcedFrom && entry.startTime <= this.forcedTo
+      if ((entry.detail ? entry.detail.kind : entry.kind) === MAJOR && !forced) this.majorGcSeen = true
     }
     this.recordGc(false)
   }
@@ -92,8 +98,10 @@ class MemoryWatch {
   forceFullGc() {
     this.lastForcedGcAt = now()
     this.forcedGcs++
+    this.forcedFrom = performance.now()
     gc()
     gc()
+    this.forcedTo = performance.now()
     this.majorGcSeen = false
     this.recordGc(true)
   }
@@ -109,7 +117,11 @@ class MemoryWatch {
     const outcome = this.monitor.recordSample(now(), retainedHeap(), m.heapTotal, this.heapLimit, m.external, m.arrayBuffers, m.rss)
     this.latest = m
     if (outcome.reports.length > 0) this.deliver(outcome.reports)
-    if (outcome.wantsFullGc && this.confirmWithGc && now() - this.lastForcedGcAt >= this.minForcedGcGapMs) {
+    if (!this.confirmWithGc) return
+    // The anchor: a live-size baseline to measure the first window's growth
+    // from, free of the garbage start-up leaves in the heap.
+    const anchor = this.samples === this.warmupSamples + 1
+    if (anchor || (outcome.wantsFullGc && now() - this.lastForcedGcAt >= this.minForcedGcGapMs)) {
       this.forceFullGc()
     }
   }

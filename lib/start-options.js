@@ -9,7 +9,7 @@ const MEMORY_KINDS = ['heap', 'external', 'native']
 /** Defaults, counted in samples so that a shorter interval decides sooner. */
 const DEFAULTS = Object.freeze({
   intervalMs: 1000,
-  warmupSamples: 4,
+  warmupSamples: 8,
   minSamples: 24,
   maxSamples: 120,
   confirmWithGc: true,

@@ -78,10 +78,11 @@ pub struct MonitorConfig {
 impl Default for MonitorConfig {
     fn default() -> Self {
         MonitorConfig {
-            warmup_samples: 4,
+            warmup_samples: 8,
             min_points: 24,
             max_points: 120,
-            min_z: 3.09,
+            // p < 0.001 over the (up to) four sub-windows tried per sample.
+            min_z: 3.48,
             judge_native: true,
             thresholds: [
                 KindThresholds {
