@@ -17,8 +17,8 @@ export interface SamplePoint {
   value: number
 }
 
-/** A leak finding: plain data, handed to `onLeak` or sent as a `LeakWarning`. */
-export interface LeakReport {
+/** What every report carries. */
+export interface ReportBase {
   kind: LeakKind
   /** One line a person can act on. */
   message: string
@@ -31,13 +31,42 @@ export interface LeakReport {
   detectedAt: number
   /** The baseline points judged (at most `maxSamples`). */
   samples: SamplePoint[]
-  /** For `'heap'`: milliseconds until the heap limit at this rate. */
-  msUntilLimit?: number
   /** One-sided Mann–Kendall p-value of the growth trend. */
   pValue: number
   /** True when this report raises the severity of an earlier one on the same trend. */
   escalated: boolean
 }
+
+/** Memory that keeps growing in one place: the V8 heap, external memory, or native memory. */
+export interface MemoryLeakReport extends ReportBase {
+  kind: MemoryKind
+  /** For `'heap'`: milliseconds until the heap limit at this rate. */
+  msUntilLimit?: number
+}
+
+/** A code site and how many sampled calls came from it. */
+export interface CodeSite {
+  /** `file:line:column` of the first frame outside Node and leakguard. */
+  site: string
+  /** Sampled calls from this site. */
+  count: number
+  /** The first user frames of one stack from this site, top first. */
+  frames: string[]
+}
+
+/** Listeners piling up on one emitter and event. `current` is the listener count. */
+export interface ListenerLeakReport extends ReportBase {
+  kind: 'listeners'
+  /** The emitter's constructor name, with a short description where cheap (`'Socket 10.0.0.5:443'`, `'process'`). */
+  emitter: string
+  /** The event name (`String(symbol)` for symbols). */
+  eventName: string
+  /** Where the piling listeners are added, most frequent first (sampled adds). */
+  addSites: CodeSite[]
+}
+
+/** A leak finding: plain data, handed to `onLeak` or sent as a `LeakWarning`. Narrow on `kind`. */
+export type LeakReport = MemoryLeakReport | ListenerLeakReport
 
 /** Rate thresholds of one memory kind; growth must pass both to be reported. */
 export interface KindThresholds {
@@ -62,6 +91,8 @@ export interface StartOptions {
   confirmWithGc?: boolean
   /** Per-kind thresholds. Defaults: heap 512 KiB/min, external and native 1 MiB/min; all 10 %/h. */
   thresholds?: Partial<Record<MemoryKind, KindThresholds>>
+  /** Watch EventEmitter listeners (default true); `minGrowthPerMinute` defaults to 5. */
+  listeners?: boolean | { minGrowthPerMinute?: number }
 }
 
 /** Where one memory kind stands. */
@@ -95,6 +126,13 @@ export interface GuardStats {
     rss: number
   } | null
   memory: MemoryKindStatus[]
+  /** Listener tracking, or null with `listeners: false`. */
+  listeners: {
+    /** Emitter/event pairs tracked (long listener arrays seen more than once). */
+    tracked: number
+    /** The tracked pairs with the most listeners. */
+    top: Array<{ emitter: string; eventName: string; count: number; leaking: boolean }>
+  } | null
 }
 
 /** A running watch over this thread, returned by `start()`. */

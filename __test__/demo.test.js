@@ -6,9 +6,10 @@ const path = require('node:path')
 const { test } = require('node:test')
 const { runNode } = require('./helpers/spawn')
 
-test('the demo reports its heap and Buffer leaks and exits 0', async () => {
+test('the demo reports its heap, Buffer and listener leaks and exits 0', async () => {
   const { code, stdout, stderr } = await runNode([path.join(__dirname, '..', 'examples', 'demo.js')], { timeoutMs: 60_000 })
   assert.equal(code, 0, stdout + stderr)
   assert.match(stdout, /\] \w+ heap leak\n {2}V8 heap grows/)
   assert.match(stdout, /\] \w+ external leak\n {2}External memory/)
+  assert.match(stdout, /\] \w+ listeners leak\n {2}EventEmitter has [\d,]+ 'change' listeners.*\n {2}added at .*demo\.js:\d+:\d+/)
 })

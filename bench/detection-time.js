@@ -14,6 +14,7 @@ const SCENARIOS = [
   ['slow-heap', '~20 KB/s heap'],
   ['retained-buffers', '~3 MB/s external'],
   ['native-addon', '~3 MB/s native'],
+  ['listener-leak', '20 listeners/s'],
 ]
 const FLOOR_MS = (8 + 24) * 250
 

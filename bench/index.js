@@ -7,6 +7,7 @@ const { print } = require('./harness')
 const BENCHES = {
   'sample-cost': ['Cost of one memory sample on the main thread', require('./sample-cost')],
   'detection-time': ['Time to first report, intervalMs 250 (median of 3 runs)', require('./detection-time')],
+  listeners: ['EventEmitter hook on the hot path', require('./listeners')],
 }
 
 async function main() {

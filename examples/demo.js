@@ -1,10 +1,15 @@
 'use strict'
-// A small service with two classic leaks, watched by leakguard.
+// A small service with three classic leaks, watched by leakguard.
 //   npm run demo
 // Every simulated request caches its session in a Map nobody evicts (a heap
-// leak) and keeps its upload Buffer in a list (an external-memory leak).
+// leak), keeps its upload Buffer in a list (an external-memory leak), and
+// subscribes to config changes without ever unsubscribing (a listener leak).
 
+const EventEmitter = require('node:events')
 const leakguard = require('..')
+
+const config = new EventEmitter()
+config.setMaxListeners(0) // as many libraries do, which silences Node's own warning
 
 const sessions = new Map()
 const uploads = []
@@ -14,12 +19,13 @@ function handleRequest() {
   requestId++
   sessions.set(`session-${requestId}`, { id: requestId, user: `user-${requestId % 500}`, history: Array.from({ length: 400 }, (_, i) => i * requestId) })
   uploads.push(Buffer.alloc(64 * 1024, requestId & 0xff))
+  if (requestId % 3 === 0) config.on('change', () => requestId) // never removed
   return Array.from({ length: 200 }, (_, i) => ({ row: i })).length // garbage, freed at once
 }
 
 const started = Date.now()
 const seen = new Set()
-const WANTED = ['heap', 'external']
+const WANTED = ['heap', 'external', 'listeners']
 
 const guard = leakguard.start({
   intervalMs: 250,
@@ -27,7 +33,11 @@ const guard = leakguard.start({
     const seconds = ((Date.now() - started) / 1000).toFixed(1)
     console.log(`\n[${seconds} s] ${report.severity.toUpperCase()} ${report.kind} leak`)
     console.log(`  ${report.message}`)
-    console.log(`  growth ${(report.growthPerMinute / 1048576).toFixed(1)} MiB/min, now ${(report.current / 1048576).toFixed(1)} MiB, judged on ${report.samples.length} samples (p = ${report.pValue.toExponential(1)})`)
+    if (report.kind === 'listeners') {
+      for (const site of report.addSites) console.log(`  added at ${site.site} (${site.count} sampled adds)`)
+    } else {
+      console.log(`  growth ${(report.growthPerMinute / 1048576).toFixed(1)} MiB/min, now ${(report.current / 1048576).toFixed(1)} MiB, judged on ${report.samples.length} samples (p = ${report.pValue.toExponential(1)})`)
+    }
     seen.add(report.kind)
     if (WANTED.every((k) => seen.has(k))) finish(0)
   },
@@ -46,5 +56,5 @@ function finish(code) {
   process.exitCode = code
 }
 
-console.log('leakguard demo: a service leaking sessions (heap) and uploads (Buffers); watching every 250 ms...')
+console.log('leakguard demo: a service leaking sessions (heap), uploads (Buffers) and config listeners; watching every 250 ms...')
 setTimeout(() => finish(1), 25_000).unref()

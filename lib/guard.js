@@ -2,7 +2,8 @@
 // `start()` and the Guard it returns: owns what watches this thread and
 // delivers reports to `onLeak`, or as `LeakWarning`s.
 
-const { MemoryWatch } = require('./memory-watch')
+const { ListenerWatch } = require('./listener-watch')
+const { MemoryWatch, now } = require('./memory-watch')
 const { normalizeStartOptions, monitorOptions } = require('./start-options')
 const { emitCallbackWarning, emitLeakWarning } = require('./warnings')
 
@@ -18,7 +19,19 @@ class Guard {
       monitor: monitorOptions(options),
       deliver: (reports) => this.deliver(reports),
     })
+    this.listeners = options.listeners
+      ? new ListenerWatch({ minPoints: options.minSamples, maxPoints: options.maxSamples, minGrowthPerMinute: options.listeners.minGrowthPerMinute })
+      : null
     this.memory.start()
+    if (this.listeners) this.listeners.start()
+    this.timer = setInterval(() => this.tick(), options.intervalMs)
+    this.timer.unref()
+  }
+
+  /** One sample of everything this guard watches. */
+  tick() {
+    this.memory.sample()
+    if (this.listeners && this.running) this.deliver(this.listeners.sample(now()))
   }
 
   /** Hands reports to `onLeak`, or emits them as warnings. */
@@ -52,7 +65,9 @@ class Guard {
   stop() {
     if (!this.running) return
     this.running = false
+    clearInterval(this.timer)
     this.memory.stop()
+    if (this.listeners) this.listeners.stop()
   }
 
   /** The latest figures. */
@@ -63,6 +78,7 @@ class Guard {
       intervalMs: this.options.intervalMs,
       reports: this.reportCount,
       ...memory,
+      listeners: this.listeners ? this.listeners.stats() : null,
     }
   }
 }

@@ -53,7 +53,6 @@ class MemoryWatch {
     this.forcedTo = -1
     this.samples = 0
     this.forcedGcs = 0
-    this.timer = null
     this.observer = null
     this.latest = null
   }
@@ -61,20 +60,16 @@ class MemoryWatch {
   start() {
     this.observer = new PerformanceObserver((list) => this.onGc(list.getEntries()))
     this.observer.observe({ entryTypes: ['gc'] })
-    this.timer = setInterval(() => this.sample(), this.intervalMs)
-    this.timer.unref()
   }
 
   stop() {
-    if (this.timer) clearInterval(this.timer)
     if (this.observer) this.observer.disconnect()
     this.monitor.close()
-    this.timer = null
     this.observer = null
   }
 
   onGc(entries) {
-    if (!this.timer) return
+    if (!this.observer) return
     for (const entry of entries) {
       // A major GC's dead ArrayBuffers are swept concurrently and counted as
       // freed only later: its levels are read at the next sample, not now.
@@ -106,6 +101,7 @@ class MemoryWatch {
     this.recordGc(true)
   }
 
+  /** Takes one sample; called by the guard's timer. */
   sample() {
     if (this.majorGcSeen) {
       this.majorGcSeen = false

@@ -2,7 +2,7 @@
 // Validates the options of `start()` and fills in defaults.
 
 const { isMainThread } = require('node:worker_threads')
-const { validateBoolean, validateFunction, validateNumber, validateObject } = require('./errors')
+const { invalidArgType, validateBoolean, validateFunction, validateNumber, validateObject } = require('./errors')
 
 const MEMORY_KINDS = ['heap', 'external', 'native']
 
@@ -13,6 +13,7 @@ const DEFAULTS = Object.freeze({
   minSamples: 24,
   maxSamples: 120,
   confirmWithGc: true,
+  listeners: Object.freeze({ minGrowthPerMinute: 5 }),
   thresholds: Object.freeze({
     heap: Object.freeze({ bytesPerMinute: 512 * 1024, relativePerHour: 0.1 }),
     external: Object.freeze({ bytesPerMinute: 1024 * 1024, relativePerHour: 0.1 }),
@@ -37,6 +38,18 @@ function normalizeThresholds(thresholds) {
   return out
 }
 
+/** `listeners: true | false | { minGrowthPerMinute }` -> settings, or null when off. */
+function normalizeListeners(listeners) {
+  if (listeners === undefined || listeners === true) return { ...DEFAULTS.listeners }
+  if (listeners === false) return null
+  if (listeners === null || typeof listeners !== 'object' || Array.isArray(listeners)) {
+    throw invalidArgType('options.listeners', 'of type boolean or object', listeners)
+  }
+  const { minGrowthPerMinute = DEFAULTS.listeners.minGrowthPerMinute } = listeners
+  validateNumber(minGrowthPerMinute, 'options.listeners.minGrowthPerMinute', { min: 0, max: Number.MAX_VALUE })
+  return { minGrowthPerMinute }
+}
+
 /** Returns the full, validated option set; throws coded errors on bad input. */
 function normalizeStartOptions(options) {
   if (options === undefined) options = {}
@@ -48,6 +61,7 @@ function normalizeStartOptions(options) {
     minSamples = DEFAULTS.minSamples,
     maxSamples = Math.max(DEFAULTS.maxSamples, minSamples),
     confirmWithGc = DEFAULTS.confirmWithGc,
+    listeners,
     thresholds,
   } = options
   validateNumber(intervalMs, 'options.intervalMs', { min: 0, exclusiveMin: true, max: MAX_INTERVAL_MS })
@@ -63,6 +77,7 @@ function normalizeStartOptions(options) {
     minSamples,
     maxSamples,
     confirmWithGc,
+    listeners: normalizeListeners(listeners),
     thresholds: normalizeThresholds(thresholds),
   }
 }

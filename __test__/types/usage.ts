@@ -12,19 +12,31 @@ const options: StartOptions = {
     if (report.kind === 'heap' && report.msUntilLimit !== undefined) {
       console.log(`${report.message}; limit in ${Math.round(report.msUntilLimit / 60000)} min`, perHour)
     }
+    if (report.kind === 'listeners') {
+      const where: string = report.addSites[0]?.site ?? 'unknown'
+      console.log(report.emitter, report.eventName, where)
+    }
     for (const point of report.samples) console.log(point.at, point.value)
   },
   thresholds: { heap: { bytesPerMinute: 1 << 20 }, native: { relativePerHour: 0.2 } },
+  listeners: { minGrowthPerMinute: 10 },
 }
 
 const guard: Guard = leakguard.start(options)
 const stats = guard.stats()
 if (stats.latest) console.log(stats.latest.heapUsed, stats.memory[0].state)
+if (stats.listeners) console.log(stats.listeners.top.map((t) => `${t.emitter} ${t.eventName} ${t.count}`))
 guard.stop()
 leakguard.gc()
 
 // @ts-expect-error intervalMs is a number
 leakguard.start({ intervalMs: '10' })
+leakguard.start({
+  onLeak(report) {
+    // @ts-expect-error addSites exists only on listener reports
+    console.log(report.addSites)
+  },
+})
 // @ts-expect-error unknown kinds are not LeakKind
 const wrong: LeakKind = 'sockets'
 void wrong

@@ -2,8 +2,30 @@
 
 use napi_derive::napi;
 
-use crate::core::report::LeakReport;
+use crate::core::report::{LeakReport, Subject};
+use crate::core::site_tally::SiteCount;
 use crate::core::trend::Point;
+
+/// A code site that made sampled calls (added listeners, created objects).
+#[napi(object)]
+pub struct SiteObject {
+    /// `file:line:column` of the first frame outside Node and leakguard.
+    pub site: String,
+    /// Sampled calls from this site.
+    pub count: u32,
+    /// The first user frames of one stack from this site, top first.
+    pub frames: Vec<String>,
+}
+
+impl From<SiteCount> for SiteObject {
+    fn from(s: SiteCount) -> Self {
+        SiteObject {
+            site: s.site,
+            count: s.count.min(u32::MAX as u64) as u32,
+            frames: s.frames,
+        }
+    }
+}
 
 /// One point a verdict was drawn from.
 #[napi(object)]
@@ -46,10 +68,28 @@ pub struct LeakReportObject {
     pub p_value: f64,
     /// True when this raises the severity of an earlier report.
     pub escalated: bool,
+    /// Listeners: the emitter's constructor name and short description.
+    pub emitter: Option<String>,
+    /// Listeners: the event name.
+    pub event_name: Option<String>,
+    /// Listeners: where the piling listeners are added, most frequent first.
+    pub add_sites: Option<Vec<SiteObject>>,
 }
 
 impl From<LeakReport> for LeakReportObject {
     fn from(r: LeakReport) -> Self {
+        let (emitter, event_name, add_sites) = match r.subject {
+            Subject::Listeners {
+                emitter,
+                event_name,
+                add_sites,
+            } => (
+                Some(emitter),
+                Some(event_name),
+                Some(add_sites.into_iter().map(SiteObject::from).collect()),
+            ),
+            Subject::Memory => (None, None, None),
+        };
         LeakReportObject {
             kind: r.kind.as_str().to_string(),
             message: r.message,
@@ -61,6 +101,9 @@ impl From<LeakReport> for LeakReportObject {
             ms_until_limit: r.ms_until_limit,
             p_value: r.p_value,
             escalated: r.escalated,
+            emitter,
+            event_name,
+            add_sites,
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use crate::core::format;
 use crate::core::growth_detector::{GrowthDetector, GrowthPolicy, Step, Trend};
-use crate::core::report::{LeakKind, LeakReport, Severity};
+use crate::core::report::{LeakKind, LeakReport, Severity, Subject};
 use crate::core::trend::Point;
 
 /// Native growth below this share of a concurrent external leak's rate is
@@ -360,6 +360,7 @@ fn build_report(
         ms_until_limit: until,
         p_value: trend.p_value,
         escalated,
+        subject: Subject::Memory,
     }
 }
 

@@ -2,6 +2,9 @@
 
 pub mod format;
 pub mod growth_detector;
+pub mod listener_registry;
 pub mod memory_monitor;
 pub mod report;
+pub mod site_tally;
+pub mod stack_trace;
 pub mod trend;

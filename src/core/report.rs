@@ -1,5 +1,6 @@
 //! Leak reports: what a detector found, as plain data.
 
+use crate::core::site_tally::SiteCount;
 use crate::core::trend::Point;
 
 /// Where the leaking memory or the piling objects live.
@@ -74,6 +75,22 @@ impl Severity {
     }
 }
 
+/// What a report is about, beyond the figures every report has.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Subject {
+    /// A memory kind: the figures say it all.
+    Memory,
+    /// Listeners piling up on one emitter and event.
+    Listeners {
+        /// The emitter's constructor name, and a short description where cheap.
+        emitter: String,
+        /// The event name.
+        event_name: String,
+        /// Where the listeners are added, most frequent first (sampled adds).
+        add_sites: Vec<SiteCount>,
+    },
+}
+
 /// One finding, ready to hand to the application.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LeakReport {
@@ -97,4 +114,6 @@ pub struct LeakReport {
     pub p_value: f64,
     /// True when this report raises the severity of an earlier one on the same trend.
     pub escalated: bool,
+    /// What the report is about.
+    pub subject: Subject,
 }

@@ -1,0 +1,161 @@
+'use strict'
+// Listener leaks: reported on growth, with the emitter, the event and the
+// line that adds them; quiet on stable counts, add/remove pairs and
+// short-lived emitters. Judged at intervalMs 50 so each case takes ~2 s.
+
+const assert = require('node:assert/strict')
+const EventEmitter = require('node:events')
+const { describe, test } = require('node:test')
+const leakguard = require('..')
+const { FAST, waitFor } = require('./helpers/leaks')
+
+/** Runs `work` every `everyMs` under a guard; resolves with the listener reports seen within `ms`. */
+async function watch(work, { everyMs = 10, ms, stopAtFirst = true } = {}) {
+  const reports = []
+  let guard
+  let timer
+  try {
+    await waitFor((done) => {
+      guard = leakguard.start({
+        ...FAST,
+        onLeak(report) {
+          if (report.kind !== 'listeners') return
+          reports.push(report)
+          if (stopAtFirst) done()
+        },
+      })
+      timer = setInterval(work, everyMs)
+      if (ms) setTimeout(done, ms)
+    }, (ms || 10_000) + 5000, 'listener report')
+  } finally {
+    clearInterval(timer)
+    guard.stop()
+  }
+  return { reports, stats: guard.stats() }
+}
+
+class JobQueue extends EventEmitter {}
+
+describe('listener leaks are reported', () => {
+  test('a listener added per request to a long-lived emitter, with the add site', async () => {
+    const bus = new JobQueue()
+    const { reports } = await watch(() => {
+      bus.on('job', () => {}) // the leaking line
+    })
+    const report = reports[0]
+    assert.equal(report.kind, 'listeners')
+    assert.equal(report.emitter, 'JobQueue')
+    assert.equal(report.eventName, 'job')
+    assert.ok(report.current >= 12 && report.current <= bus.listenerCount('job'), `${report.current}`)
+    assert.ok(report.growthPerMinute > 1000, `${report.growthPerMinute}`)
+    assert.match(report.message, /^JobQueue has [\d,]+ 'job' listeners, growing [\d,]+\/min: added at .*listeners\.test\.js:\d+:\d+ \(100% of sampled adds\)/)
+    const line = require('node:fs').readFileSync(__filename, 'utf8').split('\n').findIndex((l) => l.includes('// the leaking line')) + 1
+    assert.match(report.addSites[0].site, new RegExp(`listeners\\.test\\.js:${line}:\\d+$`))
+    assert.ok(report.addSites[0].count >= 1)
+    assert.ok(report.addSites[0].frames.length >= 1)
+    assert.ok(!report.addSites[0].frames.some((f) => f.includes('listener-hook')), 'leakguard frames are dropped')
+  })
+
+  test('with setMaxListeners(0), where Node itself stays silent', async () => {
+    const bus = new EventEmitter()
+    bus.setMaxListeners(0)
+    const warnings = []
+    const onWarning = (w) => warnings.push(w.name)
+    process.on('warning', onWarning)
+    const { reports } = await watch(() => bus.on('tick', () => {})).finally(() => process.off('warning', onWarning))
+    assert.equal(reports[0].eventName, 'tick')
+    assert.ok(!warnings.includes('MaxListenersExceededWarning'))
+  })
+
+  test('once() listeners for an event that never fires', async () => {
+    const conn = new EventEmitter()
+    const { reports } = await watch(() => conn.once('drain', () => {}))
+    assert.equal(reports[0].eventName, 'drain')
+    assert.match(reports[0].addSites[0].site, /listeners\.test\.js:\d+:\d+$/)
+  })
+
+  test('prependListener() and symbol events', async () => {
+    const emitter = new EventEmitter()
+    const event = Symbol('ready')
+    const { reports } = await watch(() => emitter.prependListener(event, () => {}))
+    assert.equal(reports[0].eventName, 'Symbol(ready)')
+  })
+
+  test('listeners on process', async () => {
+    const added = []
+    const { reports } = await watch(() => {
+      const listener = () => {}
+      added.push(listener)
+      process.on('leakguard-test-event', listener)
+    })
+    for (const l of added) process.off('leakguard-test-event', l)
+    assert.equal(reports[0].emitter, 'process')
+    assert.equal(reports[0].eventName, 'leakguard-test-event')
+  })
+})
+
+describe('listener controls stay quiet', () => {
+  test('100 stable listeners, and add/remove pairs at a high rate', async () => {
+    const stable = new EventEmitter()
+    stable.setMaxListeners(200)
+    for (let i = 0; i < 100; i++) stable.on('config', () => {})
+    const churn = new EventEmitter()
+    for (let i = 0; i < 20; i++) churn.on('data', () => {})
+    const { reports, stats } = await watch(
+      () => {
+        for (let i = 0; i < 200; i++) {
+          const listener = () => {}
+          churn.on('data', listener)
+          churn.off('data', listener)
+          stable.once('config', listener)
+          stable.off('config', listener)
+        }
+      },
+      { ms: 3000, stopAtFirst: false },
+    )
+    assert.deepEqual(reports, [])
+    const top = stats.listeners.top
+    assert.equal(top[0].emitter, 'EventEmitter')
+    assert.equal(top[0].eventName, 'config')
+    assert.ok(top[0].count >= 100 && top[0].count <= 101)
+    assert.equal(top[0].leaking, false)
+  })
+
+  test('thousands of short-lived emitters with a few listeners each', async () => {
+    const { reports, stats } = await watch(
+      () => {
+        for (let i = 0; i < 100; i++) {
+          const request = new EventEmitter()
+          for (let k = 0; k < 3; k++) request.on('end', () => {})
+          const socket = new EventEmitter()
+          for (let k = 0; k < 10; k++) socket.on('close', () => {})
+        }
+      },
+      { ms: 3000, stopAtFirst: false },
+    )
+    assert.deepEqual(reports, [])
+    // Seen busy once and never again, they are not worth tracking.
+    assert.ok(stats.listeners.tracked < 200, `tracked ${stats.listeners.tracked}`)
+  })
+
+  test('listeners: false leaves EventEmitter alone', () => {
+    const on = EventEmitter.prototype.on
+    const guard = leakguard.start({ listeners: false })
+    assert.equal(EventEmitter.prototype.on, on)
+    assert.equal(guard.stats().listeners, null)
+    guard.stop()
+  })
+})
+
+describe('bad listener options', () => {
+  for (const [value, type, code] of [
+    ['yes', TypeError, 'ERR_INVALID_ARG_TYPE'],
+    [null, TypeError, 'ERR_INVALID_ARG_TYPE'],
+    [{ minGrowthPerMinute: -1 }, RangeError, 'ERR_OUT_OF_RANGE'],
+    [{ minGrowthPerMinute: '5' }, TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ]) {
+    test(`listeners: ${JSON.stringify(value)} throws ${code}`, () => {
+      assert.throws(() => leakguard.start({ listeners: value }), (e) => e instanceof type && e.code === code && /options\.listeners/.test(e.message))
+    })
+  }
+})
