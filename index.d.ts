@@ -65,8 +65,29 @@ export interface ListenerLeakReport extends ReportBase {
   addSites: CodeSite[]
 }
 
+/**
+ * Application-named objects that stay alive. `reason: 'growing'`: the label's
+ * alive population keeps growing across full GCs (`current` is the alive
+ * count). `reason: 'overdue'`: one object outlived its `expectCollected()`
+ * deadline and two full GCs (`ageMs` says how old it is).
+ */
+export interface ObjectLeakReport extends ReportBase {
+  kind: 'objects'
+  reason: 'growing' | 'overdue'
+  /** The label the objects are tracked under. */
+  label: string
+  /** Objects tracked under the label so far. */
+  created: number
+  /** Of those, collected so far. */
+  collected: number
+  /** Where they were created (sampled), most frequent first. */
+  creationSites: CodeSite[]
+  /** For `'overdue'`: the object's age in milliseconds. */
+  ageMs?: number
+}
+
 /** A leak finding: plain data, handed to `onLeak` or sent as a `LeakWarning`. Narrow on `kind`. */
-export type LeakReport = MemoryLeakReport | ListenerLeakReport
+export type LeakReport = MemoryLeakReport | ListenerLeakReport | ObjectLeakReport
 
 /** Rate thresholds of one memory kind; growth must pass both to be reported. */
 export interface KindThresholds {
@@ -93,6 +114,8 @@ export interface StartOptions {
   thresholds?: Partial<Record<MemoryKind, KindThresholds>>
   /** Watch EventEmitter listeners (default true); `minGrowthPerMinute` defaults to 5. */
   listeners?: boolean | { minGrowthPerMinute?: number }
+  /** Tracked objects: growth below `minGrowthPerMinute` (default 10) alive objects a minute is never reported. */
+  objects?: { minGrowthPerMinute?: number }
 }
 
 /** Where one memory kind stands. */
@@ -133,6 +156,12 @@ export interface GuardStats {
     /** The tracked pairs with the most listeners. */
     top: Array<{ emitter: string; eventName: string; count: number; leaking: boolean }>
   } | null
+  objects: {
+    /** Every label, most alive first. */
+    labels: Array<{ label: string; alive: number; created: number; collected: number; leaking: boolean }>
+    /** `expectCollected()` objects not yet settled. */
+    expectations: number
+  }
 }
 
 /** A running watch over this thread, returned by `start()`. */
@@ -141,6 +170,19 @@ export interface Guard {
   stop(): void
   /** The latest figures. */
   stats(): GuardStats
+  /**
+   * Weak-tracks `obj` under `label` (never keeps it alive) and returns it.
+   * Tracking the same object again counts it again. After `stop()`, does nothing.
+   */
+  track<T extends object>(obj: T, label: string): T
+  /** Reports `obj` (`kind: 'objects'`, `reason: 'overdue'`) if it is still alive `withinMs` (default 0) from now, after two full GCs. */
+  expectCollected(obj: object, label: string, options?: { withinMs?: number }): void
+}
+
+/** Tells, asynchronously, whether an object was collected. */
+export interface CollectionProbe {
+  /** Runs up to `attempts` (default 5) full GCs, waiting for finalizers after each; true once the object is gone. */
+  collected(options?: { attempts?: number }): Promise<boolean>
 }
 
 /** Starts watching this thread's memory. Throws `TypeError`/`RangeError` with a Node-style `code` on bad options. */
@@ -148,3 +190,6 @@ export function start(options?: StartOptions): Guard
 
 /** Runs a full, synchronous garbage collection; needs no `--expose-gc`. */
 export function gc(): void
+
+/** A probe for tests: hand it an object, drop your references, then `await probe.collected()`. */
+export function probe(obj: object): CollectionProbe

@@ -3,5 +3,6 @@
 
 const { start } = require('./lib/guard')
 const { gc } = require('./lib/gc')
+const { probe } = require('./lib/probe')
 
-module.exports = { start, gc }
+module.exports = { start, gc, probe }

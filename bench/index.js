@@ -8,6 +8,7 @@ const BENCHES = {
   'sample-cost': ['Cost of one memory sample on the main thread', require('./sample-cost')],
   'detection-time': ['Time to first report, intervalMs 250 (median of 3 runs)', require('./detection-time')],
   listeners: ['EventEmitter hook on the hot path', require('./listeners')],
+  track: ['Object tracking', require('./track')],
 }
 
 async function main() {

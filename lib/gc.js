@@ -5,6 +5,8 @@ const v8 = require('node:v8')
 const vm = require('node:vm')
 
 let collect = null
+/** Full GCs this thread has seen: forced here, or observed (see noteMajorGc). */
+let fullGcs = 0
 
 /** Returns V8's `gc` function, exposing it at run time when the flag was not given. */
 function gcFunction() {
@@ -21,6 +23,17 @@ function gcFunction() {
 /** Runs a full mark-compact GC now. */
 function gc() {
   gcFunction()()
+  fullGcs++
+}
+
+/** Counts a major GC V8 ran on its own (seen by a GC observer). */
+function noteMajorGc() {
+  fullGcs++
+}
+
+/** Full GCs seen so far on this thread. */
+function fullGcCount() {
+  return fullGcs
 }
 
 /** Resolves after finalizers (FinalizationRegistry, N-API) of the last GC have had a tick to run. */
@@ -28,4 +41,4 @@ function afterFinalizers() {
   return new Promise((resolve) => setImmediate(() => setImmediate(resolve)))
 }
 
-module.exports = { afterFinalizers, gc }
+module.exports = { afterFinalizers, fullGcCount, gc, noteMajorGc }

@@ -4,6 +4,7 @@
 
 const { ListenerWatch } = require('./listener-watch')
 const { MemoryWatch, now } = require('./memory-watch')
+const { ObjectWatch } = require('./object-watch')
 const { normalizeStartOptions, monitorOptions } = require('./start-options')
 const { emitCallbackWarning, emitLeakWarning } = require('./warnings')
 
@@ -22,6 +23,12 @@ class Guard {
     this.listeners = options.listeners
       ? new ListenerWatch({ minPoints: options.minSamples, maxPoints: options.maxSamples, minGrowthPerMinute: options.listeners.minGrowthPerMinute })
       : null
+    this.objects = new ObjectWatch({
+      minPoints: options.minSamples,
+      maxPoints: options.maxSamples,
+      minGrowthPerMinute: options.objects.minGrowthPerMinute,
+      requestFullGc: () => this.memory.requestFullGc(),
+    })
     this.memory.start()
     if (this.listeners) this.listeners.start()
     this.timer = setInterval(() => this.tick(), options.intervalMs)
@@ -32,6 +39,21 @@ class Guard {
   tick() {
     this.memory.sample()
     if (this.listeners && this.running) this.deliver(this.listeners.sample(now()))
+    if (this.running) this.deliver(this.objects.sample(now()))
+  }
+
+  /**
+   * Weak-tracks `obj` under `label` (it never keeps it alive) and returns it.
+   * Tracking an object again counts it again (once per call); after stop()
+   * it does nothing.
+   */
+  track(obj, label) {
+    return this.objects.track(obj, label, Guard.prototype.track)
+  }
+
+  /** Reports `obj` if it is still alive `withinMs` after this call, across two full GCs. */
+  expectCollected(obj, label, options) {
+    this.objects.expectCollected(obj, label, options, Guard.prototype.expectCollected)
   }
 
   /** Hands reports to `onLeak`, or emits them as warnings. */
@@ -68,6 +90,7 @@ class Guard {
     clearInterval(this.timer)
     this.memory.stop()
     if (this.listeners) this.listeners.stop()
+    this.objects.stop()
   }
 
   /** The latest figures. */
@@ -79,6 +102,7 @@ class Guard {
       reports: this.reportCount,
       ...memory,
       listeners: this.listeners ? this.listeners.stats() : null,
+      objects: this.objects.stats(),
     }
   }
 }

@@ -11,11 +11,10 @@
 // grew since. Nothing else crosses into Rust per add.
 
 const EventEmitter = require('node:events')
+const { captureStack } = require('./stack')
 
 /** Listener arrays shorter than this are never looked at further. */
 const BUSY_AT = 8
-/** Stack frames captured for an add site. */
-const STACK_FRAMES = 12
 
 const proto = EventEmitter.prototype
 const sinks = new Set()
@@ -26,21 +25,6 @@ const announced = new WeakSet()
 let installed = null
 let countdown = 1
 let seed = 0x2545f491
-
-/** Captures the stack above `hook` as text, or null when it cannot be read. */
-function captureStack(hook) {
-  const limit = Error.stackTraceLimit
-  try {
-    Error.stackTraceLimit = STACK_FRAMES
-    const holder = {}
-    Error.captureStackTrace(holder, hook)
-    return typeof holder.stack === 'string' ? holder.stack : null
-  } catch {
-    return null
-  } finally {
-    Error.stackTraceLimit = limit
-  }
-}
 
 /** A sampled add: is this array long and growing? Never throws. */
 function sampleAdd(emitter, type, hook) {

@@ -5,7 +5,7 @@
 const v8 = require('node:v8')
 const { PerformanceObserver, constants, performance } = require('node:perf_hooks')
 const { MemoryMonitorHandle, nativeSource } = require('./native')
-const { gc } = require('./gc')
+const { gc, noteMajorGc } = require('./gc')
 
 const MAJOR = constants.NODE_PERFORMANCE_GC_MAJOR
 const YOUNG_SPACES = new Set(['new_space', 'new_large_object_space'])
@@ -75,7 +75,10 @@ class MemoryWatch {
       // freed only later: its levels are read at the next sample, not now.
       // leakguard's own forced GCs were read already.
       const forced = entry.startTime >= this.forcedFrom && entry.startTime <= this.forcedTo
-      if ((entry.detail ? entry.detail.kind : entry.kind) === MAJOR && !forced) this.majorGcSeen = true
+      if ((entry.detail ? entry.detail.kind : entry.kind) === MAJOR && !forced) {
+        this.majorGcSeen = true
+        noteMajorGc()
+      }
     }
     this.recordGc(false)
   }
@@ -99,6 +102,17 @@ class MemoryWatch {
     this.forcedTo = performance.now()
     this.majorGcSeen = false
     this.recordGc(true)
+  }
+
+  /**
+   * Forces the confirming full GCs for another watch (objects), within the
+   * same budget as memory's own: at most one per window of samples.
+   * Returns whether they ran.
+   */
+  requestFullGc() {
+    if (!this.confirmWithGc || now() - this.lastForcedGcAt < this.minForcedGcGapMs) return false
+    this.forceFullGc()
+    return true
   }
 
   /** Takes one sample; called by the guard's timer. */

@@ -14,6 +14,7 @@ const DEFAULTS = Object.freeze({
   maxSamples: 120,
   confirmWithGc: true,
   listeners: Object.freeze({ minGrowthPerMinute: 5 }),
+  objects: Object.freeze({ minGrowthPerMinute: 10 }),
   thresholds: Object.freeze({
     heap: Object.freeze({ bytesPerMinute: 512 * 1024, relativePerHour: 0.1 }),
     external: Object.freeze({ bytesPerMinute: 1024 * 1024, relativePerHour: 0.1 }),
@@ -50,6 +51,14 @@ function normalizeListeners(listeners) {
   return { minGrowthPerMinute }
 }
 
+/** `objects: { minGrowthPerMinute }` -> settings. */
+function normalizeObjects(objects) {
+  validateObject(objects, 'options.objects', { optional: true })
+  const { minGrowthPerMinute = DEFAULTS.objects.minGrowthPerMinute } = objects || {}
+  validateNumber(minGrowthPerMinute, 'options.objects.minGrowthPerMinute', { min: 0, max: Number.MAX_VALUE })
+  return { minGrowthPerMinute }
+}
+
 /** Returns the full, validated option set; throws coded errors on bad input. */
 function normalizeStartOptions(options) {
   if (options === undefined) options = {}
@@ -62,6 +71,7 @@ function normalizeStartOptions(options) {
     maxSamples = Math.max(DEFAULTS.maxSamples, minSamples),
     confirmWithGc = DEFAULTS.confirmWithGc,
     listeners,
+    objects,
     thresholds,
   } = options
   validateNumber(intervalMs, 'options.intervalMs', { min: 0, exclusiveMin: true, max: MAX_INTERVAL_MS })
@@ -78,6 +88,7 @@ function normalizeStartOptions(options) {
     maxSamples,
     confirmWithGc,
     listeners: normalizeListeners(listeners),
+    objects: normalizeObjects(objects),
     thresholds: normalizeThresholds(thresholds),
   }
 }

@@ -23,6 +23,14 @@ const options: StartOptions = {
 }
 
 const guard: Guard = leakguard.start(options)
+const request: { url: string } = guard.track({ url: '/' }, 'request')
+guard.expectCollected(request, 'request', { withinMs: 5000 })
+void leakguard.probe(request).collected({ attempts: 3 }).then((gone: boolean) => gone)
+leakguard.start({
+  onLeak(report) {
+    if (report.kind === 'objects' && report.reason === 'overdue') console.log(report.label, report.ageMs, report.creationSites[0]?.site)
+  },
+})
 const stats = guard.stats()
 if (stats.latest) console.log(stats.latest.heapUsed, stats.memory[0].state)
 if (stats.listeners) console.log(stats.listeners.top.map((t) => `${t.emitter} ${t.eventName} ${t.count}`))

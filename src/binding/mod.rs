@@ -3,4 +3,5 @@
 pub mod listener_registry;
 pub mod memory_monitor;
 pub mod native_memory;
+pub mod object_ledger;
 pub mod report;

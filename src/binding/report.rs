@@ -74,23 +74,24 @@ pub struct LeakReportObject {
     pub event_name: Option<String>,
     /// Listeners: where the piling listeners are added, most frequent first.
     pub add_sites: Option<Vec<SiteObject>>,
+    /// Objects: the label they are tracked under.
+    pub label: Option<String>,
+    /// Objects: `'growing'` (the alive population grows) or `'overdue'` (one
+    /// object outlived its `expectCollected` deadline).
+    pub reason: Option<String>,
+    /// Objects: tracked objects created under the label.
+    pub created: Option<f64>,
+    /// Objects: tracked objects collected.
+    pub collected: Option<f64>,
+    /// Objects: where they were created, most frequent first (sampled).
+    pub creation_sites: Option<Vec<SiteObject>>,
+    /// Objects, overdue: the object's age in milliseconds.
+    pub age_ms: Option<f64>,
 }
 
 impl From<LeakReport> for LeakReportObject {
     fn from(r: LeakReport) -> Self {
-        let (emitter, event_name, add_sites) = match r.subject {
-            Subject::Listeners {
-                emitter,
-                event_name,
-                add_sites,
-            } => (
-                Some(emitter),
-                Some(event_name),
-                Some(add_sites.into_iter().map(SiteObject::from).collect()),
-            ),
-            Subject::Memory => (None, None, None),
-        };
-        LeakReportObject {
+        let mut object = LeakReportObject {
             kind: r.kind.as_str().to_string(),
             message: r.message,
             severity: r.severity.as_str().to_string(),
@@ -101,10 +102,51 @@ impl From<LeakReport> for LeakReportObject {
             ms_until_limit: r.ms_until_limit,
             p_value: r.p_value,
             escalated: r.escalated,
-            emitter,
-            event_name,
-            add_sites,
+            emitter: None,
+            event_name: None,
+            add_sites: None,
+            label: None,
+            reason: None,
+            created: None,
+            collected: None,
+            creation_sites: None,
+            age_ms: None,
+        };
+        match r.subject {
+            Subject::Memory => {}
+            Subject::Listeners {
+                emitter,
+                event_name,
+                add_sites,
+            } => {
+                object.emitter = Some(emitter);
+                object.event_name = Some(event_name);
+                object.add_sites = Some(add_sites.into_iter().map(SiteObject::from).collect());
+            }
+            Subject::Objects {
+                label,
+                created,
+                collected,
+                creation_sites,
+                age_ms,
+            } => {
+                object.label = Some(label);
+                object.reason = Some(
+                    if age_ms.is_some() {
+                        "overdue"
+                    } else {
+                        "growing"
+                    }
+                    .to_string(),
+                );
+                object.created = Some(created);
+                object.collected = Some(collected);
+                object.creation_sites =
+                    Some(creation_sites.into_iter().map(SiteObject::from).collect());
+                object.age_ms = age_ms;
+            }
         }
+        object
     }
 }
 

@@ -20,13 +20,17 @@ pub fn bytes(value: f64) -> String {
     }
 }
 
-/// A duration as `"45 s"`, `"12 min"`, `"3.5 h"`, `"2.0 days"`.
+/// A duration as `"300 ms"`, `"3.2 s"`, `"45 s"`, `"12 min"`, `"3.5 h"`, `"2.0 days"`.
 pub fn duration(ms: f64) -> String {
     if !ms.is_finite() {
         return "never".to_string();
     }
     let s = ms / 1000.0;
-    if s < 90.0 {
+    if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else if s < 10.0 {
+        format!("{s:.1} s")
+    } else if s < 90.0 {
         format!("{s:.0} s")
     } else if s < 90.0 * 60.0 {
         format!("{:.0} min", s / 60.0)
@@ -68,6 +72,8 @@ mod tests {
 
     #[test]
     fn formats_durations() {
+        assert_eq!(duration(300.0), "300 ms");
+        assert_eq!(duration(3_200.0), "3.2 s");
         assert_eq!(duration(45_000.0), "45 s");
         assert_eq!(duration(12.0 * 60_000.0), "12 min");
         assert_eq!(duration(3.5 * 3_600_000.0), "3.5 h");

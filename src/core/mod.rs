@@ -4,6 +4,7 @@ pub mod format;
 pub mod growth_detector;
 pub mod listener_registry;
 pub mod memory_monitor;
+pub mod object_ledger;
 pub mod report;
 pub mod site_tally;
 pub mod stack_trace;

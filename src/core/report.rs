@@ -89,6 +89,19 @@ pub enum Subject {
         /// Where the listeners are added, most frequent first (sampled adds).
         add_sites: Vec<SiteCount>,
     },
+    /// Application-named objects that stay alive.
+    Objects {
+        /// The label the application tracks them under.
+        label: String,
+        /// Tracked objects created under the label.
+        created: f64,
+        /// Tracked objects collected.
+        collected: f64,
+        /// Where they were created, most frequent first (sampled creations).
+        creation_sites: Vec<SiteCount>,
+        /// For an object expected to be collected: how old it is, in ms.
+        age_ms: Option<f64>,
+    },
 }
 
 /// One finding, ready to hand to the application.

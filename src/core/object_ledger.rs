@@ -1,0 +1,378 @@
+//! Per-label books of application-named objects: how many were created and
+//! collected, where they were created, and whether the alive population keeps
+//! growing. The JavaScript side counts into a shared counter array (two
+//! numbers a label: created, collected) and hands it over at each sample.
+
+use crate::core::format;
+use crate::core::growth_detector::{GrowthDetector, GrowthPolicy, Step, Trend};
+use crate::core::report::{LeakKind, LeakReport, Severity, Subject};
+use crate::core::site_tally::SiteTally;
+use crate::core::stack_trace::{call_site, user_frames};
+use crate::core::trend::Point;
+
+/// Creation sites named in a report at most.
+const SITES_REPORTED: usize = 5;
+
+struct Label {
+    name: String,
+    detector: GrowthDetector,
+    sites: SiteTally,
+    created: f64,
+    collected: f64,
+    reported: Option<Severity>,
+}
+
+impl Label {
+    fn alive(&self) -> f64 {
+        (self.created - self.collected).max(0.0)
+    }
+}
+
+/// One label's figures.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabelCount {
+    /// The label.
+    pub label: String,
+    /// Tracked objects still alive (created minus collected).
+    pub alive: f64,
+    /// Tracked objects created.
+    pub created: f64,
+    /// Tracked objects collected.
+    pub collected: f64,
+    /// Whether a leak is reported and ongoing.
+    pub leaking: bool,
+}
+
+/// What a sample of the counters led to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LedgerOutcome {
+    /// New and escalated reports.
+    pub reports: Vec<LeakReport>,
+    /// True when a label's suspected growth waits for a full GC (and its
+    /// finalizers) to confirm it.
+    pub wants_full_gc: bool,
+}
+
+/// The books of every label of one guard.
+pub struct ObjectLedger {
+    policy: GrowthPolicy,
+    ignored: Vec<String>,
+    labels: Vec<Label>,
+}
+
+impl ObjectLedger {
+    /// A ledger judging growth with `policy`; frames under `ignored` path
+    /// prefixes (leakguard's own) are never creation sites.
+    pub fn new(policy: GrowthPolicy, ignored: Vec<String>) -> Self {
+        ObjectLedger {
+            policy,
+            ignored,
+            labels: Vec::new(),
+        }
+    }
+
+    /// Adds a label; its id is its index, in the order labels are defined.
+    pub fn define_label(&mut self, name: String) -> u32 {
+        self.labels.push(Label {
+            name,
+            detector: GrowthDetector::new(self.policy),
+            sites: SiteTally::default(),
+            created: 0.0,
+            collected: 0.0,
+            reported: None,
+        });
+        (self.labels.len() - 1) as u32
+    }
+
+    /// Counts the creation site in `stack` for label `id`.
+    pub fn record_creation(&mut self, id: u32, stack: &str) {
+        if let Some(label) = self.labels.get_mut(id as usize) {
+            label.sites.record(stack, &self.ignored);
+        }
+    }
+
+    /// Reads the counters (`[created0, collected0, created1, ...]`) at `at_ms`.
+    /// With `after_full_gc`, the counts follow a full GC whose finalizers have
+    /// run: they settle suspected growth.
+    pub fn record_counts(
+        &mut self,
+        at_ms: f64,
+        counters: &[f64],
+        after_full_gc: bool,
+    ) -> LedgerOutcome {
+        let mut outcome = LedgerOutcome::default();
+        for (i, label) in self.labels.iter_mut().enumerate() {
+            let (Some(&created), Some(&collected)) = (counters.get(2 * i), counters.get(2 * i + 1))
+            else {
+                continue;
+            };
+            if !created.is_finite() || !collected.is_finite() {
+                continue;
+            }
+            label.created = created;
+            label.collected = collected;
+            let point = Point {
+                at_ms,
+                value: label.alive(),
+            };
+            if after_full_gc {
+                if let Some(trend) = label.detector.confirm(point) {
+                    outcome
+                        .reports
+                        .push(growth_report(label, &trend, at_ms, false));
+                }
+                continue;
+            }
+            match label.detector.push(point) {
+                Step::Suspect => outcome.wants_full_gc = true,
+                Step::Leak(trend) => outcome
+                    .reports
+                    .push(growth_report(label, &trend, at_ms, false)),
+                Step::Ongoing(trend) => {
+                    let severity = Severity::assess(trend.growth_per_minute, label.alive(), None);
+                    if label.reported.is_some_and(|last| severity > last) {
+                        outcome
+                            .reports
+                            .push(growth_report(label, &trend, at_ms, true));
+                    }
+                }
+                Step::Ended => label.reported = None,
+                Step::Quiet => {}
+            }
+        }
+        outcome
+    }
+
+    /// A report for one object of label `id` expected to be collected within
+    /// `within_ms` but still alive `age_ms` after it was handed over, across
+    /// at least two full GCs. `stack` is where it was handed over (may be empty).
+    pub fn overdue_report(
+        &self,
+        id: u32,
+        age_ms: f64,
+        within_ms: f64,
+        stack: &str,
+        at_ms: f64,
+    ) -> Option<LeakReport> {
+        let label = self.labels.get(id as usize)?;
+        let frames = user_frames(stack, &self.ignored);
+        let site = call_site(&frames).and_then(|f| f.location.clone());
+        let mut sites = SiteTally::default();
+        sites.record(stack, &self.ignored);
+        let message = format!(
+            "A '{}' object expected to be collected within {} is still alive after {} and two full GCs; \
+             created at {}: something still references it (a closure, a cache, a listener, a timer)",
+            label.name,
+            format::duration(within_ms),
+            format::duration(age_ms),
+            site.as_deref().unwrap_or("an unknown site")
+        );
+        Some(LeakReport {
+            kind: LeakKind::Objects,
+            message,
+            severity: Severity::Medium,
+            growth_per_minute: 0.0,
+            current: label.alive(),
+            detected_at_ms: at_ms,
+            samples: Vec::new(),
+            ms_until_limit: None,
+            p_value: f64::NAN,
+            escalated: false,
+            subject: Subject::Objects {
+                label: label.name.clone(),
+                created: label.created,
+                collected: label.collected,
+                creation_sites: sites.top(1),
+                age_ms: Some(age_ms),
+            },
+        })
+    }
+
+    /// Every label's figures, most alive first.
+    pub fn labels(&self) -> Vec<LabelCount> {
+        let mut all: Vec<LabelCount> = self
+            .labels
+            .iter()
+            .map(|l| LabelCount {
+                label: l.name.clone(),
+                alive: l.alive(),
+                created: l.created,
+                collected: l.collected,
+                leaking: l.detector.is_leaking(),
+            })
+            .collect();
+        all.sort_by(|a, b| {
+            b.alive
+                .total_cmp(&a.alive)
+                .then_with(|| a.label.cmp(&b.label))
+        });
+        all
+    }
+}
+
+fn growth_report(label: &mut Label, trend: &Trend, at_ms: f64, escalated: bool) -> LeakReport {
+    let alive = label.alive();
+    let severity = Severity::assess(trend.growth_per_minute, alive, None);
+    let previous = label.reported.replace(severity);
+    let sites = label.sites.top(SITES_REPORTED);
+    let mut message = format!(
+        "'{}' objects pile up: {} alive ({} created, {} collected), growing {}/min and surviving full GCs",
+        label.name,
+        format::count(alive),
+        format::count(label.created),
+        format::count(label.collected),
+        format::count(trend.growth_per_minute)
+    );
+    if let Some(top) = sites.first() {
+        message.push_str(&format!(
+            "; most created at {} ({} of {} sampled)",
+            top.site,
+            top.count,
+            label.sites.total()
+        ));
+    }
+    message.push_str(": something keeps them reachable after use");
+    if let (true, Some(previous)) = (escalated, previous) {
+        message.push_str(&format!(
+            " (escalated from {} to {})",
+            previous.as_str(),
+            severity.as_str()
+        ));
+    }
+    LeakReport {
+        kind: LeakKind::Objects,
+        message,
+        severity,
+        growth_per_minute: trend.growth_per_minute,
+        current: alive,
+        detected_at_ms: at_ms,
+        samples: trend.points.clone(),
+        ms_until_limit: None,
+        p_value: trend.p_value,
+        escalated,
+        subject: Subject::Objects {
+            label: label.name.clone(),
+            created: label.created,
+            collected: label.collected,
+            creation_sites: sites,
+            age_ms: None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ledger() -> ObjectLedger {
+        let policy = GrowthPolicy {
+            warmup_points: 0,
+            min_points: 24,
+            max_points: 120,
+            min_z: 3.48,
+            min_growth_per_minute: 10.0,
+            min_relative_growth_per_hour: 0.0,
+            confirm_after_full_gc: true,
+        };
+        ObjectLedger::new(policy, vec!["/lg/".into()])
+    }
+
+    const CREATED_AT: &str =
+        "Error\n    at track (/lg/lib/object-watch.js:1:1)\n    at handle (/app/server.js:7:3)";
+
+    #[test]
+    fn a_label_whose_alive_count_grows_and_survives_gc_is_reported() {
+        let mut l = ledger();
+        let leaky = l.define_label("request".into());
+        let churn = l.define_label("session".into());
+        l.record_creation(leaky, CREATED_AT);
+        let mut reports = Vec::new();
+        for i in 0..200 {
+            let t = i as f64 * 250.0;
+            // request: 10 created per sample, 5 collected; session: steady.
+            let counters = [
+                10.0 * i as f64,
+                5.0 * i as f64,
+                100.0 * i as f64,
+                100.0 * i as f64 - 50.0,
+            ];
+            let outcome = l.record_counts(t, &counters, false);
+            reports.extend(outcome.reports);
+            if outcome.wants_full_gc {
+                reports.extend(l.record_counts(t + 1.0, &counters, true).reports);
+            }
+        }
+        assert_eq!(reports.len(), 1, "{reports:?}");
+        let r = &reports[0];
+        assert_eq!(r.kind, LeakKind::Objects);
+        assert!(
+            (r.growth_per_minute - 1200.0).abs() < 10.0,
+            "{}",
+            r.growth_per_minute
+        );
+        let Subject::Objects {
+            label,
+            creation_sites,
+            age_ms,
+            ..
+        } = &r.subject
+        else {
+            panic!()
+        };
+        assert_eq!(label, "request");
+        assert_eq!(creation_sites[0].site, "/app/server.js:7:3");
+        assert_eq!(*age_ms, None);
+        assert!(
+            r.message.starts_with("'request' objects pile up:"),
+            "{}",
+            r.message
+        );
+        let labels = l.labels();
+        assert_eq!(labels[0].label, "request");
+        assert!(labels[0].leaking);
+        assert!(!labels[1].leaking);
+    }
+
+    #[test]
+    fn growth_the_finalizers_take_back_is_not_reported() {
+        let mut l = ledger();
+        l.define_label("job".into());
+        let mut collected = 0.0;
+        for i in 0..400 {
+            let t = i as f64 * 250.0;
+            let created = 10.0 * i as f64;
+            let outcome = l.record_counts(t, &[created, collected], false);
+            assert!(outcome.reports.is_empty());
+            if outcome.wants_full_gc || i % 100 == 99 {
+                collected = created - 20.0;
+                assert!(l
+                    .record_counts(t + 1.0, &[created, collected], true)
+                    .reports
+                    .is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn overdue_objects_name_their_creation_site() {
+        let mut l = ledger();
+        let id = l.define_label("socket".into());
+        let r = l
+            .overdue_report(id, 3200.0, 1000.0, CREATED_AT, 5.0)
+            .unwrap();
+        assert!(r.message.starts_with("A 'socket' object expected to be collected within 1.0 s is still alive after 3.2 s and two full GCs; created at /app/server.js:7:3"), "{}", r.message);
+        assert!(l.overdue_report(9, 1.0, 1.0, "", 0.0).is_none());
+        let r = l.overdue_report(id, 1.0, 1.0, "garbage", 0.0).unwrap();
+        assert!(r.message.contains("an unknown site"));
+    }
+
+    #[test]
+    fn short_or_garbage_counters_are_ignored() {
+        let mut l = ledger();
+        l.define_label("a".into());
+        l.define_label("b".into());
+        let outcome = l.record_counts(0.0, &[f64::NAN, 1.0, 3.0], false);
+        assert!(outcome.reports.is_empty());
+        assert_eq!(l.labels().iter().map(|x| x.alive).sum::<f64>(), 0.0);
+    }
+}
