@@ -284,7 +284,7 @@ mod tests {
     fn a_label_whose_alive_count_grows_and_survives_gc_is_reported() {
         let mut l = ledger();
         let leaky = l.define_label("request".into());
-        let churn = l.define_label("session".into());
+        assert_eq!(l.define_label("session".into()), 1);
         l.record_creation(leaky, CREATED_AT);
         let mut reports = Vec::new();
         for i in 0..200 {
