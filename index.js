@@ -4,5 +4,6 @@
 const { start } = require('./lib/guard')
 const { gc } = require('./lib/gc')
 const { probe } = require('./lib/probe')
+const { assertNoLeak, checkLeak } = require('./lib/check-leak')
 
-module.exports = { start, gc, probe }
+module.exports = { start, gc, probe, checkLeak, assertNoLeak }

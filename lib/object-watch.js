@@ -14,6 +14,19 @@ const { captureStack } = require('./stack')
 const { codedError, invalidArgType, validateNumber, validateObject, validateString } = require('./errors')
 const { fullGcCount, gc } = require('./gc')
 
+/** Object watches of running guards on this thread, for leak checks. */
+const running = new Set()
+
+/** Tracked objects alive across the running guards of this thread. */
+function trackedAlive() {
+  let alive = 0
+  for (const watch of running) {
+    const c = watch.counters
+    for (let i = 0; i + 1 < c.length; i += 2) alive += c[i] - c[i + 1]
+  }
+  return alive
+}
+
 /** Creation stacks taken for the first objects tracked after a new label appears... */
 const FIRST_STACKS = 16
 /** ...then for one tracked object in this many, on average (random gaps). */
@@ -55,6 +68,7 @@ class ObjectWatch {
     this.seed = 0x6d2b79f5
     this.confirmNext = false
     this.running = true
+    running.add(this)
   }
 
   labelId(label) {
@@ -158,6 +172,7 @@ class ObjectWatch {
   stop() {
     this.running = false
     this.expectations.clear()
+    running.delete(this)
   }
 
   stats() {
@@ -165,4 +180,4 @@ class ObjectWatch {
   }
 }
 
-module.exports = { ObjectWatch, validateLabel, validateTarget }
+module.exports = { ObjectWatch, trackedAlive, validateLabel, validateTarget }

@@ -2,6 +2,7 @@
 
 pub mod format;
 pub mod growth_detector;
+pub mod leak_check;
 pub mod listener_registry;
 pub mod memory_monitor;
 pub mod object_ledger;
