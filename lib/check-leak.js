@@ -18,6 +18,9 @@ const KINDS = ['heap', 'external', 'native', 'listeners', 'handles', 'objects']
 const PER_CALL_KEYS = { heap: 'heapBytes', external: 'externalBytes', native: 'nativeBytes', listeners: 'listeners', handles: 'handles', objects: 'objects' }
 const DEFAULTS = Object.freeze({ batches: 8, minBatchSize: 50, maxBatchSize: 5000, batchMs: 10 })
 const OWN_FILES = [__dirname + path.sep]
+/** Larger-batch rounds when a measure is undecided, and how much larger. */
+const MAX_EXTENSIONS = 2
+const EXTENSION_FACTOR = 4
 /** Every this-many adds to one emitter/event, an add stack is kept. */
 const STACK_EVERY = 8
 
@@ -181,9 +184,7 @@ async function checkLeak(fn, options) {
     const warmup = opts.warmup === undefined ? batchSize : opts.warmup
     await callMany(fn, Math.max(0, warmup - state.calls), state)
 
-    const series = Object.fromEntries(KINDS.map((k) => [k, []]))
-    const calls = []
-    const read = async (mark) => {
+    const read = async (series, calls, start, mark) => {
       // Let the batch's ticks, microtasks and close events run first: until
       // the job ends, objects it just made a WeakRef to cannot be collected.
       await afterFinalizers()
@@ -198,19 +199,33 @@ async function checkLeak(fn, options) {
       series.listeners.push(recorder.count(mark))
       series.handles.push(process.getActiveResourcesInfo().length)
       series.objects.push(trackedAlive())
-      calls.push(state.calls - warmupDone)
+      calls.push(state.calls - start)
+    }
+    const measure = async (size) => {
+      const series = Object.fromEntries(KINDS.map((k) => [k, []]))
+      const calls = []
+      const start = state.calls
+      await read(series, calls, start, 'first')
+      for (let b = 0; b < opts.batches; b++) {
+        await callMany(fn, size, state)
+        await read(series, calls, start, 'last')
+      }
+      const measured = state.calls - start
+      const verdicts = native.judgeLeakCheck(
+        opts.kinds.map((kind) => ({ kind, calls, values: series[kind], floorPerCall: opts.floors[kind] })),
+        measured,
+      )
+      return { verdicts, measured, size }
     }
     const warmupDone = state.calls
-    await read('first')
-    for (let b = 0; b < opts.batches; b++) {
-      await callMany(fn, batchSize, state)
-      await read('last')
+    // A measure whose slope passed its floor but whose steps were too noisy
+    // to confirm it is measured again with larger batches (at most twice);
+    // clean code never pays for that.
+    let round = await measure(batchSize)
+    for (let extra = 0; extra < MAX_EXTENSIONS && round.verdicts.some((v) => v.undecided); extra++) {
+      round = await measure(round.size * EXTENSION_FACTOR)
     }
-    const measured = state.calls - warmupDone
-    const verdicts = native.judgeLeakCheck(
-      opts.kinds.map((kind) => ({ kind, calls, values: series[kind], floorPerCall: opts.floors[kind] })),
-      measured,
-    )
+    const { verdicts, measured } = round
     const perCall = {}
     for (const v of verdicts) perCall[PER_CALL_KEYS[v.kind]] = v.perCall
     const reports = verdicts
@@ -232,7 +247,7 @@ async function checkLeak(fn, options) {
       perCall,
       iterations: measured,
       warmup: warmupDone,
-      batchSize,
+      batchSize: round.size,
       reports,
     }
   } finally {

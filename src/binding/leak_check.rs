@@ -31,6 +31,8 @@ pub struct CheckVerdict {
     pub noise_per_call: f64,
     /// `"heap grew ~812 bytes per call over 3,000 calls"`.
     pub description: String,
+    /// The slope passed the floor but the steps could not confirm it.
+    pub undecided: bool,
 }
 
 /// Judges each measured series of a leak check.
@@ -53,6 +55,7 @@ pub fn judge_leak_check(series: Vec<CheckSeries>, total_calls: f64) -> Result<Ve
                 per_call: verdict.per_call,
                 noise_per_call: verdict.noise_per_call,
                 description: describe(&verdict, total_calls),
+                undecided: verdict.undecided,
             })
         })
         .collect()

@@ -1,0 +1,184 @@
+'use strict'
+// checkLeak() and assertNoLeak() in node:test, the way users call them there.
+
+const assert = require('node:assert/strict')
+const EventEmitter = require('node:events')
+const path = require('node:path')
+const { PassThrough } = require('node:stream')
+const { describe, test } = require('node:test')
+const { Worker } = require('node:worker_threads')
+const { assertNoLeak, checkLeak, start } = require('..')
+const { leakNative, churnNative } = require('./fixtures/native-alloc')
+const { runNode } = require('./helpers/spawn')
+
+const bus = new EventEmitter()
+bus.setMaxListeners(0)
+
+describe('leaks are found, with what grew', () => {
+  const cache = new Map()
+  let id = 0
+  const buffers = []
+  const timers = []
+  const sessions = []
+  const cases = [
+    ['a Map entry per call (~100 bytes)', () => cache.set(id++, { id, at: 1 }), 'heap'],
+    ['a listener per call', () => bus.on('data', () => {}), 'listeners'],
+    ['a Buffer kept per call', () => buffers.push(Buffer.alloc(1024)), 'external'],
+    ['a timer never cleared', () => timers.push(setInterval(() => {}, 60_000)), 'handles'],
+    ['an async function that keeps its result', async () => sessions.push(await Promise.resolve({ user: id++, tags: ['a', 'b'] })), 'heap'],
+    ['malloc outside V8 (a native addon)', () => leakNative(1024), 'native'],
+  ]
+  for (const [what, fn, kind] of cases) {
+    test(what, async () => {
+      const result = await checkLeak(fn)
+      assert.equal(result.leaked, true, JSON.stringify(result))
+      assert.ok(result.kinds.includes(kind), `kinds: ${result.kinds}`)
+      const report = result.reports.find((r) => r.kind === kind)
+      assert.ok(report.perCall > 0)
+      assert.match(report.message, /grew .* over [\d,]+ calls/)
+      assert.ok(result.iterations >= 8 * 50)
+    })
+  }
+  test('stop the timers', () => timers.forEach(clearInterval))
+
+  test('a listener leak names the emitter, the event and the add site', async () => {
+    const emitter = new EventEmitter()
+    const result = await checkLeak(() => emitter.on('message', () => {})) // add site
+    const report = result.reports.find((r) => r.kind === 'listeners')
+    assert.equal(report.emitter, 'EventEmitter')
+    assert.equal(report.eventName, 'message')
+    const line = require('node:fs').readFileSync(__filename, 'utf8').split('\n').findIndex((l) => l.includes('// add site')) + 1
+    assert.match(report.addSite, new RegExp(`check-leak\\.test\\.js:${line}:\\d+$`))
+    assert.ok(result.perCall.listeners > 0.9 && result.perCall.listeners < 1.1, `${result.perCall.listeners}`)
+  })
+
+  test('tracked objects that stay alive', async () => {
+    const guard = start({ intervalMs: 60_000 })
+    const kept = []
+    try {
+      const result = await checkLeak(() => kept.push(guard.track({ id: id++ }, 'request')))
+      assert.ok(result.kinds.includes('objects'), `kinds: ${result.kinds}`)
+      assert.ok(result.perCall.objects > 0.9, `${result.perCall.objects}`)
+    } finally {
+      guard.stop()
+    }
+  })
+})
+
+describe('clean code stays quiet', () => {
+  let singleton = null
+  const memo = new Map()
+  let n = 0
+  const cases = [
+    ['pure computation', () => JSON.stringify({ a: [1, 2, 3] }).length],
+    ['a lazily built singleton', () => (singleton ||= new Array(100_000).fill(1)).length],
+    ['a bounded memo', () => memo.get(n % 50) || memo.set(n++ % 50, { n })],
+    [
+      'listeners added then removed',
+      () => {
+        const f = () => {}
+        bus.on('tick', f)
+        bus.off('tick', f)
+      },
+    ],
+    ['async code that settles', async () => new Promise((resolve) => setImmediate(() => resolve(n++)))],
+    ['Buffers that are dropped', () => Buffer.alloc(1024).length],
+    [
+      'streams created and destroyed',
+      () => {
+        const s = new PassThrough()
+        s.on('data', () => {})
+        s.destroy()
+      },
+    ],
+    ['malloc that is freed', () => churnNative(4096)],
+  ]
+  for (const [what, fn] of cases) {
+    test(what, async () => {
+      const result = await assertNoLeak(fn)
+      assert.equal(result.leaked, false)
+      assert.deepEqual(result.kinds, [])
+    })
+  }
+})
+
+describe('assertNoLeak()', () => {
+  test('rejects with ERR_LEAK_DETECTED, saying what grew per call', async () => {
+    const kept = []
+    await assert.rejects(
+      assertNoLeak(function handleRequest() {
+        kept.push({ at: Date.now(), payload: new Array(20).fill(0) })
+      }),
+      (error) => {
+        assert.equal(error.code, 'ERR_LEAK_DETECTED')
+        assert.match(error.message, /^handleRequest\(\) leaks: heap grew ~[\d,]+ bytes per call over [\d,]+ calls/)
+        assert.equal(error.result.leaked, true)
+        return true
+      },
+    )
+  })
+})
+
+describe('a function that fails, and bad input', () => {
+  test('a throwing function rejects the check with its error as cause', async () => {
+    let calls = 0
+    const boom = new Error('boom')
+    await assert.rejects(
+      checkLeak(() => {
+        if (++calls === 70) throw boom
+      }),
+      (error) => error.code === 'ERR_LEAK_CHECK_FN_FAILED' && error.cause === boom && /failed on call 70: boom/.test(error.message),
+    )
+  })
+
+  test('a rejecting async function too', async () => {
+    const reason = new TypeError('nope')
+    await assert.rejects(checkLeak(async () => Promise.reject(reason)), (error) => error.cause === reason)
+  })
+
+  const cases = [
+    ["checkLeak('x')", () => checkLeak('x'), TypeError, 'ERR_INVALID_ARG_TYPE'],
+    ['checkLeak(null)', () => checkLeak(null), TypeError, 'ERR_INVALID_ARG_TYPE'],
+    ['non-object options', () => checkLeak(() => {}, 'fast'), TypeError, 'ERR_INVALID_ARG_TYPE'],
+    ['too few batches', () => checkLeak(() => {}, { batches: 2 }), RangeError, 'ERR_OUT_OF_RANGE'],
+    ['a fractional batchSize', () => checkLeak(() => {}, { batchSize: 1.5 }), RangeError, 'ERR_OUT_OF_RANGE'],
+    ['a negative warmup', () => checkLeak(() => {}, { warmup: -1 }), RangeError, 'ERR_OUT_OF_RANGE'],
+    ['an unknown kind', () => checkLeak(() => {}, { kinds: ['sockets'] }), Error, 'ERR_INVALID_ARG_VALUE'],
+    ['a negative threshold', () => checkLeak(() => {}, { thresholds: { heap: -1 } }), RangeError, 'ERR_OUT_OF_RANGE'],
+    ['assertNoLeak(42)', () => assertNoLeak(42), TypeError, 'ERR_INVALID_ARG_TYPE'],
+  ]
+  for (const [what, call, type, code] of cases) {
+    test(`${what} rejects with ${type.name} ${code}`, async () => {
+      await assert.rejects(call(), (e) => e instanceof type && e.code === code)
+    })
+  }
+})
+
+describe('where it runs', () => {
+  test('options narrow the check', async () => {
+    const kept = []
+    const result = await checkLeak(() => kept.push(Buffer.alloc(512)), { kinds: ['heap', 'external'], batches: 5, batchSize: 200, warmup: 10 })
+    assert.deepEqual(Object.keys(result.perCall).sort(), ['externalBytes', 'heapBytes'])
+    // Five batches of 200, or of 800 and 3,200 if the first round was undecided.
+    assert.ok([200, 800, 3200].includes(result.batchSize), `${result.batchSize}`)
+    assert.equal(result.iterations, 5 * result.batchSize)
+    assert.ok(result.kinds.includes('external'))
+  })
+
+  test('with --expose-gc', async () => {
+    const script = `const { checkLeak } = require(${JSON.stringify(path.join(__dirname, '..'))}); const m = new Map(); let i = 0
+      checkLeak(() => m.set(i++, { i })).then((r) => console.log(JSON.stringify({ leaked: r.leaked, kinds: r.kinds, gc: typeof gc })))`
+    const { code, stdout, stderr } = await runNode(['--expose-gc', '-e', script])
+    assert.equal(code, 0, stderr)
+    assert.deepEqual(JSON.parse(stdout), { leaked: true, kinds: ['heap'], gc: 'function' })
+  })
+
+  test('in a worker thread', async () => {
+    const source = `const { parentPort } = require('node:worker_threads'); const { checkLeak } = require(${JSON.stringify(path.join(__dirname, '..'))})
+      const kept = []; checkLeak(() => kept.push({ a: 1, b: [1, 2, 3] })).then((r) => parentPort.postMessage({ leaked: r.leaked, kinds: r.kinds }))`
+    const worker = new Worker(source, { eval: true })
+    const [message] = await Promise.all([new Promise((resolve) => worker.once('message', resolve))])
+    await worker.terminate()
+    assert.deepEqual(message, { leaked: true, kinds: ['heap'] })
+  })
+})

@@ -1,0 +1,17 @@
+// Run by real Jest: these fail on purpose, to check the failure messages.
+const sessions = []
+const leakguard = require('../../..')
+
+test('leaky handler', async () => {
+  await expect(function handleRequest() {
+    sessions.push({ user: 'u', at: Date.now(), payload: new Array(20).fill(0) })
+  }).not.toLeak()
+})
+
+test('retained object', async () => {
+  await expect(leakguard.probe(sessions)).toBeCollected({ attempts: 2 })
+})
+
+test('not a function', async () => {
+  await expect(42).not.toLeak()
+})
