@@ -8,6 +8,9 @@ const path = require('node:path')
 const { afterFinalizers } = require('./lib/gc')
 const { callSite } = require('./lib/native')
 const { captureStack } = require('./lib/stack')
+const { interceptAdds } = require('./lib/intercept-adds')
+const { listenerCount } = require('./lib/listener-hook')
+const { describeEmitter } = require('./lib/listener-watch')
 
 /** Frames from leakguard or Mocha itself never count as the test's. */
 const OWN_FILES = [path.join(__dirname, 'lib') + path.sep, __filename, ...mochaDir()]
@@ -28,12 +31,6 @@ function resourceCounts() {
   return counts
 }
 
-function listenerCount(emitter, type) {
-  const list = emitter._events && emitter._events[type]
-  if (list === undefined) return 0
-  return typeof list === 'function' ? 1 : list.length
-}
-
 /** Watches one test: emitters created in it, and listeners added in it. */
 class TestWatch {
   constructor() {
@@ -42,18 +39,8 @@ class TestWatch {
     this.seen = new WeakMap()
     this.resources = null
     const watch = this
-    const proto = EventEmitter.prototype
-    this.previous = { on: proto.on, addListener: proto.addListener, prependListener: proto.prependListener, init: EventEmitter.init }
-    const wrap = (original) =>
-      function (type, listener) {
-        const before = listenerCount(this, type)
-        const result = original.call(this, type, listener)
-        watch.note(this, type, before)
-        return result
-      }
-    this.wrappers = { on: wrap(this.previous.on), prependListener: wrap(this.previous.prependListener) }
-    this.wrappers.addListener = this.previous.addListener === this.previous.on ? this.wrappers.on : wrap(this.previous.addListener)
-    Object.assign(proto, this.wrappers)
+    this.restoreAdds = interceptAdds((emitter, type, before) => watch.note(emitter, type, before))
+    this.previous = { init: EventEmitter.init }
     const init = this.previous.init
     this.init = function (...args) {
       watch.created.add(this)
@@ -76,10 +63,7 @@ class TestWatch {
   }
 
   stop() {
-    const proto = EventEmitter.prototype
-    for (const name of Object.keys(this.wrappers)) {
-      if (proto[name] === this.wrappers[name]) proto[name] = this.previous[name]
-    }
+    this.restoreAdds()
     if (EventEmitter.init === this.init) EventEmitter.init = this.previous.init
   }
 
@@ -91,8 +75,7 @@ class TestWatch {
       if (emitter === undefined) continue
       const added = listenerCount(emitter, pair.type) - pair.before
       if (added > 0) {
-        const name = emitter === process ? 'process' : (emitter.constructor && emitter.constructor.name) || 'EventEmitter'
-        lines.push(`${added} '${String(pair.type)}' listener(s) left on ${name} (added at ${pair.site})`)
+        lines.push(`${added} '${String(pair.type)}' listener(s) left on ${describeEmitter(emitter)} (added at ${pair.site})`)
       }
     }
     for (const [type, count] of resourceCounts()) {

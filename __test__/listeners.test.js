@@ -7,32 +7,9 @@ const assert = require('node:assert/strict')
 const EventEmitter = require('node:events')
 const { describe, test } = require('node:test')
 const leakguard = require('..')
-const { FAST, waitFor } = require('./helpers/leaks')
+const { watchReports } = require('./helpers/leaks')
 
-/** Runs `work` every `everyMs` under a guard; resolves with the listener reports seen within `ms`. */
-async function watch(work, { everyMs = 10, ms, stopAtFirst = true } = {}) {
-  const reports = []
-  let guard
-  let timer
-  try {
-    await waitFor((done) => {
-      guard = leakguard.start({
-        ...FAST,
-        onLeak(report) {
-          if (report.kind !== 'listeners') return
-          reports.push(report)
-          if (stopAtFirst) done()
-        },
-      })
-      timer = setInterval(work, everyMs)
-      if (ms) setTimeout(done, ms)
-    }, (ms || 10_000) + 5000, 'listener report')
-  } finally {
-    clearInterval(timer)
-    guard.stop()
-  }
-  return { reports, stats: guard.stats() }
-}
+const watch = (work, options) => watchReports('listeners', work, options)
 
 class JobQueue extends EventEmitter {}
 

@@ -8,35 +8,11 @@ const path = require('node:path')
 const { describe, test } = require('node:test')
 const { Worker } = require('node:worker_threads')
 const leakguard = require('..')
-const { FAST, waitFor } = require('./helpers/leaks')
+const { FAST, waitFor, watchReports } = require('./helpers/leaks')
 
 const lineOf = (marker) => fs.readFileSync(__filename, 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1
 
-/** Runs `work` every 10 ms under a guard; resolves with the object reports seen. */
-async function watch(work, { ms, stopAtFirst = true, setup } = {}) {
-  const reports = []
-  let guard
-  let timer
-  try {
-    await waitFor((done) => {
-      guard = leakguard.start({
-        ...FAST,
-        onLeak(report) {
-          if (report.kind !== 'objects') return
-          reports.push(report)
-          if (stopAtFirst) done()
-        },
-      })
-      if (setup) setup(guard)
-      timer = setInterval(() => work(guard), 10)
-      if (ms) setTimeout(done, ms)
-    }, (ms || 15_000) + 5000, 'object report')
-  } finally {
-    clearInterval(timer)
-    guard.stop()
-  }
-  return { reports, stats: guard.stats() }
-}
+const watch = (work, options) => watchReports('objects', work, options)
 
 describe('tracked labels', () => {
   test('a label whose objects are retained is reported, with where they are created', async () => {

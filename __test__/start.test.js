@@ -10,6 +10,18 @@ const { runNode } = require('./helpers/spawn')
 
 const root = path.join(__dirname, '..')
 
+/** Resolves with the next process warning named `name`. */
+function nextWarning(name) {
+  return waitFor((done) => {
+    const onWarning = (w) => {
+      if (w.name !== name) return
+      process.off('warning', onWarning)
+      done(w)
+    }
+    process.on('warning', onWarning)
+  })
+}
+
 describe('start() and the guard', () => {
   test('returns a running guard whose stats carry the latest figures', async () => {
     const guard = leakguard.start({ intervalMs: 20 })
@@ -48,7 +60,7 @@ describe('start() and the guard', () => {
       guard.stop()
     })
     assert.equal(report.kind, 'external')
-    assert.match(report.message, /^External memory \(Buffers, ArrayBuffers\) grows [\d.]+ [KMG]iB\/min over \d+ s and keeps it after full GCs/)
+    assert.match(report.message, /^External memory \(Buffers, ArrayBuffers\) grows [\d.]+ [KMG]iB\/min over [\d.]+ m?s and keeps it after full GCs/)
     assert.ok(['low', 'medium', 'high'].includes(report.severity))
     assert.ok(report.growthPerMinute > 10 * 1024 * 1024, `${report.growthPerMinute}`)
     assert.ok(report.current > 10 * 1024 * 1024)
@@ -64,14 +76,7 @@ describe('start() and the guard', () => {
   test('without onLeak, reports go out as LeakWarning warnings', async () => {
     const stopLeak = leakBuffers()
     const guard = leakguard.start(FAST)
-    const warning = await waitFor((done) => {
-      const onWarning = (w) => {
-        if (w.name !== 'LeakWarning') return
-        process.off('warning', onWarning)
-        done(w)
-      }
-      process.on('warning', onWarning)
-    }).finally(() => {
+    const warning = await nextWarning('LeakWarning').finally(() => {
       stopLeak()
       guard.stop()
     })
@@ -123,14 +128,7 @@ describe('start() and the guard', () => {
   test('an onLeak whose promise rejects is reported the same way', async () => {
     const stopLeak = leakBuffers()
     const guard = leakguard.start({ ...FAST, onLeak: async () => Promise.reject(new Error('async bug')) })
-    const failure = await waitFor((done) => {
-      const onWarning = (w) => {
-        if (w.name !== 'LeakCallbackWarning') return
-        process.off('warning', onWarning)
-        done(w)
-      }
-      process.on('warning', onWarning)
-    }).finally(() => {
+    const failure = await nextWarning('LeakCallbackWarning').finally(() => {
       stopLeak()
       guard.stop()
     })

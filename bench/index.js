@@ -9,6 +9,7 @@ const BENCHES = {
   'detection-time': ['Time to first report, intervalMs 250 (median of 3 runs)', require('./detection-time')],
   listeners: ['EventEmitter hook on the hot path', require('./listeners')],
   track: ['Object tracking', require('./track')],
+  'check-leak': ['Leak checks in test suites: checkLeak() vs the HeapDiff method', require('./check-leak')],
 }
 
 async function main() {

@@ -5,7 +5,6 @@
 
 const path = require('node:path')
 const v8 = require('node:v8')
-const EventEmitter = require('node:events')
 const { performance } = require('node:perf_hooks')
 const native = require('./native')
 const { callSite, ledgerClose, ledgerFile, ledgerOpen, nativeBytes } = native
@@ -13,6 +12,9 @@ const { afterFinalizers, gc } = require('./gc')
 const { captureStack } = require('./stack')
 const { codedError, validateFunction, validateNumber, validateObject } = require('./errors')
 const { trackedAlive } = require('./object-watch')
+const { interceptAdds } = require('./intercept-adds')
+const { listenerCount } = require('./listener-hook')
+const { describeEmitter } = require('./listener-watch')
 
 const KINDS = ['heap', 'external', 'native', 'listeners', 'handles', 'objects']
 const PER_CALL_KEYS = { heap: 'heapBytes', external: 'externalBytes', native: 'nativeBytes', listeners: 'listeners', handles: 'handles', objects: 'objects' }
@@ -52,18 +54,7 @@ class ListenerRecorder {
   constructor() {
     this.pairs = []
     this.seen = new WeakMap()
-    const proto = EventEmitter.prototype
-    this.previous = { on: proto.on, addListener: proto.addListener, prependListener: proto.prependListener }
-    const recorder = this
-    const wrap = (original) =>
-      function (type, listener) {
-        const result = original.call(this, type, listener)
-        recorder.note(this, type, wrap)
-        return result
-      }
-    this.wrappers = { on: wrap(this.previous.on), prependListener: wrap(this.previous.prependListener) }
-    this.wrappers.addListener = this.previous.addListener === this.previous.on ? this.wrappers.on : wrap(this.previous.addListener)
-    Object.assign(proto, this.wrappers)
+    this.restore = interceptAdds((emitter, type) => this.note(emitter, type))
   }
 
   note(emitter, type) {
@@ -114,34 +105,14 @@ class ListenerRecorder {
     }
     const addSite = [...sites.entries()].sort((a, b) => b[1] - a[1])[0]
     return {
-      emitter: emitter === undefined ? 'EventEmitter' : describe(emitter),
+      emitter: emitter === undefined ? 'EventEmitter' : describeEmitter(emitter),
       eventName: typeof worst.type === 'symbol' ? worst.type.toString() : String(worst.type),
       addSite: addSite ? addSite[0] : undefined,
     }
   }
 
   stop() {
-    const proto = EventEmitter.prototype
-    for (const name of Object.keys(this.wrappers)) {
-      if (proto[name] === this.wrappers[name]) proto[name] = this.previous[name]
-    }
-  }
-}
-
-function listenerCount(emitter, type) {
-  const events = emitter._events
-  if (events === undefined || events === null) return 0
-  const list = events[type]
-  if (list === undefined) return 0
-  return typeof list === 'function' ? 1 : list.length
-}
-
-function describe(emitter) {
-  if (emitter === process) return 'process'
-  try {
-    return (emitter.constructor && emitter.constructor.name) || 'EventEmitter'
-  } catch {
-    return 'EventEmitter'
+    this.restore()
   }
 }
 

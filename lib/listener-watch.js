@@ -108,4 +108,4 @@ class ListenerWatch {
   }
 }
 
-module.exports = { ListenerWatch }
+module.exports = { ListenerWatch, describeEmitter }

@@ -25,4 +25,39 @@ function waitFor(register, ms = 15_000, what = 'event') {
   })
 }
 
-module.exports = { FAST, leakBuffers, waitFor }
+/**
+ * Starts a FAST guard, runs `work(guard)` every `everyMs`, and resolves with
+ * the reports of `kind` seen: at the first one, or after `ms` when given
+ * (then every one seen). `setup(guard)` runs once, right after start.
+ */
+async function watchReports(kind, work, { everyMs = 10, ms, stopAtFirst = true, setup } = {}) {
+  const leakguard = require('../..')
+  const reports = []
+  let guard
+  let timer
+  try {
+    await waitFor(
+      (done) => {
+        guard = leakguard.start({
+          ...FAST,
+          onLeak(report) {
+            if (report.kind !== kind) return
+            reports.push(report)
+            if (stopAtFirst) done()
+          },
+        })
+        if (setup) setup(guard)
+        timer = setInterval(() => work(guard), everyMs)
+        if (ms) setTimeout(done, ms)
+      },
+      (ms || 15_000) + 5000,
+      `${kind} report`,
+    )
+  } finally {
+    clearInterval(timer)
+    guard.stop()
+  }
+  return { reports, stats: guard.stats() }
+}
+
+module.exports = { FAST, leakBuffers, waitFor, watchReports }

@@ -46,15 +46,12 @@ impl ListenerRegistryHandle {
     /// A registry with `options`.
     #[napi(constructor)]
     pub fn new(options: ListenerRegistryOptions) -> Self {
-        let policy = GrowthPolicy {
-            warmup_points: 0,
-            min_points: options.min_points as usize,
-            max_points: options.max_points as usize,
-            min_z: 3.48,
-            min_growth_per_minute: options.min_growth_per_minute,
-            min_relative_growth_per_hour: 0.0,
-            confirm_after_full_gc: false,
-        };
+        let policy = GrowthPolicy::for_counts(
+            options.min_points as usize,
+            options.max_points as usize,
+            options.min_growth_per_minute,
+            false,
+        );
         ListenerRegistryHandle {
             inner: ListenerRegistry::new(policy, options.ignored_paths, options.max_pairs as usize),
         }

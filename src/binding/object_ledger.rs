@@ -55,15 +55,12 @@ impl ObjectLedgerHandle {
     /// A ledger with `options`.
     #[napi(constructor)]
     pub fn new(options: ObjectLedgerOptions) -> Self {
-        let policy = GrowthPolicy {
-            warmup_points: 0,
-            min_points: options.min_points as usize,
-            max_points: options.max_points as usize,
-            min_z: 3.48,
-            min_growth_per_minute: options.min_growth_per_minute,
-            min_relative_growth_per_hour: 0.0,
-            confirm_after_full_gc: true,
-        };
+        let policy = GrowthPolicy::for_counts(
+            options.min_points as usize,
+            options.max_points as usize,
+            options.min_growth_per_minute,
+            true,
+        );
         ObjectLedgerHandle {
             inner: ObjectLedger::new(policy, options.ignored_paths),
         }

@@ -34,6 +34,26 @@ pub struct GrowthPolicy {
 }
 
 impl GrowthPolicy {
+    /// A policy for counts (listeners, alive objects): no warm-up and no
+    /// relative threshold; `confirm_after_full_gc` where collection can take
+    /// the count back down.
+    pub fn for_counts(
+        min_points: usize,
+        max_points: usize,
+        min_growth_per_minute: f64,
+        confirm_after_full_gc: bool,
+    ) -> Self {
+        GrowthPolicy {
+            warmup_points: 0,
+            min_points,
+            max_points,
+            min_z: COUNT_MIN_Z,
+            min_growth_per_minute,
+            min_relative_growth_per_hour: 0.0,
+            confirm_after_full_gc,
+        }
+    }
+
     /// Whether a rate passes both the absolute and the relative threshold.
     pub fn rate_is_reportable(&self, growth_per_minute: f64, level: f64) -> bool {
         if !growth_per_minute.is_finite() || growth_per_minute < self.min_growth_per_minute {
@@ -301,6 +321,10 @@ impl GrowthDetector {
             .find_map(|m| trend_over(&policy, &window[n - m..]))
     }
 }
+
+/// Mann–Kendall z for count series: p < 0.001 over the (up to) four
+/// sub-windows tried per sample.
+pub const COUNT_MIN_Z: f64 = 3.48;
 
 /// Share of the predicted growth a full GC must leave for a quick confirmation.
 const KEPT_SHARE: f64 = 0.6;

@@ -136,11 +136,7 @@ impl ListenerRegistry {
             let message = listener_message(pair, &add_sites, trend.growth_per_minute, count);
             let previous = pair.reported.replace(severity);
             let message = match (escalated, previous) {
-                (true, Some(p)) => format!(
-                    "{message} (escalated from {} to {})",
-                    p.as_str(),
-                    severity.as_str()
-                ),
+                (true, Some(p)) => message + &Severity::escalation_suffix(p, severity),
                 _ => message,
             };
             reports.push(LeakReport {
@@ -216,15 +212,7 @@ mod tests {
     use super::*;
 
     fn registry() -> ListenerRegistry {
-        let policy = GrowthPolicy {
-            warmup_points: 0,
-            min_points: 24,
-            max_points: 120,
-            min_z: 3.48,
-            min_growth_per_minute: 5.0,
-            min_relative_growth_per_hour: 0.0,
-            confirm_after_full_gc: false,
-        };
+        let policy = GrowthPolicy::for_counts(24, 120, 5.0, false);
         ListenerRegistry::new(policy, vec!["/lg/".to_string()], 3)
     }
 

@@ -343,11 +343,7 @@ fn build_report(
         ));
     }
     if let (true, Some(previous)) = (escalated, previous) {
-        message.push_str(&format!(
-            " (escalated from {} to {})",
-            previous.as_str(),
-            severity.as_str()
-        ));
+        message.push_str(&Severity::escalation_suffix(previous, severity));
     }
     LeakReport {
         kind: watch.kind,

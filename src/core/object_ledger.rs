@@ -233,11 +233,7 @@ fn growth_report(label: &mut Label, trend: &Trend, at_ms: f64, escalated: bool) 
     }
     message.push_str(": something keeps them reachable after use");
     if let (true, Some(previous)) = (escalated, previous) {
-        message.push_str(&format!(
-            " (escalated from {} to {})",
-            previous.as_str(),
-            severity.as_str()
-        ));
+        message.push_str(&Severity::escalation_suffix(previous, severity));
     }
     LeakReport {
         kind: LeakKind::Objects,
@@ -265,15 +261,7 @@ mod tests {
     use super::*;
 
     fn ledger() -> ObjectLedger {
-        let policy = GrowthPolicy {
-            warmup_points: 0,
-            min_points: 24,
-            max_points: 120,
-            min_z: 3.48,
-            min_growth_per_minute: 10.0,
-            min_relative_growth_per_hour: 0.0,
-            confirm_after_full_gc: true,
-        };
+        let policy = GrowthPolicy::for_counts(24, 120, 10.0, true);
         ObjectLedger::new(policy, vec!["/lg/".into()])
     }
 

@@ -55,6 +55,15 @@ impl Severity {
         }
     }
 
+    /// `" (escalated from low to high)"`, the suffix of an escalated report's message.
+    pub fn escalation_suffix(previous: Severity, now: Severity) -> String {
+        format!(
+            " (escalated from {} to {})",
+            previous.as_str(),
+            now.as_str()
+        )
+    }
+
     /// Severity from a growth rate, the current level and, where the kind has
     /// one, the time left until its limit.
     pub fn assess(growth_per_minute: f64, current: f64, ms_until_limit: Option<f64>) -> Severity {
