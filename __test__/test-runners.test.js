@@ -11,7 +11,8 @@ const jestBin = require.resolve('jest/bin/jest')
 const mochaBin = require.resolve('mocha/bin/mocha.js')
 
 function jest(dir) {
-  return runNode([jestBin, '--rootDir', path.join(__dirname, 'jest', dir), '--setupFilesAfterEnv', path.join(root, 'jest.js'), '--ci', '--colors=false', '--testTimeout=30000'], {
+  // The files are named *.jest.js so that node --test does not run them itself.
+  return runNode([jestBin, '--rootDir', path.join(__dirname, 'jest', dir), '--testMatch', '**/*.jest.js', '--setupFilesAfterEnv', path.join(root, 'jest.js'), '--ci', '--colors=false', '--testTimeout=30000'], {
     cwd: root,
     env: { FORCE_COLOR: '0' },
     timeoutMs: 180_000,

@@ -1,4 +1,5 @@
-// Run by real Jest (spawned from __test__/test-runners.test.js), with
+// Run by real Jest (spawned from __test__/test-runners.test.js; named *.jest.js so
+// that node --test leaves it alone), with
 // setupFilesAfterEnv: leakguard/jest.
 const EventEmitter = require('node:events')
 const leakguard = require('../../..')
