@@ -50,7 +50,11 @@ test('a leak inside a worker is reported inside that worker, not on the main thr
     // malloc is process-wide: only the main thread judges native memory.
     assert.equal(message.stats.memory.find((m) => m.kind === 'native').state, 'off')
     assert.notEqual(mainGuard.stats().memory.find((m) => m.kind === 'native').state, 'off')
-    assert.deepEqual(mainReports.map((r) => r.kind), [], "the worker's Buffers are not the main thread's leak")
+    // The main thread's own heap does grow while it starts a worker (a trend
+    // at FAST's 0.6 s window); the worker's Buffers must not show up there as
+    // external or native memory.
+    const misread = mainReports.filter((r) => r.kind === 'external' || r.kind === 'native')
+    assert.deepEqual(misread.map((r) => r.kind), [], "the worker's Buffers are not the main thread's leak")
   } finally {
     mainGuard.stop()
   }

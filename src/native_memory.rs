@@ -100,12 +100,30 @@ pub fn malloc_in_use_bytes() -> Option<f64> {
 ///
 /// malloc serves the whole process: a worker's Buffers are malloc'd too. Each
 /// monitor files its isolate's ArrayBuffer and heap figures here under its own
-/// id, and [`native_bytes`] subtracts the sum of all of them.
+/// id, and [`native_bytes`] subtracts the sum of all of them. Another thread
+/// files only at its own samples, so between filings its ArrayBuffers are
+/// extrapolated at the rate seen between its last two filings: a worker's
+/// steady Buffer leak never shows up as the main thread's native growth.
 pub struct IsolateLedger;
 
-fn ledger() -> &'static Mutex<HashMap<u64, (f64, f64)>> {
-    static LEDGER: OnceLock<Mutex<HashMap<u64, (f64, f64)>>> = OnceLock::new();
+#[derive(Clone, Copy, Default)]
+struct Filing {
+    array_buffers: f64,
+    heap_total: f64,
+    at_ms: f64,
+    /// ArrayBuffer growth per ms between the last two filings (never negative).
+    rate: f64,
+}
+
+fn ledger() -> &'static Mutex<HashMap<u64, Filing>> {
+    static LEDGER: OnceLock<Mutex<HashMap<u64, Filing>>> = OnceLock::new();
     LEDGER.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn now_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
 impl IsolateLedger {
@@ -118,9 +136,24 @@ impl IsolateLedger {
     /// Files an isolate's ArrayBuffer bytes and V8 heap size.
     pub fn file(id: u64, array_buffers: f64, heap_total: f64) {
         let clean = |v: f64| if v.is_finite() && v > 0.0 { v } else { 0.0 };
-        ledger()
-            .lock()
-            .insert(id, (clean(array_buffers), clean(heap_total)));
+        let at_ms = now_ms();
+        let array_buffers = clean(array_buffers);
+        let mut entries = ledger().lock();
+        let rate = match entries.get(&id) {
+            Some(last) if at_ms > last.at_ms => {
+                ((array_buffers - last.array_buffers) / (at_ms - last.at_ms)).max(0.0)
+            }
+            _ => 0.0,
+        };
+        entries.insert(
+            id,
+            Filing {
+                array_buffers,
+                heap_total: clean(heap_total),
+                at_ms,
+                rate,
+            },
+        );
     }
 
     /// Removes an isolate's entry.
@@ -128,11 +161,14 @@ impl IsolateLedger {
         ledger().lock().remove(&id);
     }
 
+    /// ArrayBuffer and heap totals now, each entry extrapolated from its
+    /// last filing (by at most a second).
     fn totals() -> (f64, f64) {
-        ledger()
-            .lock()
-            .values()
-            .fold((0.0, 0.0), |(a, h), (da, dh)| (a + da, h + dh))
+        let now = now_ms();
+        ledger().lock().values().fold((0.0, 0.0), |(a, h), f| {
+            let since = (now - f.at_ms).clamp(0.0, 1000.0);
+            (a + f.array_buffers + f.rate * since, h + f.heap_total)
+        })
     }
 }
 
