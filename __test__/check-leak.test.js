@@ -5,7 +5,7 @@ const assert = require('node:assert/strict')
 const EventEmitter = require('node:events')
 const path = require('node:path')
 const { PassThrough } = require('node:stream')
-const { describe, test } = require('node:test')
+const { after, describe, test } = require('node:test')
 const { Worker } = require('node:worker_threads')
 const { assertNoLeak, checkLeak, start } = require('..')
 const { leakNative, churnNative } = require('./fixtures/native-alloc')
@@ -39,7 +39,7 @@ describe('leaks are found, with what grew', () => {
       assert.ok(result.iterations >= 8 * 50)
     })
   }
-  test('stop the timers', () => timers.forEach(clearInterval))
+  after(() => timers.forEach(clearInterval))
 
   test('a listener leak names the emitter, the event and the add site', async () => {
     const emitter = new EventEmitter()

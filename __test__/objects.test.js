@@ -5,7 +5,7 @@
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
-const { describe, test } = require('node:test')
+const { after, describe, test } = require('node:test')
 const { Worker } = require('node:worker_threads')
 const leakguard = require('..')
 const { FAST, waitFor, watchReports } = require('./helpers/leaks')
@@ -166,5 +166,5 @@ describe('bad input', () => {
   test('probe().collected() with bad attempts rejects', async () => {
     await assert.rejects(leakguard.probe({}).collected({ attempts: 0 }), (e) => e instanceof RangeError && e.code === 'ERR_OUT_OF_RANGE')
   })
-  test('stop the bad-input guard', () => guard.stop())
+  after(() => guard.stop())
 })
