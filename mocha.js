@@ -6,7 +6,7 @@
 const EventEmitter = require('node:events')
 const path = require('node:path')
 const { afterFinalizers } = require('./lib/gc')
-const { callSite } = require('./lib/native')
+const { topCallSite } = require('./lib/native')
 const { captureStack } = require('./lib/stack')
 const { interceptAdds } = require('./lib/intercept-adds')
 const { listenerCount } = require('./lib/listener-hook')
@@ -54,7 +54,8 @@ class TestWatch {
     let types = this.seen.get(emitter)
     if (!types) this.seen.set(emitter, (types = new Map()))
     if (!types.has(type)) {
-      const site = callSite(captureStack(this.note) || '', OWN_FILES)
+      const stack = captureStack(this.note)
+      const site = stack && topCallSite([stack], OWN_FILES)
       // Added by Mocha or leakguard, not by the test: not the test's to clean up.
       const pair = site ? { emitter: new WeakRef(emitter), type, before, site } : null
       types.set(type, pair)

@@ -33,6 +33,35 @@ describe('listener leaks are reported', () => {
     assert.ok(!report.addSites[0].frames.some((f) => f.includes('listener-hook')), 'leakguard frames are dropped')
   })
 
+  test('a leak that comes back after a cleanup is reported again', async () => {
+    const bus = new EventEmitter()
+    bus.setMaxListeners(0)
+    const added = []
+    let tick = 0
+    const { reports } = await watch(
+      () => {
+        tick++
+        if (tick <= 120) {
+          // ~600 listeners in 1.2 s
+          for (let i = 0; i < 5; i++) {
+            const listener = () => {}
+            bus.on('job', listener)
+            added.push(listener)
+          }
+        } else if (tick === 121) {
+          // Cleanup that keeps Node's listener array: all but two removed.
+          for (const l of added.splice(2)) bus.off('job', l)
+        } else if (tick > 150 && tick % 2 === 0) {
+          // A slower leak, staying far below the first one's count.
+          bus.on('job', () => {})
+        }
+      },
+      { ms: 4500, stopAtFirst: false },
+    )
+    assert.equal(reports.length, 2, reports.map((r) => r.message).join('\n'))
+    assert.ok(reports[1].current < 300, `${reports[1].current}`)
+  })
+
   test('with setMaxListeners(0), where Node itself stays silent', async () => {
     const bus = new EventEmitter()
     bus.setMaxListeners(0)

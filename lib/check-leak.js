@@ -7,7 +7,7 @@ const path = require('node:path')
 const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
 const native = require('./native')
-const { callSite, ledgerClose, ledgerFile, ledgerOpen, nativeBytes } = native
+const { ledgerClose, ledgerFile, ledgerOpen, nativeBytes, topCallSite } = native
 const { afterFinalizers, gc } = require('./gc')
 const { captureStack } = require('./stack')
 const { codedError, validateFunction, validateNumber, validateObject } = require('./errors')
@@ -98,16 +98,10 @@ class ListenerRecorder {
     }
     if (!worst) return null
     const emitter = worst.ref.deref()
-    const sites = new Map()
-    for (const stack of worst.stacks) {
-      const site = callSite(stack, OWN_FILES)
-      if (site) sites.set(site, (sites.get(site) || 0) + 1)
-    }
-    const addSite = [...sites.entries()].sort((a, b) => b[1] - a[1])[0]
     return {
       emitter: emitter === undefined ? 'EventEmitter' : describeEmitter(emitter),
-      eventName: typeof worst.type === 'symbol' ? worst.type.toString() : String(worst.type),
-      addSite: addSite ? addSite[0] : undefined,
+      eventName: String(worst.type),
+      addSite: topCallSite(worst.stacks, OWN_FILES) || undefined,
     }
   }
 

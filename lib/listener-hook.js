@@ -133,6 +133,19 @@ function detach(sink) {
   if (sinks.size === 0 && installed) uninstall()
 }
 
+/**
+ * Forgets what sampled adds saw of `emitter`'s `type` listeners: once a watch
+ * stops tracking a pair, the same array growing again is tracked afresh
+ * instead of only past its old high.
+ */
+function forget(emitter, type) {
+  const list = emitter._events && emitter._events[type]
+  if (list !== undefined && typeof list !== 'function') {
+    highWater.delete(list)
+    announced.delete(list)
+  }
+}
+
 /** Listeners `emitter` has for `type`, read without calling overridable methods. */
 function listenerCount(emitter, type) {
   const events = emitter._events
@@ -142,4 +155,4 @@ function listenerCount(emitter, type) {
   return typeof list === 'function' ? 1 : list.length
 }
 
-module.exports = { BUSY_AT, attach, detach, listenerCount }
+module.exports = { BUSY_AT, attach, detach, forget, listenerCount }

@@ -23,10 +23,6 @@ function describeEmitter(emitter) {
   return name
 }
 
-function eventName(type) {
-  return typeof type === 'symbol' ? type.toString() : String(type)
-}
-
 class ListenerWatch {
   /**
    * @param {object} settings
@@ -67,7 +63,7 @@ class ListenerWatch {
     let pair = types && types.get(type)
     if (!pair) {
       const id = this.nextId++
-      if (!this.registry.track(id, describeEmitter(emitter), eventName(type))) return
+      if (!this.registry.track(id, describeEmitter(emitter), String(type))) return
       pair = { id, ref: new WeakRef(emitter), type }
       if (!types) this.byEmitter.set(emitter, (types = new Map()))
       types.set(type, pair)
@@ -99,8 +95,10 @@ class ListenerWatch {
   untrack(pair, emitter) {
     this.pairs.delete(pair.id)
     this.registry.untrack(pair.id)
-    const types = emitter && this.byEmitter.get(emitter)
+    if (emitter === undefined) return
+    const types = this.byEmitter.get(emitter)
     if (types) types.delete(pair.type)
+    hook.forget(emitter, pair.type)
   }
 
   stats() {

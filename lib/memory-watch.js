@@ -37,7 +37,6 @@ class MemoryWatch {
    * @param {(reports: object[]) => void} settings.deliver receives new reports
    */
   constructor({ intervalMs, confirmWithGc, monitor, deliver }) {
-    this.intervalMs = intervalMs
     this.confirmWithGc = confirmWithGc
     this.warmupSamples = monitor.warmupSamples
     // Forced GCs are rare by design: one anchor when warm-up ends, then one per
@@ -105,9 +104,9 @@ class MemoryWatch {
   }
 
   /**
-   * Forces the confirming full GCs for another watch (objects), within the
-   * same budget as memory's own: at most one per window of samples.
-   * Returns whether they ran.
+   * Forces the confirming full GCs when the budget allows (at most one pair
+   * per window of samples), for memory's own suspicions and for the object
+   * watch's. Returns whether they ran.
    */
   requestFullGc() {
     if (!this.confirmWithGc || now() - this.lastForcedGcAt < this.minForcedGcGapMs) return false
@@ -127,13 +126,10 @@ class MemoryWatch {
     const outcome = this.monitor.recordSample(now(), retainedHeap(), m.heapTotal, this.heapLimit, m.external, m.arrayBuffers, m.rss)
     this.latest = m
     if (outcome.reports.length > 0) this.deliver(outcome.reports)
-    if (!this.confirmWithGc) return
-    // The anchor: a live-size baseline to measure the first window's growth
-    // from, free of the garbage start-up leaves in the heap.
-    const anchor = this.samples === this.warmupSamples + 1
-    if (anchor || (outcome.wantsFullGc && now() - this.lastForcedGcAt >= this.minForcedGcGapMs)) {
-      this.forceFullGc()
-    }
+    // The anchor, once warm-up ends: a live-size baseline to measure the
+    // first window's growth from, free of the garbage start-up leaves.
+    if (this.confirmWithGc && this.samples === this.warmupSamples + 1) this.forceFullGc()
+    else if (outcome.wantsFullGc) this.requestFullGc()
   }
 
   stats() {

@@ -138,6 +138,7 @@ class ObjectWatch {
 
   /** One sample: label growth and overdue expectations. Returns reports. */
   sample(at) {
+    if (this.labelIds.size === 0 && this.expectations.size === 0) return []
     const outcome = this.ledger.recordCounts(at, this.counters, this.confirmNext)
     this.confirmNext = false
     const reports = outcome.reports

@@ -4,6 +4,7 @@ use napi::{Error, Result, Status};
 use napi_derive::napi;
 
 use crate::core::leak_check::{describe, judge, CheckKind};
+use crate::core::site_tally::SiteTally;
 
 /// One measure's readings at the batch boundaries.
 #[napi(object)]
@@ -61,10 +62,13 @@ pub fn judge_leak_check(series: Vec<CheckSeries>, total_calls: f64) -> Result<Ve
         .collect()
 }
 
-/// `file:line:column` of the first frame of `stack` outside Node and the
-/// `ignored` path prefixes.
+/// The most frequent call site (`file:line:column` of the first frame outside
+/// Node and the `ignored` path prefixes) among `stacks`.
 #[napi]
-pub fn call_site(stack: String, ignored: Vec<String>) -> Option<String> {
-    let frames = crate::core::stack_trace::user_frames(&stack, &ignored);
-    crate::core::stack_trace::call_site(&frames).and_then(|f| f.location.clone())
+pub fn top_call_site(stacks: Vec<String>, ignored: Vec<String>) -> Option<String> {
+    let mut tally = SiteTally::default();
+    for stack in &stacks {
+        tally.record(stack, &ignored);
+    }
+    tally.top(1).into_iter().next().map(|s| s.site)
 }

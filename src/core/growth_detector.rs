@@ -132,11 +132,6 @@ impl GrowthDetector {
         }
     }
 
-    /// The policy in force.
-    pub fn policy(&self) -> &GrowthPolicy {
-        &self.policy
-    }
-
     /// Whether a reported leak is in progress.
     pub fn is_leaking(&self) -> bool {
         matches!(self.phase, Phase::Leaking { .. })
