@@ -98,21 +98,26 @@ export interface KindThresholds {
 }
 
 export interface StartOptions {
-  /** Sampling interval in milliseconds. Default 1000. */
+  /** Sampling interval in milliseconds. Default 500. */
   intervalMs?: number
   /** Receives every report. Without it, reports go out as `LeakWarning` warnings. */
   onLeak?: (report: LeakReport) => void | Promise<void>
   /** Samples ignored after start. Default 8. */
   warmupSamples?: number
-  /** Baseline points needed before a verdict. Default 24. */
+  /**
+   * The shortest growth reported, in samples (at least 6). Default 44: with
+   * the warm-up and a follow-up GC a block (minSamples / 6) later, a steady
+   * leak is reported after about 59 samples, while warm-ups and fills of up
+   * to ~40 samples stay quiet. Raise it to keep longer fills quiet.
+   */
   minSamples?: number
-  /** Baseline points judged at most. Default 120. */
+  /** Baseline points judged at most (and the longest window). Default 240. */
   maxSamples?: number
-  /** Whether a suspected trend may force two full GCs to confirm itself. Default true. */
+  /** Whether leakguard may force full GCs (a pair at a time) to confirm suspicions. Default true. */
   confirmWithGc?: boolean
-  /** Per-kind thresholds. Defaults: heap 512 KiB/min, external and native 1 MiB/min; all 10 %/h. */
+  /** Per-kind thresholds. Defaults: 128 KiB/min (≈ 2.2 KB/s) and 10 %/h for every kind. */
   thresholds?: Partial<Record<MemoryKind, KindThresholds>>
-  /** Watch EventEmitter listeners (default true); `minGrowthPerMinute` defaults to 5. */
+  /** Watch EventEmitter and EventTarget listeners (default true); `minGrowthPerMinute` defaults to 5. */
   listeners?: boolean | { minGrowthPerMinute?: number }
   /** Tracked objects: growth below `minGrowthPerMinute` (default 10) alive objects a minute is never reported. */
   objects?: { minGrowthPerMinute?: number }
@@ -135,8 +140,10 @@ export interface GuardStats {
   reports: number
   /** Samples taken so far. */
   samples: number
-  /** Confirming full GCs leakguard ran. */
+  /** Full-GC pairs leakguard forced for this guard. */
   forcedGcs: number
+  /** Those pairs by who asked: `'anchor'`, `'memory'`, `'objects'`, `'expectCollected'`. */
+  forcedGcsBy: Record<string, number>
   /** Where native memory is read from. */
   nativeSource: 'mallinfo2' | 'statm' | 'unavailable'
   /** The latest sample, or null before the first. */
@@ -193,3 +200,79 @@ export function gc(): void
 
 /** A probe for tests: hand it an object, drop your references, then `await probe.collected()`. */
 export function probe(obj: object): CollectionProbe
+
+/** What `checkLeak` measures per call. */
+export type CheckKind = 'heap' | 'external' | 'native' | 'listeners' | 'handles' | 'objects'
+
+/** Options of `checkLeak` and `assertNoLeak` (and Jest's `toLeak`). */
+export interface CheckOptions {
+  /** Measured batches, at least 3. Default 8. */
+  batches?: number
+  /** Calls per batch. Default: sized from the warm-up's timing (about 10 ms of calls, 50 to 5,000). */
+  batchSize?: number
+  /** Warm-up calls before measuring. Default: one batch's worth. */
+  warmup?: number
+  /** What to measure. Default: every kind. */
+  kinds?: CheckKind[]
+  /** Growth per call below which a kind is clean (bytes for memory kinds, items otherwise). */
+  thresholds?: Partial<Record<CheckKind, number>>
+}
+
+/** Growth per call, by kind (only the kinds measured are present). */
+export interface PerCallGrowth {
+  heapBytes?: number
+  externalBytes?: number
+  nativeBytes?: number
+  listeners?: number
+  handles?: number
+  objects?: number
+}
+
+/** One kind that grew with the number of calls. */
+export interface CheckReport {
+  kind: CheckKind
+  /** Estimated growth per call (bytes, or items). */
+  perCall: number
+  /** Batch-to-batch noise per call measured in the same run. */
+  noisePerCall: number
+  /** One line a person can act on. */
+  message: string
+  /** For `'listeners'`: the emitter that gained the most listeners. */
+  emitter?: string
+  /** For `'listeners'`: its event. */
+  eventName?: string
+  /** For `'listeners'`: where the listeners were added (`file:line:column`). */
+  addSite?: string
+}
+
+/** What `checkLeak` found: data, never an exception. */
+export interface CheckResult {
+  /** True when any measured kind grew per call. */
+  leaked: boolean
+  /** The kinds that grew. */
+  kinds: CheckKind[]
+  perCall: PerCallGrowth
+  /** Calls measured (after warm-up). */
+  iterations: number
+  /** Warm-up calls made. */
+  warmup: number
+  /** Calls per batch of the final measurement. */
+  batchSize: number
+  reports: CheckReport[]
+}
+
+/** The error `assertNoLeak` rejects with when something leaks. */
+export interface LeakDetectedError extends Error {
+  code: 'ERR_LEAK_DETECTED'
+  result: CheckResult
+}
+
+/**
+ * Calls `fn` (sync or async) in batches with full GCs between them and
+ * resolves what grew per call. Rejects with `ERR_LEAK_CHECK_FN_FAILED` when
+ * `fn` throws, and with coded `TypeError`/`RangeError`s on bad options.
+ */
+export function checkLeak(fn: () => unknown, options?: CheckOptions): Promise<CheckResult>
+
+/** Like `checkLeak`, but rejects with a `LeakDetectedError` when anything leaks. */
+export function assertNoLeak(fn: () => unknown, options?: CheckOptions): Promise<CheckResult>

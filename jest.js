@@ -54,4 +54,4 @@ if (typeof expect !== 'undefined' && typeof expect.extend === 'function') {
   expect.extend(matchers)
 }
 
-module.exports = matchers
+module.exports = { toLeak, toBeCollected }

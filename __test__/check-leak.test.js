@@ -9,7 +9,7 @@ const { after, describe, test } = require('node:test')
 const { Worker } = require('node:worker_threads')
 const { assertNoLeak, checkLeak, start } = require('..')
 const { leakNative, churnNative } = require('./fixtures/native-alloc')
-const { runNode } = require('./helpers/spawn')
+const { runNode } = require('../scripts/spawn')
 
 const bus = new EventEmitter()
 bus.setMaxListeners(0)

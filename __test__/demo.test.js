@@ -4,7 +4,7 @@
 const assert = require('node:assert/strict')
 const path = require('node:path')
 const { test } = require('node:test')
-const { runNode } = require('./helpers/spawn')
+const { runNode } = require('../scripts/spawn')
 
 test('the demo reports its heap, Buffer and listener leaks and exits 0', async () => {
   const { code, stdout, stderr } = await runNode([path.join(__dirname, '..', 'examples', 'demo.js')], { timeoutMs: 60_000 })

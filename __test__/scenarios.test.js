@@ -1,29 +1,24 @@
 'use strict'
-// Each leak scenario is reported with its own kind; no control reports anything.
-// Every scenario runs in its own process at intervalMs 250.
+// The scenario suite (__test__/scenarios/cases.js): each leak is reported
+// with its own kind and nothing else; no control reports anything. Every
+// case runs in its own process at intervalMs 250.
 
 const assert = require('node:assert/strict')
-const fs = require('node:fs')
 const path = require('node:path')
 const { describe, test } = require('node:test')
-const { createLimiter, lastJsonLine, runNode } = require('./helpers/spawn')
+const { cases } = require('./scenarios/cases')
+const { createLimiter, lastJsonLine, runNode } = require('../scripts/spawn')
 
-const dir = path.join(__dirname, 'scenarios')
-const names = fs
-  .readdirSync(dir)
-  .filter((f) => f.endsWith('.js') && f !== 'run.js')
-  .map((f) => f.slice(0, -3))
-
+const runner = path.join(__dirname, 'scenarios', 'run.js')
 // Scenarios mostly sleep between timer ticks: four at a time fit two cores.
 const limit = createLimiter(4)
-const runs = names.map((name) => limit(() => runNode([path.join(dir, 'run.js'), name, '250'])))
+const runs = new Map(cases.map((c) => [c.id, limit(() => runNode([runner, c.id, '250'], { timeoutMs: c.durationMs + 60_000 }))]))
 
 describe('memory scenarios', () => {
-  names.forEach((name, i) => {
-    const scenario = require(path.join(dir, `${name}.js`))
-    const title = scenario.expect ? `${name}: reported as '${scenario.expect}'` : `${name}: quiet control`
+  for (const scenario of cases) {
+    const title = scenario.expect ? `${scenario.id}: reported as '${scenario.expect}'` : `${scenario.id}: quiet control`
     test(title, async () => {
-      const { code, stdout, stderr } = await runs[i]
+      const { code, stdout, stderr } = await runs.get(scenario.id)
       assert.equal(code, 0, stderr)
       const result = lastJsonLine(stdout)
       const kinds = result.reports.map((r) => r.kind)
@@ -33,10 +28,11 @@ describe('memory scenarios', () => {
         const report = result.reports.find((r) => r.kind === scenario.expect)
         assert.ok(report.growthPerMinute > 0)
         assert.match(report.message, /(grows|growing) .+\/min/)
+        if (scenario.workload === 'workerLeak') assert.ok(result.reports.every((r) => r.thread === 'worker'), 'reported inside the worker only')
       } else {
         assert.deepEqual(result.reports, [], 'a control must stay quiet')
-        assert.ok(result.stats.samples >= 70, `ran only ${result.stats.samples} samples`)
+        assert.ok(result.stats.samples >= 100, `ran only ${result.stats.samples} samples`)
       }
     })
-  })
+  }
 })

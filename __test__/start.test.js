@@ -6,7 +6,7 @@ const path = require('node:path')
 const { test, describe } = require('node:test')
 const leakguard = require('..')
 const { FAST, leakBuffers, waitFor } = require('./helpers/leaks')
-const { runNode } = require('./helpers/spawn')
+const { runNode } = require('../scripts/spawn')
 
 const root = path.join(__dirname, '..')
 
@@ -43,10 +43,10 @@ describe('start() and the guard', () => {
     guard.stop()
   })
 
-  test('uses a 1000 ms interval by default', () => {
+  test('uses a 500 ms interval by default', () => {
     const guard = leakguard.start()
     guard.stop()
-    assert.equal(guard.stats().intervalMs, 1000)
+    assert.equal(guard.stats().intervalMs, 500)
   })
 
   test('hands a complete report to onLeak', async () => {

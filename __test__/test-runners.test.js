@@ -4,7 +4,7 @@
 const assert = require('node:assert/strict')
 const path = require('node:path')
 const { test } = require('node:test')
-const { runNode } = require('./helpers/spawn')
+const { runNode } = require('../scripts/spawn')
 
 const root = path.join(__dirname, '..')
 const jestBin = require.resolve('jest/bin/jest')

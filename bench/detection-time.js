@@ -5,7 +5,7 @@
 // counted from when the pair is first tracked), 24 × 250 ms = 6 s.
 
 const path = require('node:path')
-const { createLimiter, lastJsonLine, runNode } = require('../__test__/helpers/spawn')
+const { createLimiter, lastJsonLine, runNode } = require('../scripts/spawn')
 const { median, row } = require('./harness')
 
 const MEMORY_FLOOR_MS = (8 + 24) * 250

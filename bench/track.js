@@ -5,7 +5,7 @@
 const path = require('node:path')
 const v8 = require('node:v8')
 const leakguard = require('..')
-const { runNode } = require('../__test__/helpers/spawn')
+const { runNode } = require('../scripts/spawn')
 const { median, row } = require('./harness')
 
 const LIVE = 1_000_000

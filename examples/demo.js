@@ -57,4 +57,4 @@ function finish(code) {
 }
 
 console.log('leakguard demo: a service leaking sessions (heap), uploads (Buffers) and config listeners; watching every 250 ms...')
-setTimeout(() => finish(1), 25_000).unref()
+setTimeout(() => finish(1), 40_000).unref()

@@ -8,7 +8,7 @@ const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
 const native = require('./native')
 const { ledgerClose, ledgerFile, ledgerOpen, nativeBytes, topCallSite } = native
-const { afterFinalizers, gc } = require('./gc')
+const { settledGc } = require('./gc')
 const { captureStack } = require('./stack')
 const { codedError, validateFunction, validateNumber, validateObject } = require('./errors')
 const { trackedAlive } = require('./object-watch')
@@ -152,13 +152,13 @@ async function checkLeak(fn, options) {
     const read = async (series, calls, start, mark) => {
       // Let the batch's ticks, microtasks and close events run first: until
       // the job ends, objects it just made a WeakRef to cannot be collected.
-      await afterFinalizers()
-      gc()
-      gc()
-      await afterFinalizers()
+      await settledGc()
       const memory = process.memoryUsage()
-      ledgerFile(ledgerId, memory.arrayBuffers, memory.heapTotal)
-      series.heap.push(v8.getHeapStatistics().used_heap_size)
+      const heap = v8.getHeapStatistics()
+      ledgerFile(ledgerId, { arrayBuffers: memory.arrayBuffers, heapTotal: heap.total_heap_size, v8Malloced: heap.malloced_memory })
+      // The whole V8 heap in use (young generation included): right after
+      // full GCs, what the calls left alive.
+      series.heap.push(heap.used_heap_size)
       series.external.push(memory.external)
       series.native.push(nativeBytes())
       series.listeners.push(recorder.count(mark))

@@ -1,12 +1,24 @@
 'use strict'
-// A full, synchronous garbage collection without `--expose-gc`.
+// The one owner of full garbage collections on this thread: it runs them
+// (without `--expose-gc`), counts every full GC once, forced or V8's own,
+// keeps each requester's budget and its `confirmWithGc` setting, and tells
+// the watches that want to read levels after a full GC.
 
 const v8 = require('node:v8')
 const vm = require('node:vm')
+const { PerformanceObserver, constants, performance } = require('node:perf_hooks')
+
+const MAJOR = constants.NODE_PERFORMANCE_GC_MAJOR
 
 let collect = null
-/** Full GCs this thread has seen: forced here, or observed (see noteMajorGc). */
+/** Full GCs this thread has seen, each counted once. */
 let fullGcs = 0
+/** performance.now() range of the forced GCs running now, so the observer skips them. */
+let forcedFrom = -1
+let forcedTo = -1
+/** Subscribers: { onMajorGc(), onForcedGc() }. */
+const subscribers = new Set()
+let observer = null
 
 /** Returns V8's `gc` function, exposing it at run time when the flag was not given. */
 function gcFunction() {
@@ -20,18 +32,90 @@ function gcFunction() {
   return collect
 }
 
-/** Runs a full mark-compact GC now. */
-function gc() {
+function runFullGc() {
   gcFunction()()
   fullGcs++
 }
 
-/** Counts a major GC V8 ran on its own (seen by a GC observer). */
-function noteMajorGc() {
-  fullGcs++
+/** Runs a full mark-compact GC now (the public `leakguard.gc()`); counted once. */
+function gc() {
+  forcedFrom = performance.now()
+  runFullGc()
+  forcedTo = performance.now()
 }
 
-/** Full GCs seen so far on this thread. */
+/**
+ * Two back-to-back full GCs: the second finishes sweeping the first's dead
+ * ArrayBuffers, so external and native levels read after it are settled.
+ * Subscribers read their post-GC levels right after.
+ */
+function fullGcPair() {
+  forcedFrom = performance.now()
+  runFullGc()
+  runFullGc()
+  forcedTo = performance.now()
+  for (const subscriber of subscribers) subscriber.onForcedGc()
+}
+
+function onEntries(list) {
+  let major = false
+  for (const entry of list.getEntries()) {
+    const kind = entry.detail ? entry.detail.kind : entry.kind
+    // leakguard's own GCs were counted when they ran.
+    if (kind !== MAJOR || (entry.startTime >= forcedFrom && entry.startTime <= forcedTo)) continue
+    fullGcs++
+    major = true
+  }
+  for (const subscriber of subscribers) subscriber.onGc(major)
+}
+
+/**
+ * Subscribes `{ onGc(major), onForcedGc() }` to GCs: `onGc` after every GC
+ * V8 ran on its own (`major` for a mark-compact), `onForcedGc` right after a
+ * forced pair. Returns `unsubscribe()`. One PerformanceObserver serves all.
+ */
+function subscribe(subscriber) {
+  subscribers.add(subscriber)
+  if (!observer) {
+    observer = new PerformanceObserver(onEntries)
+    observer.observe({ entryTypes: ['gc'] })
+  }
+  return () => {
+    subscribers.delete(subscriber)
+    if (subscribers.size === 0 && observer) {
+      observer.disconnect()
+      observer = null
+    }
+  }
+}
+
+/**
+ * A requester's access to forced GCs: `request(reason)` runs a full-GC pair
+ * when forced GCs are allowed (`confirmWithGc`) and at most once per
+ * `minGapMs`, and returns whether it ran. `forced` counts the pairs it ran,
+ * `byReason` says who asked.
+ */
+class GcBudget {
+  constructor({ allowForced, minGapMs }) {
+    this.allowForced = allowForced
+    this.minGapMs = minGapMs
+    this.lastAt = -Infinity
+    this.forced = 0
+    this.byReason = {}
+  }
+
+  request(reason) {
+    const at = performance.now()
+    if (!this.allowForced || at - this.lastAt < this.minGapMs) return false
+    this.lastAt = at
+    this.forced++
+    this.byReason[reason] = (this.byReason[reason] || 0) + 1
+    fullGcPair()
+    return true
+  }
+}
+
+/** Full GCs seen so far on this thread: forced, or V8's own while anything subscribes. */
 function fullGcCount() {
   return fullGcs
 }
@@ -41,4 +125,11 @@ function afterFinalizers() {
   return new Promise((resolve) => setImmediate(() => setImmediate(resolve)))
 }
 
-module.exports = { afterFinalizers, fullGcCount, gc, noteMajorGc }
+/** A settled reading for tests: a tick for pending work, a full-GC pair, then a tick for finalizers. */
+async function settledGc() {
+  await afterFinalizers()
+  fullGcPair()
+  await afterFinalizers()
+}
+
+module.exports = { GcBudget, afterFinalizers, fullGcCount, fullGcPair, gc, settledGc, subscribe }

@@ -2,6 +2,7 @@
 // `start()` and the Guard it returns: owns what watches this thread and
 // delivers reports to `onLeak`, or as `LeakWarning`s.
 
+const { GcBudget } = require('./gc')
 const { ListenerWatch } = require('./listener-watch')
 const { MemoryWatch, now } = require('./memory-watch')
 const { ObjectWatch } = require('./object-watch')
@@ -14,9 +15,14 @@ class Guard {
     this.options = options
     this.reportCount = 0
     this.running = true
+    this.finalStats = null
+    // Forced GCs are rare by design: one anchor pair when warm-up ends, then
+    // only when a detector asks (a suspicion and its follow-up, a leak that
+    // may have ended, an overdue object), at most one pair per block of a
+    // window (a sixth of minSamples).
+    this.gcBudget = new GcBudget({ allowForced: options.confirmWithGc, minGapMs: Math.max(1, options.minSamples / 6) * options.intervalMs })
     this.memory = new MemoryWatch({
-      intervalMs: options.intervalMs,
-      confirmWithGc: options.confirmWithGc,
+      gcBudget: this.gcBudget,
       monitor: monitorOptions(options),
       deliver: (reports) => this.deliver(reports),
     })
@@ -27,7 +33,7 @@ class Guard {
       minPoints: options.minSamples,
       maxPoints: options.maxSamples,
       minGrowthPerMinute: options.objects.minGrowthPerMinute,
-      requestFullGc: () => this.memory.requestFullGc(),
+      gcBudget: this.gcBudget,
     })
     this.memory.start()
     if (this.listeners) this.listeners.start()
@@ -86,6 +92,8 @@ class Guard {
   /** Stops watching and undoes everything `start()` did. Idempotent. */
   stop() {
     if (!this.running) return
+    // The last figures stay readable; the detectors' memory is freed now.
+    this.finalStats = { ...this.stats(), running: false }
     this.running = false
     clearInterval(this.timer)
     this.memory.stop()
@@ -93,14 +101,17 @@ class Guard {
     this.objects.stop()
   }
 
-  /** The latest figures. */
+  /** The latest figures (after `stop()`, the last ones). */
   stats() {
+    if (this.finalStats) return this.finalStats
     const memory = this.memory.stats()
     return {
       running: this.running,
       intervalMs: this.options.intervalMs,
       reports: this.reportCount,
       ...memory,
+      forcedGcs: this.gcBudget.forced,
+      forcedGcsBy: { ...this.gcBudget.byReason },
       listeners: this.listeners ? this.listeners.stats() : null,
       objects: this.objects.stats(),
     }

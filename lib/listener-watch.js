@@ -31,13 +31,9 @@ class ListenerWatch {
    * @param {number} settings.minGrowthPerMinute listeners a minute below which growth is ignored
    */
   constructor({ minPoints, maxPoints, minGrowthPerMinute }) {
-    this.registry = new ListenerRegistryHandle({
-      minPoints,
-      maxPoints,
-      minGrowthPerMinute,
-      ignoredPaths: [__dirname + path.sep],
-      maxPairs: MAX_PAIRS,
-    })
+    this.registryOptions = { minPoints, maxPoints, minGrowthPerMinute, ignoredPaths: [__dirname + path.sep], maxPairs: MAX_PAIRS }
+    /** The Rust registry, made with the first busy pair: most guards never need one. */
+    this.registry = null
     /** emitter -> Map(type -> pair) */
     this.byEmitter = new WeakMap()
     /** id -> { id, ref, type } */
@@ -55,6 +51,7 @@ class ListenerWatch {
     this.running = false
     hook.detach(this)
     this.pairs.clear()
+    if (this.registry !== null) this.registry.close()
   }
 
   /** Called by the hook for a sampled add that made a long array longer. */
@@ -63,6 +60,7 @@ class ListenerWatch {
     let pair = types && types.get(type)
     if (!pair) {
       const id = this.nextId++
+      if (this.registry === null) this.registry = new ListenerRegistryHandle(this.registryOptions)
       if (!this.registry.track(id, describeEmitter(emitter), String(type))) return
       pair = { id, ref: new WeakRef(emitter), type }
       if (!types) this.byEmitter.set(emitter, (types = new Map()))
@@ -102,6 +100,7 @@ class ListenerWatch {
   }
 
   stats() {
+    if (this.registry === null) return { tracked: 0, top: [] }
     return { tracked: this.registry.size, top: this.registry.top(TOP) }
   }
 }

@@ -3,26 +3,54 @@
 // with Rust, sampled creation stacks, and objects expected to be collected.
 //
 // track() is a FinalizationRegistry registration whose held value is the
-// label's small-integer id (no allocation of our own), plus one counter
+// label's small-integer slot (no allocation of our own), plus one counter
 // increment. Measured against the alternatives (see README), that is the
-// cheapest weak tracking there is. Counters live in one Float64Array,
-// [created, collected] per label, which Rust reads in place at each sample.
+// cheapest weak tracking there is. One registry and one Float64Array of
+// counters ([created, collected] per slot) serve every guard of the thread:
+// a registry per guard kept each stopped guard alive until its objects'
+// finalizers ran, and the survivors made V8 grow its young generation.
 
 const path = require('node:path')
 const { ObjectLedgerHandle } = require('./native')
 const { captureStack } = require('./stack')
 const { codedError, invalidArgType, validateNumber, validateObject, validateString } = require('./errors')
-const { fullGcCount, gc } = require('./gc')
+const { fullGcCount } = require('./gc')
 
 /** Object watches of running guards on this thread, for leak checks. */
 const running = new Set()
+
+/** [created, collected] per label slot, for every guard of this thread. */
+let slotCounters = new Float64Array(64)
+let slotsUsed = 0
+/** Slots of stopped guards, reusable once every object tracked in them was collected. */
+const retiredSlots = new Set()
+const registry = new FinalizationRegistry((slot) => {
+  slotCounters[2 * slot + 1]++
+})
+
+/** A fresh label slot: a retired one whose objects are all gone, or a new one. */
+function allocateSlot() {
+  for (const slot of retiredSlots) {
+    if (slotCounters[2 * slot] === slotCounters[2 * slot + 1]) {
+      retiredSlots.delete(slot)
+      slotCounters[2 * slot] = 0
+      slotCounters[2 * slot + 1] = 0
+      return slot
+    }
+  }
+  if (2 * slotsUsed + 2 > slotCounters.length) {
+    const grown = new Float64Array(slotCounters.length * 2)
+    grown.set(slotCounters)
+    slotCounters = grown
+  }
+  return slotsUsed++
+}
 
 /** Tracked objects alive across the running guards of this thread. */
 function trackedAlive() {
   let alive = 0
   for (const watch of running) {
-    const c = watch.counters
-    for (let i = 0; i + 1 < c.length; i += 2) alive += c[i] - c[i + 1]
+    for (const slot of watch.slots) alive += slotCounters[2 * slot] - slotCounters[2 * slot + 1]
   }
   return alive
 }
@@ -49,19 +77,22 @@ class ObjectWatch {
    * @param {number} settings.minPoints samples before a verdict
    * @param {number} settings.maxPoints samples judged at most
    * @param {number} settings.minGrowthPerMinute objects a minute below which growth is ignored
-   * @param {() => boolean} settings.requestFullGc runs confirming full GCs if the budget allows
+   * @param {import('./gc').GcBudget} settings.gcBudget the guard's access to forced GCs
    */
-  constructor({ minPoints, maxPoints, minGrowthPerMinute, requestFullGc }) {
-    this.ledger = new ObjectLedgerHandle({ minPoints, maxPoints, minGrowthPerMinute, ignoredPaths: [__dirname + path.sep] })
-    this.requestFullGc = requestFullGc
+  constructor({ minPoints, maxPoints, minGrowthPerMinute, gcBudget }) {
+    this.ledgerOptions = { minPoints, maxPoints, minGrowthPerMinute, ignoredPaths: [__dirname + path.sep] }
+    /** The Rust books, made with the first label: a guard that tracks nothing has none. */
+    this.ledger = null
+    this.gcBudget = gcBudget
+    /** label -> its ledger id, which indexes `slots` */
     this.labelIds = new Map()
+    /** The thread-wide counter slot of each of this guard's labels. */
+    this.slots = []
     this.lastLabel = null
-    this.lastId = -1
+    this.lastSlot = -1
     this.burst = 0
-    this.counters = new Float64Array(32)
-    this.registry = new FinalizationRegistry((id) => {
-      this.counters[2 * id + 1]++
-    })
+    /** This guard's counters, copied from the slots at each sample for Rust. */
+    this.counters = new Float64Array(0)
     this.expectations = new Set()
     this.expectRegistry = new FinalizationRegistry((expectation) => this.expectations.delete(expectation))
     this.countdown = STACK_EVERY
@@ -74,19 +105,16 @@ class ObjectWatch {
   labelId(label) {
     let id = this.labelIds.get(label)
     if (id === undefined) {
+      if (this.ledger === null) this.ledger = new ObjectLedgerHandle(this.ledgerOptions)
       id = this.ledger.defineLabel(label)
       this.labelIds.set(label, id)
-      if (2 * id + 2 > this.counters.length) {
-        const grown = new Float64Array(this.counters.length * 2)
-        grown.set(this.counters)
-        this.counters = grown
-      }
+      this.slots[id] = allocateSlot()
       // A new label: the next objects tracked get creation stacks.
       this.burst = FIRST_STACKS
       this.countdown = 1
     }
     this.lastLabel = label
-    this.lastId = id
+    this.lastSlot = this.slots[id]
     return id
   }
 
@@ -95,10 +123,11 @@ class ObjectWatch {
     if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) validateTarget(obj)
     if (typeof label !== 'string' || label.length === 0) validateLabel(label)
     if (!this.running) return obj
-    const id = label === this.lastLabel ? this.lastId : this.labelId(label)
-    this.registry.register(obj, id)
-    this.counters[2 * id]++
-    if (--this.countdown === 0) this.sampleStack(id, caller)
+    if (label !== this.lastLabel) this.labelId(label)
+    const slot = this.lastSlot
+    registry.register(obj, slot)
+    slotCounters[2 * slot]++
+    if (--this.countdown === 0) this.sampleStack(this.labelIds.get(label), caller)
     return obj
   }
 
@@ -139,12 +168,17 @@ class ObjectWatch {
   /** One sample: label growth and overdue expectations. Returns reports. */
   sample(at) {
     if (this.labelIds.size === 0 && this.expectations.size === 0) return []
+    if (this.counters.length !== 2 * this.slots.length) this.counters = new Float64Array(2 * this.slots.length)
+    for (let id = 0; id < this.slots.length; id++) {
+      this.counters[2 * id] = slotCounters[2 * this.slots[id]]
+      this.counters[2 * id + 1] = slotCounters[2 * this.slots[id] + 1]
+    }
     const outcome = this.ledger.recordCounts(at, this.counters, this.confirmNext)
     this.confirmNext = false
     const reports = outcome.reports
     // The finalizers of a confirming GC run on a later tick: the counts are
     // read again at the next sample.
-    if (outcome.wantsFullGc && this.requestFullGc()) this.confirmNext = true
+    if (outcome.wantsFullGc && this.gcBudget.request('objects')) this.confirmNext = true
     this.checkExpectations(at, reports)
     return reports
   }
@@ -165,19 +199,21 @@ class ObjectWatch {
       const report = this.ledger.overdueReport(expectation.id, now - expectation.createdAt, expectation.withinMs, expectation.stack, at)
       if (report) reports.push(report)
     }
-    // Overdue objects are judged after two full GCs; one is run per sample
-    // until they have had them.
-    if (needGc) gc()
+    // Overdue objects are judged after two full GCs: V8's own, or a forced
+    // pair when the guard's budget allows (never with confirmWithGc: false).
+    if (needGc) this.gcBudget.request('expectCollected')
   }
 
   stop() {
     this.running = false
     this.expectations.clear()
     running.delete(this)
+    if (this.ledger !== null) this.ledger.close()
+    for (const slot of this.slots) retiredSlots.add(slot)
   }
 
   stats() {
-    return { labels: this.ledger.labels(), expectations: this.expectations.size }
+    return { labels: this.ledger === null ? [] : this.ledger.labels(), expectations: this.expectations.size }
   }
 }
 

@@ -6,19 +6,24 @@ const { invalidArgType, validateBoolean, validateFunction, validateNumber, valid
 
 const MEMORY_KINDS = ['heap', 'external', 'native']
 
-/** Defaults, counted in samples so that a shorter interval decides sooner. */
+/**
+ * Defaults, counted in samples so that a shorter interval decides sooner.
+ * `minSamples` is the shortest growth reported: fills and warm-ups of up to
+ * ~40 samples stay quiet, and a steady leak is reported after
+ * `warmupSamples + minSamples` samples plus a follow-up GC a block (minSamples / 6) later: 59 samples (30 s at the default interval).
+ */
 const DEFAULTS = Object.freeze({
-  intervalMs: 1000,
+  intervalMs: 500,
   warmupSamples: 8,
-  minSamples: 24,
-  maxSamples: 120,
+  minSamples: 44,
+  maxSamples: 240,
   confirmWithGc: true,
   listeners: Object.freeze({ minGrowthPerMinute: 5 }),
   objects: Object.freeze({ minGrowthPerMinute: 10 }),
   thresholds: Object.freeze({
-    heap: Object.freeze({ bytesPerMinute: 512 * 1024, relativePerHour: 0.1 }),
-    external: Object.freeze({ bytesPerMinute: 1024 * 1024, relativePerHour: 0.1 }),
-    native: Object.freeze({ bytesPerMinute: 1024 * 1024, relativePerHour: 0.1 }),
+    heap: Object.freeze({ bytesPerMinute: 128 * 1024, relativePerHour: 0.1 }),
+    external: Object.freeze({ bytesPerMinute: 128 * 1024, relativePerHour: 0.1 }),
+    native: Object.freeze({ bytesPerMinute: 128 * 1024, relativePerHour: 0.1 }),
   }),
 })
 
@@ -99,8 +104,9 @@ function monitorOptions(normalized) {
     warmupSamples: normalized.warmupSamples,
     minPoints: normalized.minSamples,
     maxPoints: normalized.maxSamples,
-    bytesPerMinute: MEMORY_KINDS.map((k) => normalized.thresholds[k].bytesPerMinute),
-    relativePerHour: MEMORY_KINDS.map((k) => normalized.thresholds[k].relativePerHour),
+    heap: normalized.thresholds.heap,
+    external: normalized.thresholds.external,
+    native: normalized.thresholds.native,
     // malloc serves the whole process: the main thread judges native memory.
     judgeNative: isMainThread,
   }

@@ -1,9 +1,12 @@
 //! leakguard: finds memory leaks inside a running Node.js process.
 //!
 //! [`core`] holds the analysis in plain Rust; [`binding`] converts N-API
-//! values and calls into it, one file per exported concept.
+//! values and calls into it, one file per exported concept. [`malloc_info`]
+//! is the FFI that reads malloc, and [`process_memory`] the process-wide
+//! ledger that turns it into native memory.
 #![deny(clippy::all)]
 
 pub mod binding;
 pub mod core;
-pub mod native_memory;
+pub mod malloc_info;
+pub mod process_memory;

@@ -1,36 +1,41 @@
 'use strict'
-// Runs one scenario under leakguard and prints what was reported, as JSON on
-// the last line of stdout. Leak scenarios stop at the first report of their
-// kind; controls run for their whole duration.
-//   node __test__/scenarios/run.js <scenario> [intervalMs] [durationMs]
+// Runs one scenario case under leakguard and prints what was reported, as
+// JSON on the last line of stdout. Leak cases stop at the first report of
+// their kind; controls run for their whole duration.
+//   node __test__/scenarios/run.js <case-id> [intervalMs]
 
-const path = require('node:path')
 const leakguard = require('../..')
+const { cases } = require('./cases')
+const { services } = require('./services')
+const { workloads } = require('./workloads')
 
-const [name, intervalArg, durationArg] = process.argv.slice(2)
-const scenario = require(path.join(__dirname, `${name}.js`))
+const [id, intervalArg] = process.argv.slice(2)
+const scenario = cases.find((c) => c.id === id)
+if (!scenario) throw new Error(`unknown scenario '${id}'`)
 const intervalMs = Number(intervalArg || 250)
-const durationMs = Number(durationArg || (scenario.expect ? scenario.maxMs || 30_000 : 20_000))
 
 const started = Date.now()
 const reports = []
-let stopScenario = null
+let stopWorkload = null
 let guard = null
 
 function finish() {
-  if (stopScenario) stopScenario()
+  if (stopWorkload) stopWorkload()
   const stats = guard.stats()
   guard.stop()
-  process.stdout.write(`${JSON.stringify({ scenario: name, expect: scenario.expect, intervalMs, durationMs, reports, stats })}\n`)
+  const { samples, forcedGcs, memory } = stats
+  process.stdout.write(`${JSON.stringify({ id, expect: scenario.expect, intervalMs, reports, stats: { samples, forcedGcs, memory } })}\n`)
   process.exit(0)
 }
 
-guard = leakguard.start({
-  intervalMs,
-  onLeak(report) {
-    reports.push({ kind: report.kind, afterMs: Date.now() - started, severity: report.severity, growthPerMinute: report.growthPerMinute, message: report.message })
-    if (scenario.expect && report.kind === scenario.expect) setImmediate(finish)
-  },
-})
-stopScenario = scenario.run()
-setTimeout(finish, durationMs)
+function record(report, thread) {
+  reports.push({ kind: report.kind, thread, afterMs: Date.now() - started, growthPerMinute: report.growthPerMinute, message: report.message })
+  if (scenario.expect && report.kind === scenario.expect) setImmediate(finish)
+}
+
+guard = leakguard.start({ intervalMs, onLeak: (report) => record(report, 'main') })
+process.on('leakguard:worker-report', (report) => record(report, 'worker'))
+const [group, name] = scenario.workload.includes(':') ? scenario.workload.split(':') : ['workloads', scenario.workload]
+const params = { ...scenario.params, intervalMs }
+stopWorkload = group === 'service' ? services[name](params) : workloads[name](params)
+setTimeout(finish, scenario.durationMs)

@@ -4,7 +4,7 @@
 use napi_derive::napi;
 
 use crate::binding::report::{to_objects, LeakReportObject};
-use crate::core::growth_detector::GrowthPolicy;
+use crate::core::growth::GrowthPolicy;
 use crate::core::listener_registry::ListenerRegistry;
 
 /// Settings, already validated by the JavaScript facade.
@@ -38,7 +38,8 @@ pub struct PairCountObject {
 /// Listener counts of the tracked emitter/event pairs.
 #[napi]
 pub struct ListenerRegistryHandle {
-    inner: ListenerRegistry,
+    /// `None` once closed: freed at `close()`, not when collected.
+    inner: Option<ListenerRegistry>,
 }
 
 #[napi]
@@ -53,26 +54,36 @@ impl ListenerRegistryHandle {
             false,
         );
         ListenerRegistryHandle {
-            inner: ListenerRegistry::new(policy, options.ignored_paths, options.max_pairs as usize),
+            inner: Some(ListenerRegistry::new(
+                policy,
+                options.ignored_paths,
+                options.max_pairs as usize,
+            )),
         }
     }
 
     /// Starts tracking `pair`; false when full.
     #[napi]
     pub fn track(&mut self, pair: u32, emitter: String, event_name: String) -> bool {
-        self.inner.track(pair, emitter, event_name)
+        self.inner
+            .as_mut()
+            .is_some_and(|r| r.track(pair, emitter, event_name))
     }
 
     /// Stops tracking `pair`.
     #[napi]
     pub fn untrack(&mut self, pair: u32) {
-        self.inner.untrack(pair)
+        if let Some(r) = self.inner.as_mut() {
+            r.untrack(pair)
+        }
     }
 
     /// Counts the add site in `stack` for `pair`.
     #[napi]
     pub fn record_add(&mut self, pair: u32, stack: String) {
-        self.inner.record_add(pair, &stack)
+        if let Some(r) = self.inner.as_mut() {
+            r.record_add(pair, &stack)
+        }
     }
 
     /// Records the counts of `pairs` and returns the leaks found.
@@ -83,14 +94,19 @@ impl ListenerRegistryHandle {
         pairs: Vec<u32>,
         counts: Vec<f64>,
     ) -> Vec<LeakReportObject> {
-        to_objects(self.inner.record_counts(at_ms, &pairs, &counts))
+        match self.inner.as_mut() {
+            Some(r) => to_objects(r.record_counts(at_ms, &pairs, &counts)),
+            None => Vec::new(),
+        }
     }
 
     /// The `n` pairs with the most listeners.
     #[napi]
     pub fn top(&self, n: u32) -> Vec<PairCountObject> {
-        self.inner
-            .top(n as usize)
+        let Some(r) = self.inner.as_ref() else {
+            return Vec::new();
+        };
+        r.top(n as usize)
             .into_iter()
             .map(|p| PairCountObject {
                 emitter: p.emitter,
@@ -104,6 +120,12 @@ impl ListenerRegistryHandle {
     /// Pairs tracked now.
     #[napi(getter)]
     pub fn size(&self) -> u32 {
-        self.inner.len() as u32
+        self.inner.as_ref().map_or(0, |r| r.len() as u32)
+    }
+
+    /// Frees the registry.
+    #[napi]
+    pub fn close(&mut self) {
+        self.inner = None;
     }
 }

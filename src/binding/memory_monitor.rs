@@ -3,8 +3,29 @@
 use napi_derive::napi;
 
 use crate::binding::report::{to_objects, LeakReportObject};
-use crate::core::memory_monitor::{KindThresholds, MemoryMonitor, MemorySample, MonitorConfig};
-use crate::native_memory::{self, IsolateLedger};
+use crate::core::isolate_ledger::Filing;
+use crate::core::memory_monitor::{
+    KindThresholds, LiveKinds, MemoryMonitor, MemorySample, MonitorConfig,
+};
+use crate::process_memory;
+
+/// Rate thresholds of one memory kind.
+#[napi(object)]
+pub struct KindThresholdsObject {
+    /// Growth below this many bytes a minute is never reported.
+    pub bytes_per_minute: f64,
+    /// Growth below this fraction of the level an hour is never reported.
+    pub relative_per_hour: f64,
+}
+
+impl From<KindThresholdsObject> for KindThresholds {
+    fn from(t: KindThresholdsObject) -> Self {
+        KindThresholds {
+            bytes_per_minute: t.bytes_per_minute,
+            relative_per_hour: t.relative_per_hour,
+        }
+    }
+}
 
 /// Detector settings, already validated by the JavaScript facade.
 #[napi(object)]
@@ -15,12 +36,35 @@ pub struct MonitorOptions {
     pub min_points: u32,
     /// Baseline points judged at most.
     pub max_points: u32,
-    /// Bytes a minute below which growth is ignored: heap, external, native.
-    pub bytes_per_minute: Vec<f64>,
-    /// Fraction of the level an hour below which growth is ignored: heap, external, native.
-    pub relative_per_hour: Vec<f64>,
+    /// Thresholds of the V8 heap.
+    pub heap: KindThresholdsObject,
+    /// Thresholds of external memory.
+    pub external: KindThresholdsObject,
+    /// Thresholds of native memory.
+    pub native: KindThresholdsObject,
     /// Whether this monitor judges native memory (process-wide: one thread should).
     pub judge_native: bool,
+}
+
+/// One reading of this isolate's memory, in bytes.
+#[napi(object)]
+pub struct MemoryReading {
+    /// Milliseconds since the epoch.
+    pub at_ms: f64,
+    /// V8 heap in use, every space (`used_heap_size`).
+    pub heap_used: f64,
+    /// V8 heap committed.
+    pub heap_total: f64,
+    /// V8 heap size limit.
+    pub heap_limit: f64,
+    /// External memory.
+    pub external: f64,
+    /// ArrayBuffer backing stores.
+    pub array_buffers: f64,
+    /// Resident set size.
+    pub rss: f64,
+    /// Memory V8 malloc'd for itself (`malloced_memory`).
+    pub v8_malloced: f64,
 }
 
 /// What a sample led to.
@@ -28,7 +72,7 @@ pub struct MonitorOptions {
 pub struct SampleOutcomeObject {
     /// New and escalated reports.
     pub reports: Vec<LeakReportObject>,
-    /// True when a suspected trend waits for a full GC to confirm it.
+    /// True when a post-GC level would settle a suspicion or a reported leak.
     pub wants_full_gc: bool,
 }
 
@@ -39,7 +83,7 @@ pub struct KindStatusObject {
     pub kind: String,
     /// Latest baseline point in bytes.
     pub baseline: f64,
-    /// `'warming-up' | 'watching' | 'suspected' | 'leaking'`.
+    /// `'off' | 'warming-up' | 'watching' | 'suspected' | 'leaking'`.
     pub state: String,
     /// Rate last reported, while leaking.
     pub growth_per_minute: Option<f64>,
@@ -48,13 +92,39 @@ pub struct KindStatusObject {
 /// Memory-trend detector for the isolate that created it.
 #[napi]
 pub struct MemoryMonitorHandle {
-    inner: MemoryMonitor,
+    /// `None` once closed: the detector's memory is freed at `close()`, not
+    /// when the JavaScript object is collected.
+    inner: Option<MemoryMonitor>,
     ledger_id: u64,
 }
 
 impl Drop for MemoryMonitorHandle {
     fn drop(&mut self) {
-        IsolateLedger::close(self.ledger_id);
+        process_memory::close_entry(self.ledger_id);
+    }
+}
+
+impl MemoryMonitorHandle {
+    /// Files this isolate's figures and reads native memory with them.
+    fn to_sample(&self, r: &MemoryReading) -> MemorySample {
+        process_memory::file(
+            self.ledger_id,
+            Filing {
+                array_buffers: r.array_buffers,
+                heap_total: r.heap_total,
+                v8_malloced: r.v8_malloced,
+            },
+        );
+        MemorySample {
+            at_ms: r.at_ms,
+            heap_used: r.heap_used,
+            heap_total: r.heap_total,
+            heap_limit: r.heap_limit,
+            external: r.external,
+            array_buffers: r.array_buffers,
+            rss: r.rss,
+            native: process_memory::native_bytes(),
+        }
     }
 }
 
@@ -63,98 +133,78 @@ impl MemoryMonitorHandle {
     /// A detector with `options`.
     #[napi(constructor)]
     pub fn new(options: MonitorOptions) -> Self {
-        let mut config = MonitorConfig {
+        let config = MonitorConfig {
             warmup_samples: options.warmup_samples as usize,
             min_points: options.min_points as usize,
             max_points: options.max_points as usize,
             judge_native: options.judge_native,
+            heap: options.heap.into(),
+            external: options.external.into(),
+            native: options.native.into(),
             ..MonitorConfig::default()
         };
-        for (i, t) in config.thresholds.iter_mut().enumerate() {
-            *t = KindThresholds {
-                bytes_per_minute: options
-                    .bytes_per_minute
-                    .get(i)
-                    .copied()
-                    .unwrap_or(t.bytes_per_minute),
-                relative_per_hour: options
-                    .relative_per_hour
-                    .get(i)
-                    .copied()
-                    .unwrap_or(t.relative_per_hour),
-            };
-        }
         MemoryMonitorHandle {
-            inner: MemoryMonitor::new(config),
-            ledger_id: IsolateLedger::open(),
+            inner: Some(MemoryMonitor::new(config)),
+            ledger_id: process_memory::open_entry(),
         }
     }
 
-    /// Records a periodic sample (`heap_used`: the heap outside the young
-    /// generation); native memory is read here.
+    /// Records a periodic sample.
     #[napi]
-    #[allow(clippy::too_many_arguments)] // positional numbers keep the per-sample call cheap
-    pub fn record_sample(
-        &mut self,
-        at_ms: f64,
-        heap_used: f64,
-        heap_total: f64,
-        heap_limit: f64,
-        external: f64,
-        array_buffers: f64,
-        rss: f64,
-    ) -> SampleOutcomeObject {
-        IsolateLedger::file(self.ledger_id, array_buffers, heap_total);
-        let sample = MemorySample {
-            at_ms,
-            heap_used,
-            heap_total,
-            heap_limit,
-            external,
-            array_buffers,
-            rss,
-            native: native_memory::native_bytes(),
+    pub fn record_sample(&mut self, reading: MemoryReading) -> SampleOutcomeObject {
+        let sample = self.to_sample(&reading);
+        let Some(inner) = self.inner.as_mut() else {
+            return SampleOutcomeObject {
+                reports: Vec::new(),
+                wants_full_gc: false,
+            };
         };
-        let outcome = self.inner.record_sample(&sample);
+        let outcome = inner.record_sample(&sample);
         SampleOutcomeObject {
             reports: to_objects(outcome.reports),
             wants_full_gc: outcome.wants_full_gc,
         }
     }
 
-    /// Records a reading taken right after a GC; `full` for a mark-compact.
+    /// Records a reading taken after any GC (it may lower the baseline).
     #[napi]
-    pub fn record_gc(
-        &mut self,
-        at_ms: f64,
-        heap_used: f64,
-        heap_total: f64,
-        external: f64,
-        array_buffers: f64,
-        full: bool,
-    ) -> Vec<LeakReportObject> {
-        let reading = MemorySample {
-            at_ms,
-            heap_used,
-            heap_total,
-            external,
-            array_buffers,
-            native: native_memory::native_bytes(),
-            ..self.inner.latest().copied().unwrap_or_default()
-        };
-        to_objects(self.inner.record_gc(&reading, full))
+    pub fn record_gc(&mut self, reading: MemoryReading) {
+        let sample = self.to_sample(&reading);
+        if let Some(inner) = self.inner.as_mut() {
+            inner.record_gc(&sample);
+        }
     }
 
-    /// Takes this isolate's figures out of the process-wide native ledger.
+    /// Records a reading taken right after a full GC: a live level for the
+    /// heap (`heap`) and for external and native memory (`offHeap`).
+    #[napi]
+    pub fn record_live(
+        &mut self,
+        reading: MemoryReading,
+        heap: bool,
+        off_heap: bool,
+    ) -> Vec<LeakReportObject> {
+        let sample = self.to_sample(&reading);
+        match self.inner.as_mut() {
+            Some(inner) => to_objects(inner.record_live(&sample, LiveKinds { heap, off_heap })),
+            None => Vec::new(),
+        }
+    }
+
+    /// Frees the detector and takes this isolate out of the native ledger.
     #[napi]
     pub fn close(&mut self) {
-        IsolateLedger::close(self.ledger_id);
+        self.inner = None;
+        process_memory::close_entry(self.ledger_id);
     }
 
-    /// Where each memory kind stands.
+    /// Where each memory kind stands (empty once closed).
     #[napi]
     pub fn status(&self) -> Vec<KindStatusObject> {
-        self.inner
+        let Some(inner) = self.inner.as_ref() else {
+            return Vec::new();
+        };
+        inner
             .status()
             .into_iter()
             .map(|s| KindStatusObject {

@@ -4,7 +4,7 @@ use napi::bindgen_prelude::Float64Array;
 use napi_derive::napi;
 
 use crate::binding::report::{to_objects, LeakReportObject};
-use crate::core::growth_detector::GrowthPolicy;
+use crate::core::growth::GrowthPolicy;
 use crate::core::object_ledger::ObjectLedger;
 
 /// Settings, already validated by the JavaScript facade.
@@ -47,7 +47,8 @@ pub struct LedgerOutcomeObject {
 /// Per-label books of tracked objects.
 #[napi]
 pub struct ObjectLedgerHandle {
-    inner: ObjectLedger,
+    /// `None` once closed: freed at `close()`, not when collected.
+    inner: Option<ObjectLedger>,
 }
 
 #[napi]
@@ -62,20 +63,22 @@ impl ObjectLedgerHandle {
             true,
         );
         ObjectLedgerHandle {
-            inner: ObjectLedger::new(policy, options.ignored_paths),
+            inner: Some(ObjectLedger::new(policy, options.ignored_paths)),
         }
     }
 
     /// Adds a label and returns its id.
     #[napi]
     pub fn define_label(&mut self, name: String) -> u32 {
-        self.inner.define_label(name)
+        self.inner.as_mut().map_or(0, |l| l.define_label(name))
     }
 
     /// Counts the creation site in `stack` for label `id`.
     #[napi]
     pub fn record_creation(&mut self, id: u32, stack: String) {
-        self.inner.record_creation(id, &stack)
+        if let Some(l) = self.inner.as_mut() {
+            l.record_creation(id, &stack)
+        }
     }
 
     /// Reads the shared counters (`[created, collected]` per label).
@@ -86,7 +89,10 @@ impl ObjectLedgerHandle {
         counters: Float64Array,
         after_full_gc: bool,
     ) -> LedgerOutcomeObject {
-        let outcome = self.inner.record_counts(at_ms, &counters, after_full_gc);
+        let outcome = match self.inner.as_mut() {
+            Some(l) => l.record_counts(at_ms, &counters, after_full_gc),
+            None => Default::default(),
+        };
         LedgerOutcomeObject {
             reports: to_objects(outcome.reports),
             wants_full_gc: outcome.wants_full_gc,
@@ -104,6 +110,7 @@ impl ObjectLedgerHandle {
         at_ms: f64,
     ) -> Option<LeakReportObject> {
         self.inner
+            .as_ref()?
             .overdue_report(id, age_ms, within_ms, &stack, at_ms)
             .map(LeakReportObject::from)
     }
@@ -111,8 +118,10 @@ impl ObjectLedgerHandle {
     /// Every label's figures, most alive first.
     #[napi]
     pub fn labels(&self) -> Vec<LabelCountObject> {
-        self.inner
-            .labels()
+        let Some(l) = self.inner.as_ref() else {
+            return Vec::new();
+        };
+        l.labels()
             .into_iter()
             .map(|l| LabelCountObject {
                 label: l.label,
@@ -122,5 +131,11 @@ impl ObjectLedgerHandle {
                 leaking: l.leaking,
             })
             .collect()
+    }
+
+    /// Frees the books.
+    #[napi]
+    pub fn close(&mut self) {
+        self.inner = None;
     }
 }

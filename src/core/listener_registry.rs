@@ -7,8 +7,9 @@
 
 use std::collections::HashMap;
 
+use crate::core::escalation::Escalation;
 use crate::core::format;
-use crate::core::growth_detector::{GrowthDetector, GrowthPolicy, Step};
+use crate::core::growth::{GrowthDetector, GrowthPolicy};
 use crate::core::report::{LeakKind, LeakReport, Severity, Subject};
 use crate::core::site_tally::{SiteCount, SiteTally};
 use crate::core::trend::Point;
@@ -22,7 +23,7 @@ struct Pair {
     detector: GrowthDetector,
     sites: SiteTally,
     count: f64,
-    reported: Option<Severity>,
+    escalation: Escalation,
 }
 
 /// A tracked pair's latest count.
@@ -84,7 +85,7 @@ impl ListenerRegistry {
                 detector: GrowthDetector::new(self.policy),
                 sites: SiteTally::default(),
                 count: 0.0,
-                reported: None,
+                escalation: Escalation::default(),
             },
         );
         true
@@ -115,41 +116,27 @@ impl ListenerRegistry {
                 at_ms,
                 value: count,
             });
-            let (trend, escalated) = match step {
-                Step::Leak(trend) => (trend, false),
-                Step::Ongoing(trend) => {
-                    let severity = Severity::assess(trend.growth_per_minute, count, None);
-                    if pair.reported.is_some_and(|last| severity > last) {
-                        (trend, true)
-                    } else {
-                        continue;
-                    }
-                }
-                Step::Ended => {
-                    pair.reported = None;
-                    continue;
-                }
-                Step::Quiet | Step::Suspect => continue,
+            let Some(due) = pair
+                .escalation
+                .on_step(step, |t| Severity::assess(t.growth_per_minute, count, None))
+            else {
+                continue;
             };
-            let severity = Severity::assess(trend.growth_per_minute, count, None);
+            let trend = &due.trend;
             let add_sites = pair.sites.top(SITES_REPORTED);
-            let message = listener_message(pair, &add_sites, trend.growth_per_minute, count);
-            let previous = pair.reported.replace(severity);
-            let message = match (escalated, previous) {
-                (true, Some(p)) => message + &Severity::escalation_suffix(p, severity),
-                _ => message,
-            };
+            let message = listener_message(pair, &add_sites, trend.growth_per_minute, count)
+                + &due.message_suffix();
             reports.push(LeakReport {
                 kind: LeakKind::Listeners,
                 message,
-                severity,
+                severity: due.severity,
                 growth_per_minute: trend.growth_per_minute,
                 current: count,
                 detected_at_ms: at_ms,
-                samples: trend.points,
+                samples: trend.points.clone(),
                 ms_until_limit: None,
                 p_value: trend.p_value,
-                escalated,
+                escalated: due.escalated(),
                 subject: Subject::Listeners {
                     emitter: pair.emitter.clone(),
                     event_name: pair.event_name.clone(),

@@ -1,13 +1,15 @@
 //! Watches the three memory kinds of one isolate (V8 heap, external, native)
 //! and turns their baselines into leak reports.
 //!
-//! A baseline point per sample is the lowest level seen since the previous
+//! A baseline point per sample is the lowest level since the previous
 //! sample, GC readings included: the floor the heap returns to, not the churn
-//! above it. A suspected trend is reported only once the level measured right
-//! after a full GC has kept the growth.
+//! above it. Levels read right after full GCs (V8's own and leakguard's) are
+//! live levels: they confirm suspicions, find leaks hidden under garbage and
+//! keep a reported leak open while they rise (see [`crate::core::growth`]).
 
+use crate::core::escalation::{Escalation, ReportDue};
 use crate::core::format;
-use crate::core::growth_detector::{GrowthDetector, GrowthPolicy, Step, Trend};
+use crate::core::growth::{GrowthDetector, GrowthPolicy, Step, Trend, TREND_MIN_Z};
 use crate::core::report::{LeakKind, LeakReport, Severity, Subject};
 use crate::core::trend::Point;
 
@@ -15,12 +17,21 @@ use crate::core::trend::Point;
 /// taken for that leak's allocator overhead.
 const NATIVE_SHARE_OF_EXTERNAL: f64 = 0.1;
 
+/// Native growth below this share of the heap's concurrent growth is V8's
+/// own bookkeeping for the bigger heap (measured at 0.4–1.2 %).
+const NATIVE_SHARE_OF_HEAP: f64 = 0.03;
+
+/// Growth of a memory kind below this many bytes over the span judged is
+/// never reported: allocators and V8 settle by a few tens of KB in the first
+/// minute of a process. A 5 KB/s leak passes it in under 40 s.
+const MIN_MEMORY_GROWTH: f64 = 192.0 * 1024.0;
+
 /// One reading of memory, in bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct MemorySample {
     /// Milliseconds since the epoch.
     pub at_ms: f64,
-    /// V8 heap in use outside the young generation: what survived scavenges.
+    /// V8 heap in use, every space (`used_heap_size`): after a GC, what it kept.
     pub heap_used: f64,
     /// V8 heap reserved.
     pub heap_total: f64,
@@ -32,7 +43,8 @@ pub struct MemorySample {
     pub array_buffers: f64,
     /// Resident set size of the process.
     pub rss: f64,
-    /// Native memory beyond what V8 counts (malloc in use minus ArrayBuffers).
+    /// Native memory beyond what V8 counts (malloc in use minus ArrayBuffers
+    /// and V8's own off-heap memory).
     pub native: f64,
 }
 
@@ -57,19 +69,34 @@ pub struct KindThresholds {
     pub relative_per_hour: f64,
 }
 
+impl Default for KindThresholds {
+    /// 128 KiB/min (≈ 2.2 KB/s) and 10 %/h: a 5 KB/s leak (≈ 430 MB a day)
+    /// is over both on a heap of up to ~175 MB.
+    fn default() -> Self {
+        KindThresholds {
+            bytes_per_minute: 128.0 * 1024.0,
+            relative_per_hour: 0.1,
+        }
+    }
+}
+
 /// Settings of a [`MemoryMonitor`], counted in samples.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MonitorConfig {
     /// Samples ignored after start.
     pub warmup_samples: usize,
-    /// Baseline points needed before a verdict.
+    /// Baseline points needed before a verdict: the shortest growth reported.
     pub min_points: usize,
     /// Baseline points judged at most (and returned in a report).
     pub max_points: usize,
     /// Mann–Kendall z a trend must reach.
     pub min_z: f64,
-    /// Thresholds for the heap, external and native kinds, in that order.
-    pub thresholds: [KindThresholds; 3],
+    /// Thresholds of the heap, external and native kinds.
+    pub heap: KindThresholds,
+    /// Thresholds of external memory.
+    pub external: KindThresholds,
+    /// Thresholds of native memory.
+    pub native: KindThresholds,
     /// Whether native memory is judged. It is process-wide, so one thread
     /// (the main one) judges it; the others leave it off.
     pub judge_native: bool,
@@ -79,25 +106,39 @@ impl Default for MonitorConfig {
     fn default() -> Self {
         MonitorConfig {
             warmup_samples: 8,
-            min_points: 24,
-            max_points: 120,
-            // p < 0.001 over the (up to) four sub-windows tried per sample.
-            min_z: 3.48,
+            min_points: 44,
+            max_points: 240,
+            min_z: TREND_MIN_Z,
             judge_native: true,
-            thresholds: [
-                KindThresholds {
-                    bytes_per_minute: 512.0 * 1024.0,
-                    relative_per_hour: 0.1,
-                },
-                KindThresholds {
-                    bytes_per_minute: 1024.0 * 1024.0,
-                    relative_per_hour: 0.1,
-                },
-                KindThresholds {
-                    bytes_per_minute: 1024.0 * 1024.0,
-                    relative_per_hour: 0.1,
-                },
-            ],
+            heap: KindThresholds::default(),
+            external: KindThresholds::default(),
+            native: KindThresholds::default(),
+        }
+    }
+}
+
+/// Which memory kinds a post-GC reading settles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LiveKinds {
+    /// The heap level is settled right after a mark-compact.
+    pub heap: bool,
+    /// External and native levels are settled once dead ArrayBuffers were
+    /// swept: right after a forced pair, or at the sample after V8's own GC.
+    pub off_heap: bool,
+}
+
+impl LiveKinds {
+    /// Every kind.
+    pub const ALL: LiveKinds = LiveKinds {
+        heap: true,
+        off_heap: true,
+    };
+
+    fn includes(self, kind: LeakKind) -> bool {
+        if kind == LeakKind::Heap {
+            self.heap
+        } else {
+            self.off_heap
         }
     }
 }
@@ -107,7 +148,7 @@ impl Default for MonitorConfig {
 pub struct SampleOutcome {
     /// New and escalated reports.
     pub reports: Vec<LeakReport>,
-    /// True when a suspected trend waits for a full GC to confirm it.
+    /// True when a post-GC level would settle a suspicion or a reported leak.
     pub wants_full_gc: bool,
 }
 
@@ -129,7 +170,7 @@ struct KindWatch {
     enabled: bool,
     detector: GrowthDetector,
     lowest_since_sample: f64,
-    reported: Option<(Severity, f64)>,
+    escalation: Escalation,
 }
 
 /// Memory leak detector for one isolate.
@@ -143,27 +184,28 @@ pub struct MemoryMonitor {
 impl MemoryMonitor {
     /// A monitor with `config`.
     pub fn new(config: MonitorConfig) -> Self {
-        let watch = |i: usize| {
-            let kind = LeakKind::MEMORY[i];
-            let t = config.thresholds[i];
-            KindWatch {
-                kind,
-                enabled: kind != LeakKind::Native || config.judge_native,
-                detector: GrowthDetector::new(GrowthPolicy {
-                    warmup_points: config.warmup_samples,
-                    min_points: config.min_points,
-                    max_points: config.max_points,
-                    min_z: config.min_z,
-                    min_growth_per_minute: t.bytes_per_minute,
-                    min_relative_growth_per_hour: t.relative_per_hour,
-                    confirm_after_full_gc: true,
-                }),
-                lowest_since_sample: f64::INFINITY,
-                reported: None,
-            }
+        let watch = |kind: LeakKind, t: KindThresholds| KindWatch {
+            kind,
+            enabled: kind != LeakKind::Native || config.judge_native,
+            detector: GrowthDetector::new(GrowthPolicy {
+                warmup_points: config.warmup_samples,
+                min_points: config.min_points,
+                max_points: config.max_points,
+                min_z: config.min_z,
+                min_growth_per_minute: t.bytes_per_minute,
+                min_relative_growth_per_hour: t.relative_per_hour,
+                confirm_after_full_gc: true,
+                min_total_growth: MIN_MEMORY_GROWTH,
+            }),
+            lowest_since_sample: f64::INFINITY,
+            escalation: Escalation::default(),
         };
         MemoryMonitor {
-            kinds: [watch(0), watch(1), watch(2)],
+            kinds: [
+                watch(LeakKind::Heap, config.heap),
+                watch(LeakKind::External, config.external),
+                watch(LeakKind::Native, config.native),
+            ],
             samples: 0,
             warmup_samples: config.warmup_samples,
             latest: None,
@@ -193,53 +235,72 @@ impl MemoryMonitor {
                 } else {
                     "watching"
                 },
-                growth_per_minute: w.reported.map(|(_, rate)| rate),
+                growth_per_minute: w.escalation.rate(),
             })
             .collect()
     }
 
-    /// Records a reading taken right after a GC. After a full (mark-compact)
-    /// GC it also settles suspected trends, and returns the leaks confirmed.
-    ///
-    /// Native growth that is a small share of a concurrent external leak is
-    /// that leak's own allocator overhead (page rounding, backing-store
-    /// bookkeeping), not a leak of its own: it is dismissed, not reported.
-    pub fn record_gc(&mut self, reading: &MemorySample, full: bool) -> Vec<LeakReport> {
-        let mut confirmed: Vec<(usize, Trend, f64)> = Vec::new();
-        for (i, watch) in self.kinds.iter_mut().enumerate().filter(|(_, w)| w.enabled) {
+    /// Records a reading taken after any GC: it may lower this sample's baseline.
+    pub fn record_gc(&mut self, reading: &MemorySample) {
+        for watch in self.kinds.iter_mut().filter(|w| w.enabled) {
             let level = reading.level(watch.kind);
             if level.is_finite() && level >= 0.0 {
                 watch.lowest_since_sample = watch.lowest_since_sample.min(level);
             }
-            if !full {
+        }
+    }
+
+    /// Records a reading taken right after a full GC: a live level for the
+    /// kinds in `kinds`. Returns the leaks it confirms.
+    ///
+    /// Native growth that is a small share of a concurrent external leak is
+    /// that leak's own allocator overhead (page rounding, backing-store
+    /// bookkeeping), and a small share of the heap's concurrent growth is
+    /// V8's bookkeeping for the bigger heap: neither is a leak of its own,
+    /// both are dismissed, not reported.
+    pub fn record_live(&mut self, reading: &MemorySample, kinds: LiveKinds) -> Vec<LeakReport> {
+        self.record_gc(reading);
+        let mut confirmed: Vec<(usize, Trend, f64)> = Vec::new();
+        for (i, watch) in self.kinds.iter_mut().enumerate() {
+            if !watch.enabled || !kinds.includes(watch.kind) {
                 continue;
             }
+            let level = reading.level(watch.kind);
             let point = Point {
                 at_ms: reading.at_ms,
                 value: level,
             };
-            if let Some(trend) = watch.detector.confirm(point) {
+            if let Some(trend) = watch.detector.push_live(point) {
                 confirmed.push((i, trend, level));
             }
         }
         let external_rate = confirmed
             .iter()
-            .find(|(i, ..)| LeakKind::MEMORY[*i] == LeakKind::External)
+            .find(|(i, ..)| self.kinds[*i].kind == LeakKind::External)
             .map(|(_, t, _)| t.growth_per_minute)
-            .or_else(|| self.kinds[1].reported.map(|(_, rate)| rate))
+            .or_else(|| self.kinds[1].escalation.rate())
             .unwrap_or(0.0);
         let mut sample = self.latest.unwrap_or(*reading);
         sample.at_ms = reading.at_ms;
         let mut reports = Vec::new();
         for (i, trend, level) in confirmed {
+            let heap_rate = self.kinds[0]
+                .detector
+                .rate_since(trend.start.at_ms)
+                .unwrap_or(0.0);
             let watch = &mut self.kinds[i];
             if watch.kind == LeakKind::Native
-                && trend.growth_per_minute < NATIVE_SHARE_OF_EXTERNAL * external_rate
+                && (trend.growth_per_minute < NATIVE_SHARE_OF_EXTERNAL * external_rate
+                    || trend.growth_per_minute < NATIVE_SHARE_OF_HEAP * heap_rate)
             {
                 watch.detector.dismiss();
                 continue;
             }
-            reports.push(build_report(watch, &trend, &sample, level, false));
+            let kind = watch.kind;
+            let due = watch
+                .escalation
+                .on_leak(trend, |t| severity_of(kind, t, &sample, level));
+            reports.push(build_report(kind, &due, &sample, level));
         }
         reports
     }
@@ -257,23 +318,17 @@ impl MemoryMonitor {
                 at_ms: sample.at_ms,
                 value: baseline,
             });
-            match step {
-                Step::Suspect => outcome.wants_full_gc = true,
-                Step::Leak(trend) => {
-                    outcome
-                        .reports
-                        .push(build_report(watch, &trend, sample, level, false));
-                }
-                Step::Ongoing(trend) => {
-                    let severity = severity_of(watch.kind, &trend, sample, level);
-                    if watch.reported.is_some_and(|(last, _)| severity > last) {
-                        outcome
-                            .reports
-                            .push(build_report(watch, &trend, sample, level, true));
-                    }
-                }
-                Step::Ended => watch.reported = None,
-                Step::Quiet => {}
+            if matches!(step, Step::Suspect | Step::Verify) {
+                outcome.wants_full_gc = true;
+            }
+            let kind = watch.kind;
+            if let Some(due) = watch
+                .escalation
+                .on_step(step, |t| severity_of(kind, t, sample, level))
+            {
+                outcome
+                    .reports
+                    .push(build_report(kind, &due, sample, level));
             }
         }
         outcome
@@ -306,20 +361,17 @@ fn severity_of(kind: LeakKind, trend: &Trend, sample: &MemorySample, current: f6
 }
 
 fn build_report(
-    watch: &mut KindWatch,
-    trend: &Trend,
+    kind: LeakKind,
+    due: &ReportDue,
     sample: &MemorySample,
     current: f64,
-    escalated: bool,
 ) -> LeakReport {
-    let severity = severity_of(watch.kind, trend, sample, current);
-    let until = ms_until_limit(watch.kind, trend, sample, current);
-    let previous = watch.reported.map(|(s, _)| s);
-    watch.reported = Some((severity, trend.growth_per_minute));
+    let trend = &due.trend;
+    let until = ms_until_limit(kind, trend, sample, current);
     let rate = format::bytes(trend.growth_per_minute);
     let now = format::bytes(current);
     let window = format::duration(trend.latest.at_ms - trend.start.at_ms);
-    let mut message = match watch.kind {
+    let mut message = match kind {
         LeakKind::Heap => format!(
             "V8 heap grows {rate}/min over {window} and keeps it after full GCs (now {now}); \
              look for globals, caches and closures that only grow"
@@ -342,20 +394,18 @@ fn build_report(
             format::duration(ms)
         ));
     }
-    if let (true, Some(previous)) = (escalated, previous) {
-        message.push_str(&Severity::escalation_suffix(previous, severity));
-    }
+    message.push_str(&due.message_suffix());
     LeakReport {
-        kind: watch.kind,
+        kind,
         message,
-        severity,
+        severity: due.severity,
         growth_per_minute: trend.growth_per_minute,
         current,
         detected_at_ms: sample.at_ms,
         samples: trend.points.clone(),
         ms_until_limit: until,
         p_value: trend.p_value,
-        escalated,
+        escalated: due.escalated(),
         subject: Subject::Memory,
     }
 }
@@ -391,7 +441,7 @@ mod tests {
             let outcome = monitor.record_sample(&level(i));
             reports.extend(outcome.reports);
             if outcome.wants_full_gc {
-                reports.extend(monitor.record_gc(&after_gc(i), true));
+                reports.extend(monitor.record_live(&after_gc(i), LiveKinds::ALL));
             }
         }
         reports
@@ -407,7 +457,7 @@ mod tests {
                 40.0 * MIB,
             )
         };
-        let reports = run(80, leaking, leaking);
+        let reports = run(120, leaking, leaking);
         assert_eq!(reports.len(), 1);
         assert_eq!(reports[0].kind, LeakKind::External);
         assert!(reports[0].message.contains("External memory"));
@@ -432,7 +482,7 @@ mod tests {
             let outcome = monitor.record_sample(&leaking(i));
             reports.extend(outcome.reports);
             if outcome.wants_full_gc {
-                reports.extend(monitor.record_gc(&leaking(i), true));
+                reports.extend(monitor.record_live(&leaking(i), LiveKinds::ALL));
             }
         }
         assert_eq!(reports.len(), 1, "{reports:?}");
@@ -443,7 +493,7 @@ mod tests {
     #[test]
     fn heap_report_projects_the_limit() {
         let leaking = |i: usize| sample(i, 20.0 * MIB + i as f64 * 100.0 * 1024.0, MIB, 40.0 * MIB);
-        let reports = run(80, leaking, leaking);
+        let reports = run(120, leaking, leaking);
         assert_eq!(reports.len(), 1);
         let r = &reports[0];
         assert_eq!(r.kind, LeakKind::Heap);
@@ -454,7 +504,7 @@ mod tests {
             "{until}"
         );
         assert!(r.message.contains("heap limit"));
-        assert!(r.samples.len() >= 24 && r.samples.len() <= 120);
+        assert!(r.samples.len() >= 42 && r.samples.len() <= 240);
     }
 
     #[test]
@@ -472,7 +522,9 @@ mod tests {
             if outcome.wants_full_gc || i % 300 == 299 {
                 garbage = 0.0;
                 full_gcs += 1;
-                reports.extend(monitor.record_gc(&sample(i, 20.0 * MIB, MIB, 40.0 * MIB), true));
+                reports.extend(
+                    monitor.record_live(&sample(i, 20.0 * MIB, MIB, 40.0 * MIB), LiveKinds::ALL),
+                );
             }
         }
         assert!(reports.is_empty(), "{reports:?}");
@@ -486,7 +538,7 @@ mod tests {
         for i in 0..400 {
             // Sampled between GCs the heap looks like it grows; each minor GC
             // reading shows the real, flat floor.
-            monitor.record_gc(&sample(i, 20.0 * MIB, MIB, 40.0 * MIB), false);
+            monitor.record_gc(&sample(i, 20.0 * MIB, MIB, 40.0 * MIB));
             let outcome = monitor.record_sample(&sample(
                 i,
                 20.0 * MIB + i as f64 * 100.0 * 1024.0,
@@ -511,7 +563,7 @@ mod tests {
             let outcome = monitor.record_sample(&s);
             reports.extend(outcome.reports);
             if outcome.wants_full_gc {
-                reports.extend(monitor.record_gc(&s, true));
+                reports.extend(monitor.record_live(&s, LiveKinds::ALL));
             }
         }
         assert!(reports.len() >= 2, "{reports:?}");
@@ -534,7 +586,7 @@ mod tests {
             let outcome = monitor.record_sample(&s);
             reports.extend(outcome.reports);
             if outcome.wants_full_gc {
-                reports.extend(monitor.record_gc(&s, true));
+                reports.extend(monitor.record_live(&s, LiveKinds::ALL));
             }
         }
         assert!(reports.is_empty());

@@ -1,7 +1,9 @@
 //! The analysis core: plain Rust, no N-API types, tested with `cargo test`.
 
+pub mod escalation;
 pub mod format;
-pub mod growth_detector;
+pub mod growth;
+pub mod isolate_ledger;
 pub mod leak_check;
 pub mod listener_registry;
 pub mod memory_monitor;

@@ -3,8 +3,9 @@
 //! growing. The JavaScript side counts into a shared counter array (two
 //! numbers a label: created, collected) and hands it over at each sample.
 
+use crate::core::escalation::{Escalation, ReportDue};
 use crate::core::format;
-use crate::core::growth_detector::{GrowthDetector, GrowthPolicy, Step, Trend};
+use crate::core::growth::{GrowthDetector, GrowthPolicy, Step};
 use crate::core::report::{LeakKind, LeakReport, Severity, Subject};
 use crate::core::site_tally::SiteTally;
 use crate::core::stack_trace::{call_site, user_frames};
@@ -19,7 +20,7 @@ struct Label {
     sites: SiteTally,
     created: f64,
     collected: f64,
-    reported: Option<Severity>,
+    escalation: Escalation,
 }
 
 impl Label {
@@ -79,7 +80,7 @@ impl ObjectLedger {
             sites: SiteTally::default(),
             created: 0.0,
             collected: 0.0,
-            reported: None,
+            escalation: Escalation::default(),
         });
         (self.labels.len() - 1) as u32
     }
@@ -115,29 +116,23 @@ impl ObjectLedger {
                 at_ms,
                 value: label.alive(),
             };
-            if after_full_gc {
-                if let Some(trend) = label.detector.confirm(point) {
-                    outcome
-                        .reports
-                        .push(growth_report(label, &trend, at_ms, false));
+            let severity = |t: &crate::core::growth::Trend| {
+                Severity::assess(t.growth_per_minute, point.value, None)
+            };
+            let due = if after_full_gc {
+                let Some(trend) = label.detector.push_live(point) else {
+                    continue;
+                };
+                Some(label.escalation.on_leak(trend, severity))
+            } else {
+                let step = label.detector.push(point);
+                if matches!(step, Step::Suspect | Step::Verify) {
+                    outcome.wants_full_gc = true;
                 }
-                continue;
-            }
-            match label.detector.push(point) {
-                Step::Suspect => outcome.wants_full_gc = true,
-                Step::Leak(trend) => outcome
-                    .reports
-                    .push(growth_report(label, &trend, at_ms, false)),
-                Step::Ongoing(trend) => {
-                    let severity = Severity::assess(trend.growth_per_minute, label.alive(), None);
-                    if label.reported.is_some_and(|last| severity > last) {
-                        outcome
-                            .reports
-                            .push(growth_report(label, &trend, at_ms, true));
-                    }
-                }
-                Step::Ended => label.reported = None,
-                Step::Quiet => {}
+                label.escalation.on_step(step, severity)
+            };
+            if let Some(due) = due {
+                outcome.reports.push(growth_report(label, &due, at_ms));
             }
         }
         outcome
@@ -210,10 +205,9 @@ impl ObjectLedger {
     }
 }
 
-fn growth_report(label: &mut Label, trend: &Trend, at_ms: f64, escalated: bool) -> LeakReport {
+fn growth_report(label: &Label, due: &ReportDue, at_ms: f64) -> LeakReport {
+    let trend = &due.trend;
     let alive = label.alive();
-    let severity = Severity::assess(trend.growth_per_minute, alive, None);
-    let previous = label.reported.replace(severity);
     let sites = label.sites.top(SITES_REPORTED);
     let mut message = format!(
         "'{}' objects pile up: {} alive ({} created, {} collected), growing {}/min and surviving full GCs",
@@ -232,20 +226,18 @@ fn growth_report(label: &mut Label, trend: &Trend, at_ms: f64, escalated: bool) 
         ));
     }
     message.push_str(": something keeps them reachable after use");
-    if let (true, Some(previous)) = (escalated, previous) {
-        message.push_str(&Severity::escalation_suffix(previous, severity));
-    }
+    message.push_str(&due.message_suffix());
     LeakReport {
         kind: LeakKind::Objects,
         message,
-        severity,
+        severity: due.severity,
         growth_per_minute: trend.growth_per_minute,
         current: alive,
         detected_at_ms: at_ms,
         samples: trend.points.clone(),
         ms_until_limit: None,
         p_value: trend.p_value,
-        escalated,
+        escalated: due.escalated(),
         subject: Subject::Objects {
             label: label.name.clone(),
             created: label.created,

@@ -1,0 +1,5 @@
+module.exports = {
+  testMatch: ['**/*.jest.cjs'],
+  setupFilesAfterEnv: ['leakguard/jest'],
+  testTimeout: 60_000,
+}

@@ -1,0 +1,22 @@
+'use strict'
+// Loads every documented entry point of the installed package with require().
+const leakguard = require('leakguard')
+const guard = require('leakguard/register')
+const jest = require('leakguard/jest')
+const mocha = require('leakguard/mocha')
+const manifest = require('leakguard/package.json')
+
+const kept = []
+leakguard
+  .checkLeak(() => kept.push(new Array(64).fill(kept.length)), { kinds: ['heap'] })
+  .then((result) => {
+    guard.stop()
+    console.log(JSON.stringify({
+      main: Object.keys(leakguard).sort(),
+      register: ['expectCollected', 'stats', 'stop', 'track'].filter((m) => typeof guard[m] === 'function'),
+      jest: Object.keys(jest).sort(),
+      mocha: Object.keys(mocha.mochaHooks).sort(),
+      packageJson: manifest.name,
+      leaked: result.leaked,
+    }))
+  })

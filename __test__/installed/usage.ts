@@ -1,0 +1,101 @@
+// Uses every export and type of the installed package; `tsc --strict` must accept it.
+import leakguard = require('leakguard')
+import type {
+  CheckKind,
+  CheckOptions,
+  CheckReport,
+  CheckResult,
+  CodeSite,
+  CollectionProbe,
+  Guard,
+  GuardStats,
+  KindThresholds,
+  LeakDetectedError,
+  LeakKind,
+  LeakReport,
+  ListenerLeakReport,
+  MemoryKind,
+  MemoryKindStatus,
+  MemoryLeakReport,
+  ObjectLeakReport,
+  PerCallGrowth,
+  ReportBase,
+  SamplePoint,
+  Severity,
+  StartOptions,
+} from 'leakguard'
+import registered = require('leakguard/register')
+import { toBeCollected, toLeak } from 'leakguard/jest'
+import { mochaHooks } from 'leakguard/mocha'
+import { expect as jestExpect } from '@jest/globals'
+
+const thresholds: KindThresholds = { bytesPerMinute: 1 << 20, relativePerHour: 0.1 }
+const memoryKind: MemoryKind = 'heap'
+const options: StartOptions = {
+  intervalMs: 250,
+  thresholds: { [memoryKind]: thresholds },
+  onLeak(report: LeakReport) {
+    const base: ReportBase = report
+    const severity: Severity = base.severity
+    const points: SamplePoint[] = report.samples
+    if (report.kind === 'listeners') {
+      const listeners: ListenerLeakReport = report
+      const site: CodeSite | undefined = listeners.addSites[0]
+      console.log(site?.site, severity, points.length)
+    } else if (report.kind === 'objects') {
+      const objects: ObjectLeakReport = report
+      console.log(objects.label, objects.reason)
+    } else {
+      const memory: MemoryLeakReport = report
+      const kind: LeakKind = memory.kind
+      console.log(kind, memory.msUntilLimit)
+    }
+  },
+}
+const guard: Guard = leakguard.start(options)
+const stats: GuardStats = guard.stats()
+const status: MemoryKindStatus | undefined = stats.memory[0]
+console.log(status?.state, guard.track({ id: 1 }, 'request').id)
+guard.expectCollected({}, 'request', { withinMs: 10 })
+guard.stop()
+registered.stop()
+leakguard.gc()
+
+const probe: CollectionProbe = leakguard.probe({})
+const kinds: CheckKind[] = ['heap', 'listeners']
+const checkOptions: CheckOptions = { batches: 4, kinds, thresholds: { heap: 64 } }
+
+async function main(): Promise<void> {
+  const gone: boolean = await probe.collected({ attempts: 2 })
+  const result: CheckResult = await leakguard.checkLeak(() => undefined, checkOptions)
+  const perCall: PerCallGrowth = result.perCall
+  const first: CheckReport | undefined = result.reports[0]
+  console.log(gone, perCall.heapBytes, first?.message, result.iterations)
+  try {
+    await leakguard.assertNoLeak(async () => undefined)
+  } catch (error) {
+    const detected = error as LeakDetectedError
+    console.log(detected.code, detected.result.kinds)
+  }
+  await jestExpect(() => undefined).not.toLeak({ batches: 4 })
+  await jestExpect(probe).toBeCollected({ attempts: 2 })
+}
+void main()
+console.log(typeof toLeak, typeof toBeCollected, typeof mochaHooks.beforeEach)
+
+// @ts-expect-error batches is a number
+void leakguard.checkLeak(() => 1, { batches: 'many' })
+// @ts-expect-error unknown check kinds are rejected
+const wrongKind: CheckKind = 'sockets'
+void wrongKind
+// @ts-expect-error intervalMs is a number
+leakguard.start({ intervalMs: '10' })
+leakguard.start({
+  onLeak(report) {
+    // @ts-expect-error addSites exists only on listener reports
+    console.log(report.addSites)
+  },
+})
+// @ts-expect-error unknown kinds are not LeakKind
+const wrongLeakKind: LeakKind = 'sockets'
+void wrongLeakKind

@@ -1,0 +1,90 @@
+'use strict'
+// The scenario suite: every class of workload at three or more points of its
+// range. `expect` is the one kind that must be reported (null: a control
+// that must stay quiet); each case runs in its own process at intervalMs 250.
+
+const S = 1000
+
+/** [id, workload, params, expect, durationMs] rows, grouped by class. */
+const rows = [
+  // Warm-ups that grow for 2 to 10 s, then stay flat.
+  ['warmup-2s', 'warmup', { bytesPerS: 2e6, forMs: 2 * S }, null],
+  ['warmup-5s', 'warmup', { bytesPerS: 2e6, forMs: 5 * S }, null],
+  ['warmup-10s', 'warmup', { bytesPerS: 1.5e6, forMs: 10 * S }, null],
+  // Bounded caches filling to their cap over 3 to 12 s.
+  ['bounded-cache-3s', 'boundedCache', { capBytes: 8e6, fillMs: 3 * S }, null],
+  ['bounded-cache-7s', 'boundedCache', { capBytes: 16e6, fillMs: 7 * S }, null],
+  ['bounded-cache-12s', 'boundedCache', { capBytes: 24e6, fillMs: 12 * S }, null],
+  // Caches cleared every 1 to 8 s, holding 5 to 40 MB.
+  ['sawtooth-1s-5MB', 'sawtoothCache', { bytes: 5e6, periodMs: 1 * S }, null],
+  ['sawtooth-3s-20MB', 'sawtoothCache', { bytes: 20e6, periodMs: 3 * S }, null],
+  ['sawtooth-8s-40MB', 'sawtoothCache', { bytes: 40e6, periodMs: 8 * S }, null],
+  // Periodic bursts held briefly.
+  ['bursts-4MB-1s', 'periodicBursts', { bytes: 4e6, periodMs: 1 * S, holdMs: 300 }, null],
+  ['bursts-8MB-2s', 'periodicBursts', { bytes: 8e6, periodMs: 2 * S, holdMs: 500 }, null],
+  ['bursts-20MB-5s', 'periodicBursts', { bytes: 20e6, periodMs: 5 * S, holdMs: 1000 }, null],
+  // Churn of every kind.
+  ['garbage-10MB/s', 'garbageChurn', { bytesPerS: 10e6 }, null],
+  ['garbage-40MB/s', 'garbageChurn', { bytesPerS: 40e6 }, null],
+  ['buffer-churn-1MB/s', 'bufferChurn', { bytesPerS: 1e6 }, null],
+  ['buffer-churn-3MB/s', 'bufferChurn', { bytesPerS: 3e6 }, null],
+  ['buffer-churn-10MB/s', 'bufferChurn', { bytesPerS: 10e6 }, null],
+  ['native-churn-1MB/s', 'nativeChurn', { bytesPerS: 1e6 }, null],
+  ['native-churn-3MB/s', 'nativeChurn', { bytesPerS: 3e6 }, null],
+  ['native-churn-10MB/s', 'nativeChurn', { bytesPerS: 10e6 }, null],
+  ['json-2MB-4/s', 'jsonChurn', { bytes: 2e6, perS: 4 }, null],
+  ['json-5MB-2/s', 'jsonChurn', { bytes: 5e6, perS: 2 }, null],
+  ['json-10MB-1/s', 'jsonChurn', { bytes: 10e6, perS: 1 }, null],
+  // Heap leaks from 5 KB/s to 5 MB/s, and closures that hold request data.
+  ['heap-5KB/s', 'heapLeak', { bytesPerS: 5e3 }, 'heap', 75 * S],
+  ['heap-50KB/s', 'heapLeak', { bytesPerS: 50e3 }, 'heap'],
+  ['heap-500KB/s', 'heapLeak', { bytesPerS: 500e3 }, 'heap'],
+  ['heap-5MB/s', 'heapLeak', { bytesPerS: 5e6 }, 'heap'],
+  ['heap-20KB/s-under-churn', 'heapLeak', { bytesPerS: 20e3, garbagePerS: 10e6 }, 'heap', 60 * S],
+  ['closures-20/s', 'retainedClosures', { perS: 20 }, 'heap'],
+  // Leaks that start late, after a quiet stretch.
+  ['late-heap-after-4s', 'heapLeak', { bytesPerS: 100e3, startAfterMs: 4 * S }, 'heap'],
+  ['late-heap-after-8s', 'heapLeak', { bytesPerS: 100e3, startAfterMs: 8 * S }, 'heap', 40 * S],
+  ['late-heap-after-12s', 'heapLeak', { bytesPerS: 100e3, startAfterMs: 12 * S }, 'heap', 45 * S],
+  // Leaks under 1 to 2 MB/s of garbage promoted between major GCs.
+  ['heap-50KB/s-under-1MB/s-promoted', 'heapLeakUnderPromotedGarbage', { bytesPerS: 50e3, garbagePerS: 1e6 }, 'heap', 60 * S],
+  ['heap-75KB/s-under-1.5MB/s-promoted', 'heapLeakUnderPromotedGarbage', { bytesPerS: 75e3, garbagePerS: 1.5e6 }, 'heap', 60 * S],
+  ['heap-100KB/s-under-2MB/s-promoted', 'heapLeakUnderPromotedGarbage', { bytesPerS: 100e3, garbagePerS: 2e6 }, 'heap', 60 * S],
+  // External (Buffer) and native (malloc in an addon) leaks.
+  ['external-5KB/s', 'bufferLeak', { bytesPerS: 5e3 }, 'external', 75 * S],
+  ['external-100KB/s', 'bufferLeak', { bytesPerS: 100e3 }, 'external'],
+  ['external-3MB/s', 'bufferLeak', { bytesPerS: 3e6 }, 'external'],
+  ['native-5KB/s', 'nativeLeak', { bytesPerS: 5e3 }, 'native', 75 * S],
+  ['native-100KB/s', 'nativeLeak', { bytesPerS: 100e3 }, 'native'],
+  ['native-3MB/s', 'nativeLeak', { bytesPerS: 3e6 }, 'native'],
+  // Listener leaks on an EventEmitter and on an AbortSignal.
+  ['emitter-listeners-5/s', 'emitterListenerLeak', { perS: 5 }, 'listeners'],
+  ['emitter-listeners-20/s', 'emitterListenerLeak', { perS: 20 }, 'listeners'],
+  ['emitter-listeners-100/s', 'emitterListenerLeak', { perS: 100 }, 'listeners'],
+  ['abort-signal-listeners-5/s', 'abortSignalListenerLeak', { perS: 5 }, 'listeners'],
+  ['abort-signal-listeners-20/s', 'abortSignalListenerLeak', { perS: 20 }, 'listeners'],
+  ['abort-signal-listeners-100/s', 'abortSignalListenerLeak', { perS: 100 }, 'listeners'],
+  // A leak inside a worker thread: reported there, not on the main thread.
+  ['worker-heap-200KB/s', 'workerLeak', { bytesPerS: 200e3 }, 'heap'],
+  // HTTP services under a bounded local load.
+  ['http-clean', 'service:nodeHttp', { keepBytes: 0 }, null],
+  ['express-clean', 'service:express', { keepBytes: 0 }, null],
+  ['express-session-clean', 'service:expressSession', { leak: false }, null],
+  ['http-keeps-300B-per-request', 'service:nodeHttp', { keepBytes: 300 }, 'heap', 45 * S],
+  ['express-keeps-250B-per-request', 'service:express', { keepBytes: 250 }, 'heap', 45 * S],
+  ['express-session-store-leak', 'service:expressSession', { leak: true }, 'heap', 60 * S],
+]
+
+/** Controls run this long; leaks stop at their first report of the expected kind. */
+const CONTROL_MS = 30 * S
+const LEAK_MS = 30 * S
+
+const cases = rows.map(([id, workload, params, expect, durationMs]) => ({
+  id,
+  workload,
+  params,
+  expect,
+  durationMs: durationMs || (expect ? LEAK_MS : CONTROL_MS),
+}))
+
+module.exports = { cases }

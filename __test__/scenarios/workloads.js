@@ -1,0 +1,233 @@
+'use strict'
+// Workloads for the scenario suite, each a function of its parameters that
+// returns { run(): stop }. Leaks keep what they make; controls let it go
+// (or keep a bounded amount). Rates are per second of wall time.
+
+const EventEmitter = require('node:events')
+const path = require('node:path')
+
+const TICK_MS = 50
+const TICKS_PER_S = 1000 / TICK_MS
+
+/** An array of about `bytes` of heap (numbers: 8 bytes each in a double array). */
+function heapBlock(bytes, seed = 0) {
+  return Array.from({ length: Math.max(1, Math.round(bytes / 8)) }, (_, i) => i + seed + 0.5)
+}
+
+/** Runs `tick(elapsedMs)` every 50 ms; returns stop(). */
+function every(tick, ms = TICK_MS) {
+  const started = Date.now()
+  const timer = setInterval(() => tick(Date.now() - started), ms)
+  return () => clearInterval(timer)
+}
+
+/** Short-lived garbage: `bytesPerS` of objects dropped at once. */
+function churn(bytesPerS) {
+  let sink = 0
+  return () => {
+    const batch = Array.from({ length: Math.round(bytesPerS / TICKS_PER_S / 48) }, (_, i) => ({ i, s: `g${i}` }))
+    sink += batch.length
+    return sink
+  }
+}
+
+/** Garbage that lives long enough to be promoted (about a second), then is dropped. */
+function promotedGarbage(bytesPerS) {
+  const ring = new Array(TICKS_PER_S).fill(null)
+  let slot = 0
+  return () => {
+    ring[slot] = heapBlock(bytesPerS / TICKS_PER_S, slot)
+    slot = (slot + 1) % ring.length
+  }
+}
+
+function nativeFixture() {
+  return require(path.join(__dirname, '..', 'fixtures', 'native-alloc'))
+}
+
+const workloads = {
+  /** A heap leak: `bytesPerS` of retained arrays, with `garbagePerS` of churn beside it. */
+  heapLeak({ bytesPerS, garbagePerS = 0, startAfterMs = 0 }) {
+    const kept = []
+    const garbage = churn(garbagePerS)
+    let owed = 0
+    return every((elapsed) => {
+      if (garbagePerS > 0) garbage()
+      if (elapsed < startAfterMs) return
+      owed += bytesPerS / TICKS_PER_S
+      // Small rates keep one block every few ticks, so each block is real.
+      if (owed >= 512) {
+        kept.push(heapBlock(owed, kept.length))
+        owed = 0
+      }
+    })
+  },
+
+  /** A leak kept under garbage promoted to the old space between major GCs. */
+  heapLeakUnderPromotedGarbage({ bytesPerS, garbagePerS }) {
+    const kept = []
+    const garbage = promotedGarbage(garbagePerS)
+    return every(() => {
+      garbage()
+      kept.push(heapBlock(bytesPerS / TICKS_PER_S, kept.length))
+    })
+  },
+
+  /** Handlers whose closures hold request data. */
+  retainedClosures({ perS }) {
+    const handlers = []
+    return every(() => {
+      for (let i = 0; i < perS / TICKS_PER_S; i++) {
+        const rows = Array.from({ length: 400 }, (_, k) => ({ id: k, name: `row-${k}` }))
+        handlers.push(() => rows.length)
+      }
+    })
+  },
+
+  /** Buffers kept in a long-lived list: an external-memory leak. */
+  bufferLeak({ bytesPerS }) {
+    const kept = []
+    let owed = 0
+    return every(() => {
+      owed += bytesPerS / TICKS_PER_S
+      if (owed >= 1024) {
+        kept.push(Buffer.alloc(Math.round(owed), 1))
+        owed = 0
+      }
+    })
+  },
+
+  /** malloc in a native addon, never freed. */
+  nativeLeak({ bytesPerS }) {
+    const { leakNative } = nativeFixture()
+    let owed = 0
+    return every(() => {
+      owed += bytesPerS / TICKS_PER_S
+      if (owed >= 1024) {
+        leakNative(Math.round(owed))
+        owed = 0
+      }
+    })
+  },
+
+  /** Listeners added per "request" to a long-lived EventEmitter. */
+  emitterListenerLeak({ perS }) {
+    const config = new EventEmitter()
+    config.setMaxListeners(0)
+    let owed = 0
+    return every(() => {
+      owed += perS / TICKS_PER_S
+      for (; owed >= 1; owed--) config.on('change', () => {})
+    })
+  },
+
+  /** 'abort' listeners added per "request" to a long-lived AbortSignal. */
+  abortSignalListenerLeak({ perS }) {
+    const controller = new AbortController()
+    require('node:events').setMaxListeners(0, controller.signal)
+    let owed = 0
+    return every(() => {
+      owed += perS / TICKS_PER_S
+      for (; owed >= 1; owed--) controller.signal.addEventListener('abort', () => {})
+    })
+  },
+
+  /** Start-up: the heap grows `bytesPerS` for `forMs`, then only reads what it built. */
+  warmup({ bytesPerS, forMs }) {
+    const table = []
+    const garbage = churn(200e3)
+    return every((elapsed) => {
+      garbage()
+      if (elapsed < forMs) table.push(heapBlock(bytesPerS / TICKS_PER_S, table.length))
+    })
+  },
+
+  /**
+   * An LRU with a hard cap that fills over `fillMs` (by the clock, however
+   * late the timer runs), then evicts as it inserts at the same rate.
+   */
+  boundedCache({ capBytes, fillMs }) {
+    const entryBytes = 4096
+    const cap = Math.round(capBytes / entryBytes)
+    const perMs = cap / fillMs
+    const lru = new Map()
+    let id = 0
+    return every((elapsed) => {
+      for (; id < elapsed * perMs; ) {
+        lru.set(++id, heapBlock(entryBytes, id))
+        if (lru.size > cap) lru.delete(lru.keys().next().value)
+      }
+    })
+  },
+
+  /** A cache that fills to `bytes` and is cleared every `periodMs`. */
+  sawtoothCache({ bytes, periodMs }) {
+    const cache = new Map()
+    const perTick = bytes / (periodMs / TICK_MS)
+    let id = 0
+    let lastClear = 0
+    return every((elapsed) => {
+      if (elapsed - lastClear >= periodMs) {
+        cache.clear()
+        lastClear = elapsed
+      }
+      cache.set(++id, heapBlock(perTick, id))
+    })
+  },
+
+  /** `bytes` held for `holdMs` every `periodMs`, then released. */
+  periodicBursts({ bytes, periodMs, holdMs }) {
+    let held = null
+    const timer = setInterval(() => {
+      held = Array.from({ length: 100 }, (_, k) => heapBlock(bytes / 100, k))
+      setTimeout(() => {
+        held = null
+      }, holdMs)
+    }, periodMs)
+    return () => clearInterval(timer) + (held ? 0 : 0)
+  },
+
+  /** Short-lived garbage only. */
+  garbageChurn({ bytesPerS }) {
+    return every(churn(bytesPerS))
+  },
+
+  /** Buffers allocated, used once and dropped. */
+  bufferChurn({ bytesPerS }) {
+    let sink = 0
+    return every(() => {
+      const buffer = Buffer.alloc(Math.round(bytesPerS / TICKS_PER_S), 7)
+      sink += buffer[0]
+    })
+  },
+
+  /** malloc in a native addon, freed at once. */
+  nativeChurn({ bytesPerS }) {
+    const { churnNative } = nativeFixture()
+    let sink = 0
+    return every(() => {
+      sink += churnNative(Math.round(bytesPerS / TICKS_PER_S))
+    })
+  },
+
+  /** A JSON document of `bytes` parsed and dropped `perS` times a second. */
+  jsonChurn({ bytes, perS }) {
+    const rows = Math.round(bytes / 60)
+    const text = JSON.stringify(Array.from({ length: rows }, (_, i) => ({ id: i, name: `name-${i}`, score: i * 0.5 })))
+    let sink = 0
+    const timer = setInterval(() => {
+      sink += JSON.parse(text).length
+    }, 1000 / perS)
+    return () => clearInterval(timer) + sink
+  },
+
+  /** A heap leak inside a worker thread, watched by a guard in that worker. */
+  workerLeak({ bytesPerS }) {
+    const { Worker } = require('node:worker_threads')
+    const worker = new Worker(path.join(__dirname, 'worker-leak.js'), { workerData: { bytesPerS } })
+    worker.on('message', (report) => process.emit('leakguard:worker-report', report))
+    return () => worker.terminate()
+  },
+}
+
+module.exports = { heapBlock, workloads }

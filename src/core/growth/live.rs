@@ -1,0 +1,285 @@
+//! Live levels: the levels read right after full GCs (V8's own and
+//! leakguard's), the truest measure of what a process keeps.
+//!
+//! Two rules read them. [`LiveLevels::kept`] settles one suspicion with one
+//! post-GC level: did the full GC leave the growth the window predicted? And
+//! [`LiveLevels::trend`] judges the post-GC levels on their own, for leaks
+//! hidden under garbage promoted between major GCs, where the sampled levels
+//! are a sawtooth whose floor the window cannot see: the levels must rise
+//! significantly over the required span, at a reportable rate, and still set
+//! new highs in its last third.
+
+use std::collections::VecDeque;
+
+use crate::core::growth::{GrowthPolicy, Trend};
+use crate::core::trend::{mann_kendall, theil_sen, Point};
+
+/// Live levels kept at most.
+const KEPT: usize = 256;
+
+/// Post-GC levels a live trend needs at least.
+pub const MIN_POINTS: usize = 6;
+
+/// Mann–Kendall z a live trend needs: p < 0.01 (6 levels must rise in
+/// order, 7 allow one inversion). A sawtooth sampled at random phases rarely
+/// lines up, and the sampled levels must agree (see the detector).
+const MIN_Z: f64 = 2.33;
+
+/// Share of the predicted growth a full GC must leave for a quick confirmation.
+const KEPT_SHARE: f64 = 0.6;
+
+/// Growth measured from an earlier live level beyond this multiple of the
+/// prediction is not the trend's (a step came before it).
+const KEPT_MAX: f64 = 2.0;
+
+/// How many times the jitter of the sampled levels growth between two live
+/// levels must exceed to count.
+pub const NOISE_FACTOR: f64 = 3.0;
+
+/// Share of the overall rate the second half of the live levels must keep.
+pub const CONTINUE_SHARE: f64 = 0.5;
+
+/// The levels read right after full GCs, oldest first.
+#[derive(Clone, Debug, Default)]
+pub struct LiveLevels {
+    points: VecDeque<Point>,
+}
+
+impl LiveLevels {
+    /// Adds a post-GC level; returns the one before it. Out-of-order and
+    /// garbage values are dropped.
+    pub fn push(&mut self, point: Point) -> Option<Option<Point>> {
+        if !point.at_ms.is_finite() || !point.value.is_finite() || point.value < 0.0 {
+            return None;
+        }
+        let previous = self.points.back().copied();
+        if previous.is_some_and(|p| point.at_ms <= p.at_ms) {
+            return None;
+        }
+        if self.points.len() == KEPT {
+            self.points.pop_front();
+        }
+        self.points.push_back(point);
+        Some(previous)
+    }
+
+    /// The levels read since `at_ms`, oldest first.
+    pub fn since(&self, at_ms: f64) -> Vec<Point> {
+        self.points
+            .iter()
+            .filter(|p| p.at_ms >= at_ms)
+            .copied()
+            .collect()
+    }
+
+    /// Forgets every level before `at_ms`.
+    pub fn forget_before(&mut self, at_ms: f64) {
+        while self.points.front().is_some_and(|p| p.at_ms < at_ms) {
+            self.points.pop_front();
+        }
+    }
+
+    /// The rate at which `point` (just read after a full GC) kept the growth
+    /// `trend` predicted, if it did: measured from `previous` (the live level
+    /// before it) when that lies near the trend's start and agrees with it,
+    /// else from the trend's fitted start. `None` when the GC took the growth
+    /// away: it was garbage, or live data that comes and goes.
+    pub fn kept(
+        policy: &GrowthPolicy,
+        trend: &Trend,
+        previous: Option<Point>,
+        point: Point,
+    ) -> Option<f64> {
+        let span = trend.latest.at_ms - trend.start.at_ms;
+        let predicted = trend.growth_per_minute;
+        let rate_from = |base: Point| {
+            let elapsed = point.at_ms - base.at_ms;
+            (elapsed > 0.0).then(|| (point.value - base.value) / elapsed * 60_000.0)
+        };
+        let from_live = previous
+            .filter(|p| {
+                p.at_ms >= trend.start.at_ms - span / 6.0
+                    && p.at_ms <= trend.start.at_ms + span * 2.0 / 3.0
+            })
+            .and_then(rate_from)
+            .filter(|&rate| rate <= KEPT_MAX * predicted);
+        from_live
+            .into_iter()
+            .chain(rate_from(trend.start))
+            .find(|&rate| {
+                policy.rate_is_reportable(rate, point.value) && rate >= KEPT_SHARE * predicted
+            })
+    }
+
+    /// Whether the growth `trend` predicts goes on between two live levels:
+    /// `later` stands above `earlier` by half of the prediction at least, at
+    /// a reportable rate, and by more than `noise` (the level's jitter) times
+    /// [`NOISE_FACTOR`].
+    pub fn goes_on(
+        policy: &GrowthPolicy,
+        trend: &Trend,
+        earlier: Point,
+        later: Point,
+        noise: f64,
+    ) -> bool {
+        let elapsed = later.at_ms - earlier.at_ms;
+        if elapsed <= 0.0 {
+            return false;
+        }
+        let grown = later.value - earlier.value;
+        let rate = grown / elapsed * 60_000.0;
+        rate >= CONTINUE_SHARE * trend.growth_per_minute
+            && grown > NOISE_FACTOR * noise
+            && policy.rate_is_reportable(rate, later.value)
+    }
+
+    /// A trend of the live levels read since `since_ms`, if they rise as a
+    /// leak does (see the module's text).
+    pub fn trend(&self, policy: &GrowthPolicy, since_ms: f64) -> Option<Trend> {
+        let points = self.since(since_ms);
+        if points.len() < MIN_POINTS {
+            return None;
+        }
+        let values: Vec<f64> = points.iter().map(|p| p.value).collect();
+        let mk = mann_kendall(&values)?;
+        if mk.z < MIN_Z {
+            return None;
+        }
+        let fit = theil_sen(&points)?;
+        let growth_per_minute = fit.slope_per_ms * 60_000.0;
+        let first = *points.first()?;
+        let latest = *points.last()?;
+        if !policy.rate_is_reportable(growth_per_minute, latest.value)
+            || !policy.total_is_reportable(fit.slope_per_ms * (latest.at_ms - first.at_ms))
+        {
+            return None;
+        }
+        // Still rising: a new high in the last third, and the second half
+        // keeps half the rate.
+        let third = points.len() - points.len() / 3;
+        let high_before = values[..third]
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
+        if values[third..].iter().all(|&v| v <= high_before) {
+            return None;
+        }
+        let half = theil_sen(&points[points.len() / 2..])?;
+        if half.slope_per_ms < CONTINUE_SHARE * fit.slope_per_ms {
+            return None;
+        }
+        Some(Trend {
+            growth_per_minute,
+            z: mk.z,
+            p_value: mk.p_increasing,
+            start: Point {
+                at_ms: first.at_ms,
+                value: fit.value_at(first.at_ms).max(0.0),
+            },
+            latest,
+            points,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::growth::tests::{noise, policy, MIB};
+
+    fn levels(f: impl Fn(usize) -> f64, n: usize, every_ms: f64) -> LiveLevels {
+        let mut live = LiveLevels::default();
+        for i in 0..n {
+            live.push(Point {
+                at_ms: i as f64 * every_ms,
+                value: f(i),
+            });
+        }
+        live
+    }
+
+    #[test]
+    fn rising_post_gc_levels_are_a_trend_with_their_rate() {
+        // 75 KiB/s kept, a level every 3 s with ±100 KiB of floating garbage.
+        let live = levels(
+            |i| 20.0 * MIB + i as f64 * 225.0 * 1024.0 + noise(i) * 100.0 * 1024.0,
+            12,
+            3000.0,
+        );
+        let trend = live.trend(&policy(true), 0.0).expect("a trend");
+        let real = 75.0 * 1024.0 * 60.0;
+        assert!(
+            (trend.growth_per_minute - real).abs() / real < 0.2,
+            "{}",
+            trend.growth_per_minute
+        );
+    }
+
+    #[test]
+    fn a_cache_sampled_at_random_phases_is_rarely_a_trend() {
+        // p < 0.01 per window on its own; the detector also asks the sampled
+        // levels to agree and a follow-up level to rise.
+        let cache = |i: usize| 8.0 * MIB + (noise(i * 7 + 3) + 1.0) * 20.0 * MIB;
+        let trends = (0..500)
+            .filter(|start| {
+                levels(|i| cache(i + start), 16, 2000.0)
+                    .trend(&policy(true), 0.0)
+                    .is_some()
+            })
+            .count();
+        assert!(trends <= 5, "{trends} of 500 windows");
+    }
+
+    #[test]
+    fn a_fill_that_reached_its_cap_is_no_trend() {
+        let live = levels(|i| 10.0 * MIB + i.min(8) as f64 * MIB, 14, 2000.0);
+        assert!(live.trend(&policy(true), 0.0).is_none());
+    }
+
+    #[test]
+    fn too_few_levels_or_too_old_ones_are_no_trend() {
+        let live = levels(|i| 10.0 * MIB + i as f64 * MIB, 20, 1000.0);
+        assert!(live.trend(&policy(true), 0.0).is_some());
+        assert!(live.trend(&policy(true), 15_000.0).is_none());
+        let few = levels(|i| 10.0 * MIB + i as f64 * MIB, MIN_POINTS - 1, 1000.0);
+        assert!(few.trend(&policy(true), 0.0).is_none());
+    }
+
+    #[test]
+    fn garbage_and_out_of_order_levels_are_dropped() {
+        let mut live = LiveLevels::default();
+        assert!(live
+            .push(Point {
+                at_ms: 5.0,
+                value: f64::NAN
+            })
+            .is_none());
+        assert!(live
+            .push(Point {
+                at_ms: 5.0,
+                value: -1.0
+            })
+            .is_none());
+        assert_eq!(
+            live.push(Point {
+                at_ms: 5.0,
+                value: 1.0
+            }),
+            Some(None)
+        );
+        assert!(live
+            .push(Point {
+                at_ms: 4.0,
+                value: 2.0
+            })
+            .is_none());
+        live.forget_before(6.0);
+        assert_eq!(
+            live.push(Point {
+                at_ms: 7.0,
+                value: 1.0
+            }),
+            Some(None)
+        );
+    }
+}

@@ -1,0 +1,582 @@
+//! Decides whether one series (a memory kind, a listener count, a label's
+//! alive objects) keeps growing.
+//!
+//! Two kinds of evidence feed a [`GrowthDetector`]:
+//! - **baseline points**, one a sample (the lowest level since the previous
+//!   sample), judged over windows ending now by [`window::window_trend`]:
+//!   statistics, rate thresholds, a floor that rises from the window's first
+//!   block to its last ([`floor`]), and growth that goes on in the last block
+//!   ([`continuation`]);
+//! - **live levels**, read right after full GCs ([`live`]): they confirm a
+//!   suspicion, find leaks hidden under garbage, and keep a reported leak
+//!   open while they rise.
+//!
+//! A report needs growth that lasted: every window judged spans at least
+//! `min_points` samples, and its floor must rise in its first step as in its
+//! last, so a fill shorter than the window stays quiet.
+
+pub mod continuation;
+pub mod floor;
+pub mod live;
+pub mod window;
+
+use std::collections::VecDeque;
+
+use crate::core::trend::{mann_kendall, median, theil_sen, Point};
+use live::LiveLevels;
+use window::window_trend;
+
+/// Mann–Kendall z a baseline trend needs: p < 0.001 across the (up to) four
+/// windows tried per sample.
+pub const TREND_MIN_Z: f64 = 3.48;
+
+/// The thresholds and window of one detector.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GrowthPolicy {
+    /// Points ignored after the detector starts.
+    pub warmup_points: usize,
+    /// Points needed before any verdict: the shortest span of growth reported.
+    pub min_points: usize,
+    /// Points judged at most (the most recent ones).
+    pub max_points: usize,
+    /// Mann–Kendall z needed for a trend in one window.
+    pub min_z: f64,
+    /// Growth below this (units per minute) is never reported.
+    pub min_growth_per_minute: f64,
+    /// Growth below this fraction of the current level per hour is never reported.
+    pub min_relative_growth_per_hour: f64,
+    /// Whether a suspected trend must survive a full GC before it is reported.
+    pub confirm_after_full_gc: bool,
+    /// Growth over the judged span below this (units) is never reported:
+    /// however steady, a few tens of KB is a settling allocator, not a leak.
+    pub min_total_growth: f64,
+}
+
+impl GrowthPolicy {
+    /// A policy for counts (listeners, alive objects): no warm-up and no
+    /// relative threshold; `confirm_after_full_gc` where collection can take
+    /// the count back down.
+    pub fn for_counts(
+        min_points: usize,
+        max_points: usize,
+        min_growth_per_minute: f64,
+        confirm_after_full_gc: bool,
+    ) -> Self {
+        GrowthPolicy {
+            warmup_points: 0,
+            min_points,
+            max_points,
+            min_z: TREND_MIN_Z,
+            min_growth_per_minute,
+            min_relative_growth_per_hour: 0.0,
+            confirm_after_full_gc,
+            min_total_growth: 0.0,
+        }
+    }
+
+    /// Whether growth of `total` units over a span passes [`Self::min_total_growth`].
+    pub fn total_is_reportable(&self, total: f64) -> bool {
+        total >= self.min_total_growth
+    }
+
+    /// Whether a rate passes both the absolute and the relative threshold.
+    pub fn rate_is_reportable(&self, growth_per_minute: f64, level: f64) -> bool {
+        if !growth_per_minute.is_finite() || growth_per_minute < self.min_growth_per_minute {
+            return false;
+        }
+        let relative_per_hour = if level > 0.0 {
+            growth_per_minute * 60.0 / level
+        } else {
+            f64::INFINITY
+        };
+        relative_per_hour >= self.min_relative_growth_per_hour
+    }
+}
+
+/// A trend found in the window or in the live levels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trend {
+    /// Rate in units per minute.
+    pub growth_per_minute: f64,
+    /// Mann–Kendall z.
+    pub z: f64,
+    /// One-sided p-value of an increasing trend.
+    pub p_value: f64,
+    /// The fitted level at the start of the window.
+    pub start: Point,
+    /// The latest point.
+    pub latest: Point,
+    /// The points judged.
+    pub points: Vec<Point>,
+}
+
+/// What one new baseline point led to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    /// No trend, or still warming up.
+    Quiet,
+    /// A trend that needs a full-GC confirmation before it is reported.
+    Suspect,
+    /// A reported leak has shown no growth for a while: a post-GC level
+    /// would tell whether it goes on.
+    Verify,
+    /// A new leak: report it.
+    Leak(Trend),
+    /// The leak already reported goes on; here is its current trend.
+    Ongoing(Trend),
+    /// The leak already reported has stopped growing.
+    Ended,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Phase {
+    Watching,
+    /// A trend waits for post-GC levels: the first (`kept`), then, unless a
+    /// recent live level already showed the growth going on, a follow-up one
+    /// a block later (`first` holds the first's level).
+    Suspected {
+        trend: Trend,
+        first: Option<Point>,
+        samples_since_first: usize,
+    },
+    Leaking {
+        quiet_streak: usize,
+    },
+}
+
+/// Mann–Kendall z the sampled levels must show over a live trend's span.
+const SAMPLED_AGREES_Z: f64 = 1.96;
+
+/// Samples a follow-up post-GC level is awaited, in blocks of the trend's
+/// window, before the suspicion is given up.
+const FOLLOW_UP_PATIENCE_BLOCKS: usize = 3;
+
+/// Trend detector over one series.
+#[derive(Clone, Debug)]
+pub struct GrowthDetector {
+    policy: GrowthPolicy,
+    points: VecDeque<Point>,
+    /// The latest baseline points after warm-up, kept across suspicions the
+    /// GCs dismissed: the span live levels are judged over, and the sampled
+    /// trend that must agree with them.
+    history: VecDeque<Point>,
+    seen: usize,
+    phase: Phase,
+    live: LiveLevels,
+}
+
+impl GrowthDetector {
+    /// A detector with `policy`; `max_points` is raised to at least `min_points`.
+    pub fn new(mut policy: GrowthPolicy) -> Self {
+        policy.min_points = policy.min_points.max(floor::BLOCKS);
+        policy.max_points = policy.max_points.max(policy.min_points);
+        GrowthDetector {
+            policy,
+            points: VecDeque::with_capacity(policy.max_points),
+            history: VecDeque::with_capacity(policy.max_points),
+            seen: 0,
+            phase: Phase::Watching,
+            live: LiveLevels::default(),
+        }
+    }
+
+    /// Whether a reported leak is in progress.
+    pub fn is_leaking(&self) -> bool {
+        matches!(self.phase, Phase::Leaking { .. })
+    }
+
+    /// Whether a trend waits for a full-GC confirmation.
+    pub fn is_suspected(&self) -> bool {
+        matches!(self.phase, Phase::Suspected { .. })
+    }
+
+    /// Whether warm-up is over.
+    pub fn is_warm(&self) -> bool {
+        self.seen > self.policy.warmup_points
+    }
+
+    /// The Theil–Sen rate (units a minute) of the sampled levels since `at_ms`.
+    pub fn rate_since(&self, at_ms: f64) -> Option<f64> {
+        let points: Vec<Point> = self
+            .history
+            .iter()
+            .filter(|p| p.at_ms >= at_ms)
+            .copied()
+            .collect();
+        theil_sen(&points).map(|fit| fit.slope_per_ms * 60_000.0)
+    }
+
+    /// The points currently in the window.
+    pub fn points(&self) -> impl Iterator<Item = &Point> {
+        self.points.iter()
+    }
+
+    /// Adds a baseline point and returns what it led to. Values that are not
+    /// finite, are negative or go back in time are dropped: garbage never
+    /// makes a verdict.
+    pub fn push(&mut self, point: Point) -> Step {
+        if !point.at_ms.is_finite() || !point.value.is_finite() || point.value < 0.0 {
+            return Step::Quiet;
+        }
+        if self.history.back().is_some_and(|p| point.at_ms <= p.at_ms) {
+            return Step::Quiet;
+        }
+        self.seen += 1;
+        if self.seen <= self.policy.warmup_points {
+            return Step::Quiet;
+        }
+        if self.points.len() == self.policy.max_points {
+            self.points.pop_front();
+        }
+        self.points.push_back(point);
+        if self.history.len() == self.policy.max_points {
+            self.history.pop_front();
+        }
+        self.history.push_back(point);
+        let trend = self.evaluate();
+        let wants_live_level = trend.is_none() && self.wants_live_level();
+        let min_points = self.policy.min_points;
+        match (&mut self.phase, trend) {
+            (Phase::Leaking { quiet_streak }, Some(trend)) => {
+                *quiet_streak = 0;
+                Step::Ongoing(trend)
+            }
+            (Phase::Leaking { .. }, None) => {
+                if let Some(trend) = self.live_trend() {
+                    self.phase = Phase::Leaking { quiet_streak: 0 };
+                    return Step::Ongoing(trend);
+                }
+                let Phase::Leaking { quiet_streak } = &mut self.phase else {
+                    unreachable!("matched above");
+                };
+                *quiet_streak += 1;
+                let quiet = *quiet_streak;
+                // Over only when it is over: a full window without growth in
+                // the baseline, and post-GC levels that stopped rising too.
+                if quiet >= min_points && !self.live_still_rising() {
+                    self.restart_from_latest();
+                    return Step::Ended;
+                }
+                if self.policy.confirm_after_full_gc && quiet % min_points == min_points / 2 {
+                    Step::Verify
+                } else {
+                    Step::Quiet
+                }
+            }
+            (
+                Phase::Suspected {
+                    trend: suspected,
+                    first: Some(first),
+                    samples_since_first,
+                },
+                trend,
+            ) => {
+                let first_at = first.at_ms;
+                // Waiting for the follow-up level: it is asked for once a
+                // block has passed, and given up after a few blocks.
+                *samples_since_first += 1;
+                if let Some(trend) = trend {
+                    suspected.points = trend.points;
+                    suspected.latest = trend.latest;
+                }
+                let spanned = self
+                    .history
+                    .iter()
+                    .filter(|p| p.at_ms >= suspected.start.at_ms)
+                    .count();
+                let block = (spanned.max(min_points) / floor::BLOCKS).max(1);
+                // The follow-up is worth reading once the predicted growth
+                // since the first level stands clear of the jitter.
+                let since_ms = point.at_ms - first_at;
+                let predicted = suspected.growth_per_minute / 60_000.0 * since_ms;
+                let clear =
+                    predicted * live::CONTINUE_SHARE > live::NOISE_FACTOR * jitter(&self.history);
+                if *samples_since_first > FOLLOW_UP_PATIENCE_BLOCKS * block.max(min_points / 2) {
+                    self.phase = Phase::Watching;
+                    Step::Quiet
+                } else if *samples_since_first >= block && clear {
+                    Step::Suspect
+                } else {
+                    Step::Quiet
+                }
+            }
+            (_, Some(trend)) if self.policy.confirm_after_full_gc => {
+                self.phase = Phase::Suspected {
+                    trend,
+                    first: None,
+                    samples_since_first: 0,
+                };
+                Step::Suspect
+            }
+            (_, Some(trend)) => {
+                self.phase = Phase::Leaking { quiet_streak: 0 };
+                Step::Leak(trend)
+            }
+            (Phase::Suspected { .. }, None) => {
+                self.phase = Phase::Watching;
+                Step::Quiet
+            }
+            (Phase::Watching, None) if wants_live_level => Step::Verify,
+            (Phase::Watching, None) => Step::Quiet,
+        }
+    }
+
+    /// Hands a level read right after a full GC: a live size. Returns a leak
+    /// it confirms:
+    /// - a suspected trend whose growth this GC kept ([`LiveLevels::kept`])
+    ///   and that still goes on: a live level read about a block of the
+    ///   window earlier (V8's own GC, or the follow-up leakguard asks for)
+    ///   is lower by half of what the trend predicts in between
+    ///   ([`LiveLevels::goes_on`]);
+    /// - or live levels that rise on their own over the required span
+    ///   ([`LiveLevels::trend`]), and still rise at a follow-up level a block
+    ///   later: a leak that garbage hides.
+    ///
+    /// A suspicion the GCs did not confirm was garbage, live data that comes
+    /// and goes, or growth that has ended: the window starts again from this
+    /// point.
+    pub fn push_live(&mut self, point: Point) -> Option<Trend> {
+        let previous = self.live.push(point)?;
+        if !self.is_warm() || self.is_leaking() {
+            return None;
+        }
+        if let Some(trend) = self.settle_suspicion(previous, point) {
+            self.phase = Phase::Leaking { quiet_streak: 0 };
+            return Some(trend);
+        }
+        if !matches!(self.phase, Phase::Suspected { first: Some(_), .. }) {
+            if let Some(trend) = self.live_trend() {
+                // Rising post-GC levels: a leak once a follow-up level a
+                // block later shows the growth going on.
+                self.phase = Phase::Suspected {
+                    trend,
+                    first: Some(point),
+                    samples_since_first: 0,
+                };
+                return None;
+            }
+        }
+        if matches!(self.phase, Phase::Suspected { first: None, .. }) {
+            // Not kept: garbage, or live data that comes and goes.
+            self.restart_from(point);
+        }
+        None
+    }
+
+    /// What a post-GC level says of the suspected trend: the trend to report
+    /// when it confirms it; otherwise the phase is updated (waiting for a
+    /// follow-up level, or back to watching).
+    fn settle_suspicion(&mut self, previous: Option<Point>, point: Point) -> Option<Trend> {
+        let Phase::Suspected { trend, first, .. } = &mut self.phase else {
+            return None;
+        };
+        let block_ms = (trend.latest.at_ms - trend.start.at_ms) / floor::BLOCKS as f64;
+        let policy = self.policy;
+        // The jitter two live levels are compared against: the live levels'
+        // own when there are enough of them, else the sampled levels'.
+        let live_since: VecDeque<Point> = self.live.since(trend.start.at_ms).into();
+        let noise = if live_since.len() >= 4 {
+            jitter(&live_since)
+        } else {
+            jitter(&self.history)
+        };
+        // Every report needs growth that lasted `min_points` samples and a
+        // block more: a fill shorter than that ends before its follow-up.
+        let lasted = self
+            .history
+            .iter()
+            .filter(|p| p.at_ms >= trend.start.at_ms)
+            .count();
+        let long_enough =
+            lasted + 1 >= policy.min_points + (policy.min_points / floor::BLOCKS).max(1);
+        let confirmed = |trend: &Trend, rate: f64| {
+            let mut trend = trend.clone();
+            trend.growth_per_minute = trend.growth_per_minute.min(rate);
+            trend.latest = point;
+            trend
+        };
+        match *first {
+            None => {
+                let rate = LiveLevels::kept(&policy, trend, previous, point)?;
+                // A live level read about a block ago tells at once whether
+                // the growth goes on; without one, a follow-up level does.
+                let recent = previous.filter(|p| {
+                    let age = point.at_ms - p.at_ms;
+                    age >= block_ms / 2.0 && age <= 2.0 * block_ms
+                });
+                match recent {
+                    Some(p)
+                        if LiveLevels::goes_on(&policy, trend, p, point, noise) && long_enough =>
+                    {
+                        Some(confirmed(trend, rate))
+                    }
+                    Some(p) if !LiveLevels::goes_on(&policy, trend, p, point, noise) => {
+                        self.restart_from(point);
+                        None
+                    }
+                    _ => {
+                        *first = Some(point);
+                        None
+                    }
+                }
+            }
+            // Too soon after the first (a GC of V8's right after leakguard's).
+            Some(a) if point.at_ms - a.at_ms < block_ms / 2.0 => None,
+            Some(a) => {
+                // From the first level, or from the trend's line at its time
+                // when that is lower: one noisy level does not decide.
+                let on_line = trend.start.value
+                    + trend.growth_per_minute / 60_000.0 * (a.at_ms - trend.start.at_ms);
+                let a = Point {
+                    at_ms: a.at_ms,
+                    value: a.value.min(on_line),
+                };
+                if !LiveLevels::goes_on(&policy, trend, a, point, noise) {
+                    self.restart_from(point);
+                    return None;
+                }
+                if !long_enough {
+                    return None;
+                }
+                let rate = (point.value - a.value) / (point.at_ms - a.at_ms) * 60_000.0;
+                Some(confirmed(trend, rate.max(0.0)))
+            }
+        }
+    }
+
+    /// Starts the window again from `point`, a post-GC level.
+    fn restart_from(&mut self, point: Point) {
+        self.points.clear();
+        self.points.push_back(point);
+        self.phase = Phase::Watching;
+    }
+
+    /// Drops a trend without reporting it: the window starts again from its
+    /// latest point.
+    pub fn dismiss(&mut self) {
+        self.restart_from_latest();
+    }
+
+    fn restart_from_latest(&mut self) {
+        let latest = self.points.back().copied();
+        self.points.clear();
+        self.points.extend(latest);
+        self.history.clear();
+        self.history.extend(latest);
+        if let Some(p) = latest {
+            self.live.forget_before(p.at_ms);
+        }
+        self.phase = Phase::Watching;
+    }
+
+    /// A live trend over the whole kept span, else over the last
+    /// `min_points` samples; none before `min_points` samples were seen.
+    /// The sampled levels over the same span must rise too (Mann–Kendall,
+    /// p < 0.025): post-GC levels of a steady process rarely line up, and
+    /// then its sampled levels do not trend.
+    fn live_trend(&self) -> Option<Trend> {
+        let n = self.history.len();
+        if n < self.policy.min_points {
+            return None;
+        }
+        let spans = [
+            self.history[0].at_ms,
+            self.history[n - self.policy.min_points].at_ms,
+        ];
+        spans.iter().find_map(|&since| {
+            let trend = self.live.trend(&self.policy, since)?;
+            let sampled: Vec<f64> = self
+                .history
+                .iter()
+                .filter(|p| p.at_ms >= trend.start.at_ms)
+                .map(|p| p.value)
+                .collect();
+            let agrees = mann_kendall(&sampled).is_some_and(|mk| mk.z >= SAMPLED_AGREES_Z);
+            agrees.then_some(trend)
+        })
+    }
+
+    /// Whether a fresh post-GC level would tell more: the last three rise,
+    /// the latest is a block old, and live levels are still too few for a
+    /// live trend. Under heavy garbage V8's own major GCs can be tens of
+    /// seconds apart; asking for levels while they rise finds a hidden leak
+    /// sooner and costs nothing while they do not.
+    fn wants_live_level(&self) -> bool {
+        if !self.policy.confirm_after_full_gc {
+            return false;
+        }
+        let n = self.history.len();
+        let block = (self.policy.min_points / floor::BLOCKS).max(1);
+        if n < block {
+            return false;
+        }
+        let recent = self.live.since(self.history[0].at_ms);
+        let k = recent.len();
+        (3..live::MIN_POINTS + 2).contains(&k)
+            && recent[k - 1].value > recent[k - 2].value
+            && recent[k - 2].value > recent[k - 3].value
+            && recent[k - 1].at_ms <= self.history[n - block].at_ms
+    }
+
+    /// Whether the live levels of the last `min_points` samples still rise
+    /// at a reportable rate (two or more of them).
+    fn live_still_rising(&self) -> bool {
+        let n = self.history.len();
+        if n < self.policy.min_points {
+            return false;
+        }
+        let since = self.history[n - self.policy.min_points].at_ms;
+        let recent = self.live.since(since);
+        if recent.len() < 2 {
+            return false;
+        }
+        let latest = recent[recent.len() - 1].value;
+        theil_sen(&recent).is_some_and(|fit| {
+            self.policy
+                .rate_is_reportable(fit.slope_per_ms * 60_000.0, latest)
+        })
+    }
+
+    /// The trend over the window, if there is one that passes every test.
+    /// Windows ending now are tried from the longest down to `min_points`,
+    /// so a leak that started late in a long quiet window is judged on its
+    /// own stretch.
+    fn evaluate(&mut self) -> Option<Trend> {
+        let policy = self.policy;
+        let n = self.points.len();
+        if n < policy.min_points {
+            return None;
+        }
+        let window = self.points.make_contiguous();
+        let mut sizes = vec![n];
+        let mut m = policy.min_points;
+        while m < n {
+            sizes.push(m);
+            m *= 2;
+        }
+        sizes.sort_unstable_by(|a, b| b.cmp(a));
+        sizes
+            .into_iter()
+            .find_map(|m| window_trend(&policy, &window[n - m..]))
+    }
+}
+
+/// The jitter of a series: the median absolute deviation of its successive
+/// differences (zero for a line or a clean staircase).
+fn jitter(points: &VecDeque<Point>) -> f64 {
+    let mut diffs: Vec<f64> = points
+        .iter()
+        .zip(points.iter().skip(1))
+        .map(|(a, b)| b.value - a.value)
+        .collect();
+    let Some(typical) = median(&mut diffs.clone()) else {
+        return 0.0;
+    };
+    for d in &mut diffs {
+        *d = (*d - typical).abs();
+    }
+    median(&mut diffs).unwrap_or(0.0)
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

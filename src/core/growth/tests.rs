@@ -1,0 +1,499 @@
+//! The detector on synthetic series, each rule on parameter sweeps.
+
+use super::*;
+
+pub(crate) const MIB: f64 = 1024.0 * 1024.0;
+pub(crate) const KIB: f64 = 1024.0;
+const STEP_MS: f64 = 250.0;
+
+/// The defaults of a memory kind, in samples: warm-up 6, a span of 54.
+pub(crate) fn policy(confirm: bool) -> GrowthPolicy {
+    GrowthPolicy {
+        warmup_points: 8,
+        min_points: 44,
+        max_points: 240,
+        min_z: TREND_MIN_Z,
+        min_growth_per_minute: 128.0 * KIB,
+        min_relative_growth_per_hour: 0.1,
+        confirm_after_full_gc: confirm,
+        min_total_growth: 192.0 * KIB,
+    }
+}
+
+/// Deterministic pseudo-random noise in [-1, 1).
+pub(crate) fn noise(i: usize) -> f64 {
+    let mut x = (i as u64)
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    (x % 2_000_000) as f64 / 1_000_000.0 - 1.0
+}
+
+fn at(i: usize) -> f64 {
+    i as f64 * STEP_MS
+}
+
+/// Feeds `f(i)` at 250 ms steps; returns the sample index of the first leak.
+fn first_leak(detector: &mut GrowthDetector, n: usize, f: impl Fn(usize) -> f64) -> Option<usize> {
+    (0..n).find(|&i| {
+        matches!(
+            detector.push(Point {
+                at_ms: at(i),
+                value: f(i),
+            }),
+            Step::Leak(_)
+        )
+    })
+}
+
+/// Like `first_leak` for a confirming detector: every suspicion gets the
+/// post-GC level `live(i)`.
+fn first_confirmed(
+    detector: &mut GrowthDetector,
+    n: usize,
+    level: impl Fn(usize) -> f64,
+    live: impl Fn(usize) -> f64,
+) -> Option<usize> {
+    (0..n).find(|&i| {
+        let step = detector.push(Point {
+            at_ms: at(i),
+            value: level(i),
+        });
+        match step {
+            Step::Leak(_) => true,
+            Step::Suspect | Step::Verify => detector
+                .push_live(Point {
+                    at_ms: at(i) + 1.0,
+                    value: live(i),
+                })
+                .is_some(),
+            _ => false,
+        }
+    })
+}
+
+#[test]
+fn steady_leaks_of_every_rate_are_reported_within_sixty_samples() {
+    // 5 KB/s to 5 MB/s on a 30 MiB level, with noise of a tenth of a
+    // sample's growth up to 64 KiB.
+    for rate_per_s in [5e3, 2e4, 1e5, 1e6, 5e6] {
+        let per_sample = rate_per_s * STEP_MS / 1000.0;
+        for amplitude in [0.0, 0.5, 2.0] {
+            let mut d = GrowthDetector::new(policy(false));
+            let jitter = (per_sample * amplitude).min(64.0 * KIB);
+            let found = first_leak(&mut d, 400, |i| {
+                30.0 * MIB + i as f64 * per_sample + noise(i) * jitter
+            });
+            let i = found.unwrap_or_else(|| panic!("{rate_per_s} B/s, noise {amplitude}: missed"));
+            assert!(
+                i < 60 || (rate_per_s < 2e4 && i < 240),
+                "{rate_per_s} B/s, noise {amplitude}: sample {i}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_slow_leak_under_noise_is_reported_within_two_hundred_forty_samples() {
+    // 5 KB/s on a 40 MiB heap with ±32 KiB of noise: 60 s at 250 ms.
+    let mut d = GrowthDetector::new(policy(false));
+    let per_sample = 5e3 * STEP_MS / 1000.0;
+    let found = first_leak(&mut d, 400, |i| {
+        40.0 * MIB + i as f64 * per_sample + noise(i) * 32.0 * KIB
+    });
+    assert!(found.is_some_and(|i| i < 240), "{found:?}");
+}
+
+#[test]
+fn staircase_leaks_are_reported() {
+    // The old generation grows in steps when scavenges are seconds apart.
+    for every in [2, 4, 8, 12] {
+        let mut d = GrowthDetector::new(policy(false));
+        let found = first_leak(&mut d, 400, |i| {
+            20.0 * MIB + (i / every * every) as f64 * 50.0 * KIB
+        });
+        assert!(
+            found.is_some_and(|i| i < 60 + 2 * every),
+            "every {every}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn fills_up_to_forty_samples_stay_quiet() {
+    // Warm-ups and caches that fill from the start, 10 to 40 samples long,
+    // and fills that begin later, up to 36 samples, small and large, with
+    // and without noise.
+    let cases = [10, 20, 30, 36, 40]
+        .into_iter()
+        .map(|length| (length, 0))
+        .chain(
+            [10, 20, 30, 36]
+                .into_iter()
+                .flat_map(|length| [6, 20, 47, 80].map(|start| (length, start))),
+        );
+    for (length, start) in cases {
+        {
+            for total in [2.0 * MIB, 30.0 * MIB] {
+                for jitter in [0.0, 16.0 * KIB] {
+                    let level = |i: usize| {
+                        let filled = i.saturating_sub(start).min(length) as f64 / length as f64;
+                        20.0 * MIB + filled * total + noise(i) * jitter
+                    };
+                    // As memory is judged: suspicions are settled by post-GC
+                    // levels (here without garbage, the sampled level itself).
+                    let mut d = GrowthDetector::new(policy(true));
+                    assert_eq!(
+                        first_confirmed(&mut d, 600, level, level),
+                        None,
+                        "fill of {length} samples from {start}, {total} B, noise {jitter}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn fills_that_decelerate_to_their_cap_stay_quiet() {
+    // An LRU filling with a decaying rate (a cache whose hit rate rises).
+    for tau in [4.0, 8.0, 12.0] {
+        let mut d = GrowthDetector::new(policy(true));
+        let level = |i: usize| 10.0 * MIB + 20.0 * MIB * (1.0 - (-(i as f64) / tau).exp());
+        assert_eq!(
+            first_confirmed(&mut d, 600, level, level),
+            None,
+            "tau {tau}"
+        );
+    }
+}
+
+#[test]
+fn sawtooth_caches_cleared_every_one_to_eight_seconds_stay_quiet() {
+    for period in [4, 8, 16, 24, 32] {
+        for total in [5.0 * MIB, 40.0 * MIB] {
+            let mut d = GrowthDetector::new(policy(true));
+            let level = |i: usize| 30.0 * MIB + (i % period) as f64 / period as f64 * total;
+            // A full GC lands anywhere in the cycle.
+            let live = |i: usize| 30.0 * MIB + ((i + 7) % period) as f64 / period as f64 * total;
+            assert_eq!(
+                first_confirmed(&mut d, 1200, level, live),
+                None,
+                "period {period}, {total} B"
+            );
+        }
+    }
+}
+
+#[test]
+fn flat_noise_and_released_bursts_stay_quiet() {
+    let mut d = GrowthDetector::new(policy(false));
+    assert_eq!(
+        first_leak(&mut d, 2000, |i| 30.0 * MIB + noise(i) * 2.0 * MIB),
+        None
+    );
+    let mut d = GrowthDetector::new(policy(true));
+    let burst = |i: usize| if i % 12 < 3 { 20.0 * MIB } else { 0.0 };
+    let found = first_confirmed(
+        &mut d,
+        1200,
+        |i| 40.0 * MIB + burst(i),
+        |i| 40.0 * MIB + noise(i) * 256.0 * KIB,
+    );
+    assert_eq!(found, None);
+}
+
+#[test]
+fn a_single_step_is_not_a_trend() {
+    let mut d = GrowthDetector::new(policy(false));
+    let level = |i: usize| if i < 60 { 10.0 * MIB } else { 30.0 * MIB } + noise(i) * 128.0 * KIB;
+    assert_eq!(first_leak(&mut d, 600, level), None);
+}
+
+#[test]
+fn a_leak_that_starts_late_in_a_long_quiet_window_is_found_on_its_own_stretch() {
+    let mut d = GrowthDetector::new(policy(false));
+    let level =
+        |i: usize| 30.0 * MIB + i.saturating_sub(200) as f64 * 100.0 * KIB + noise(i) * 32.0 * KIB;
+    let found = first_leak(&mut d, 400, level).expect("reported");
+    // The growth must have lasted most of the 48-sample span.
+    assert!((236..260).contains(&found), "reported at {found}");
+}
+
+#[test]
+fn growth_under_the_thresholds_is_quiet() {
+    // 64 KiB/min: a real trend, under the 128 KiB/min floor.
+    let mut d = GrowthDetector::new(policy(false));
+    assert_eq!(
+        first_leak(&mut d, 1000, |i| 10.0 * MIB + i as f64 * 64.0 * KIB / 240.0),
+        None
+    );
+    // 1 MiB/min on a 4 GiB level: 1.5 % an hour, under the 10 % floor.
+    let mut d = GrowthDetector::new(policy(false));
+    assert_eq!(
+        first_leak(&mut d, 1000, |i| 4096.0 * MIB + i as f64 * MIB / 240.0),
+        None
+    );
+}
+
+#[test]
+fn garbage_values_never_make_a_verdict_or_panic() {
+    let mut d = GrowthDetector::new(policy(true));
+    let bad = [
+        f64::NAN,
+        f64::INFINITY,
+        -5.0,
+        f64::NEG_INFINITY,
+        -0.0,
+        1e308,
+        f64::MAX,
+    ];
+    for i in 0..500 {
+        let value = bad[i % bad.len()];
+        let step = d.push(Point {
+            at_ms: i as f64,
+            value,
+        });
+        assert!(!matches!(step, Step::Leak(_)), "verdict from {value}");
+        assert!(d
+            .push_live(Point {
+                at_ms: i as f64 + 0.5,
+                value
+            })
+            .is_none());
+    }
+    // Time going backwards is ignored.
+    d.push(Point {
+        at_ms: 10.0,
+        value: 1.0,
+    });
+    d.push(Point {
+        at_ms: 5.0,
+        value: 2.0,
+    });
+    // Huge values may or may not be judged, but never panic.
+    let _ = first_leak(&mut GrowthDetector::new(policy(false)), 200, |i| {
+        1e300 * (i as f64 + 1.0)
+    });
+    assert!(
+        first_leak(&mut GrowthDetector::new(policy(false)), 200, |i| 1e15
+            + i as f64 * 1e12)
+        .is_some()
+    );
+}
+
+#[test]
+fn a_suspicion_the_full_gc_takes_away_is_dropped() {
+    let mut d = GrowthDetector::new(policy(true));
+    let found = (0..200).find(|&i| {
+        d.push(Point {
+            at_ms: at(i),
+            value: 20.0 * MIB + i as f64 * 100.0 * KIB,
+        }) == Step::Suspect
+    });
+    let i = found.expect("suspected");
+    // The full GC took the level back to where it started: garbage.
+    assert!(d
+        .push_live(Point {
+            at_ms: at(i) + 1.0,
+            value: 20.0 * MIB
+        })
+        .is_none());
+    assert!(!d.is_suspected() && !d.is_leaking());
+    assert_eq!(d.points().count(), 1);
+}
+
+#[test]
+fn growth_a_full_gc_keeps_and_a_follow_up_sees_going_on_is_a_leak_with_its_rate() {
+    let mut d = GrowthDetector::new(policy(true));
+    let live = |t: f64| 20.0 * MIB + t / 1000.0 * 400.0 * KIB;
+    let mut levels_asked = Vec::new();
+    let mut reported = None;
+    for i in 0..200 {
+        let step = d.push(Point {
+            at_ms: at(i),
+            value: live(at(i)) + noise(i) * 16.0 * KIB,
+        });
+        if step == Step::Suspect {
+            levels_asked.push(i);
+            if let Some(trend) = d.push_live(Point {
+                at_ms: at(i) + 1.0,
+                value: live(at(i) + 1.0),
+            }) {
+                reported = Some(trend);
+                break;
+            }
+        }
+    }
+    let trend = reported.expect("confirmed");
+    let last = *levels_asked.last().unwrap();
+    assert!(
+        (2..=3).contains(&levels_asked.len()),
+        "the first level and its follow-up: {levels_asked:?}"
+    );
+    assert!(
+        levels_asked[1] - levels_asked[0] >= 7,
+        "a block later: {levels_asked:?}"
+    );
+    assert!(last <= 62, "reported at sample {last}");
+    let real = 400.0 * KIB * 60.0;
+    assert!(
+        (trend.growth_per_minute - real).abs() / real < 0.1,
+        "{}",
+        trend.growth_per_minute
+    );
+}
+
+#[test]
+fn growth_that_ended_before_the_follow_up_is_not_a_leak() {
+    // Suspected while still rising; flat from then on.
+    let mut d = GrowthDetector::new(policy(true));
+    let mut stopped_at = None;
+    for i in 0..400 {
+        let level = 20.0 * MIB + (stopped_at.unwrap_or(i).min(i) as f64) * 100.0 * KIB;
+        let step = d.push(Point {
+            at_ms: at(i),
+            value: level,
+        });
+        assert!(!matches!(step, Step::Leak(_)));
+        if step == Step::Suspect {
+            stopped_at.get_or_insert(i);
+            assert!(
+                d.push_live(Point {
+                    at_ms: at(i) + 1.0,
+                    value: level
+                })
+                .is_none(),
+                "confirmed at {i}"
+            );
+        }
+    }
+    assert!(stopped_at.is_some());
+}
+
+#[test]
+fn leaks_under_heavy_garbage_are_found_by_the_post_gc_levels() {
+    // 50 to 100 KB/s kept under 1 to 2 MB/s of garbage promoted between
+    // major GCs every 2 to 4 s: the sampled levels are a sawtooth whose
+    // floor the window never sees rise cleanly; the post-GC levels rise.
+    for (kept, garbage, gc_every) in [(50e3, 1e6, 8), (100e3, 2e6, 16), (75e3, 1.5e6, 12)] {
+        let mut d = GrowthDetector::new(policy(true));
+        let live = |i: usize| 30.0 * MIB + at(i) / 1000.0 * kept + noise(i) * 64.0 * KIB;
+        let mut reported = None;
+        for i in 0..480 {
+            let since_gc = (i % gc_every) as f64 * STEP_MS / 1000.0;
+            let step = d.push(Point {
+                at_ms: at(i),
+                value: live(i) + since_gc * garbage,
+            });
+            if matches!(step, Step::Leak(_)) {
+                reported = Some(i);
+                break;
+            }
+            // V8's own major GC; and leakguard's when asked.
+            let gc = i % gc_every == gc_every - 1 || matches!(step, Step::Suspect | Step::Verify);
+            if gc
+                && d.push_live(Point {
+                    at_ms: at(i) + 1.0,
+                    value: live(i),
+                })
+                .is_some()
+            {
+                reported = Some(i);
+                break;
+            }
+        }
+        let i = reported.unwrap_or_else(|| panic!("{kept} B/s under {garbage} B/s missed"));
+        assert!(i < 160, "{kept} B/s under {garbage} B/s: sample {i}");
+    }
+}
+
+#[test]
+fn a_reported_leak_stays_reported_while_post_gc_levels_rise() {
+    // Reported, then the sampled levels turn into a garbage sawtooth: the
+    // post-GC levels still rise, so the leak is not over.
+    let mut d = GrowthDetector::new(policy(true));
+    let live = |i: usize| 30.0 * MIB + i as f64 * 60.0 * KIB;
+    let mut reported = false;
+    for i in 0..1000 {
+        let level = if reported {
+            live(i) + (i % 16) as f64 * MIB
+        } else {
+            live(i)
+        };
+        let step = d.push(Point {
+            at_ms: at(i),
+            value: level,
+        });
+        assert_ne!(
+            step,
+            Step::Ended,
+            "ended at sample {i} while the leak went on"
+        );
+        match step {
+            Step::Leak(_) => reported = true,
+            Step::Suspect => {
+                reported |= d
+                    .push_live(Point {
+                        at_ms: at(i) + 1.0,
+                        value: live(i),
+                    })
+                    .is_some()
+            }
+            _ => {}
+        }
+        if reported && i % 16 == 15 {
+            d.push_live(Point {
+                at_ms: at(i) + 1.0,
+                value: live(i),
+            });
+        }
+    }
+    assert!(reported && d.is_leaking());
+}
+
+#[test]
+fn a_leak_that_slows_but_does_not_stop_stays_reported() {
+    let mut d = GrowthDetector::new(policy(false));
+    let level = |i: usize| {
+        let fast = i.min(100) as f64 * 100.0 * KIB;
+        let slow = i.saturating_sub(100) as f64 * 40.0 * KIB;
+        20.0 * MIB + fast + slow
+    };
+    let mut leaks = 0;
+    for i in 0..600 {
+        match d.push(Point {
+            at_ms: at(i),
+            value: level(i),
+        }) {
+            Step::Leak(_) => leaks += 1,
+            Step::Ended => panic!("ended at {i}"),
+            _ => {}
+        }
+    }
+    assert_eq!(leaks, 1);
+}
+
+#[test]
+fn a_leak_that_stops_ends_after_a_quiet_window() {
+    let mut d = GrowthDetector::new(policy(false));
+    let mut ended = None;
+    let mut leaks = 0;
+    for i in 0..600 {
+        let value = 10.0 * MIB + (i.min(150) as f64) * 200.0 * KIB + noise(i) * KIB;
+        match d.push(Point {
+            at_ms: at(i),
+            value,
+        }) {
+            Step::Leak(_) => leaks += 1,
+            Step::Ended => ended = Some(i),
+            _ => {}
+        }
+    }
+    assert_eq!(leaks, 1, "one report while the trend lasts");
+    let ended = ended.expect("ended");
+    assert!(ended >= 150 + 54, "ended at {ended}");
+    assert!(!d.is_leaking());
+}

@@ -1,0 +1,52 @@
+//! The window rule: a trend over the latest baseline points that passes the
+//! statistics, the rate thresholds, the floor rule and the continuation rule.
+
+use crate::core::growth::continuation::still_rising;
+use crate::core::growth::floor::{floor_rate, BLOCKS};
+use crate::core::growth::{GrowthPolicy, Trend};
+use crate::core::trend::{mann_kendall, theil_sen, Point};
+
+/// The trend over `points` (the most recent `BLOCKS`-multiple of them), if it
+/// passes every test:
+/// - a Mann–Kendall trend (z ≥ the policy's) and a reportable Theil–Sen rate;
+/// - the floor rises from the first block to the last ([`floor_rate`]);
+/// - the last block still rises at half the rate ([`still_rising`]).
+pub fn window_trend(policy: &GrowthPolicy, points: &[Point]) -> Option<Trend> {
+    let block = points.len() / BLOCKS;
+    if block == 0 {
+        return None;
+    }
+    let points = &points[points.len() - block * BLOCKS..];
+    let values: Vec<f64> = points.iter().map(|p| p.value).collect();
+    let mk = mann_kendall(&values)?;
+    if mk.z < policy.min_z {
+        return None;
+    }
+    let fit = theil_sen(points)?;
+    let growth_per_minute = fit.slope_per_ms * 60_000.0;
+    let first = *points.first()?;
+    let latest = *points.last()?;
+    let level = fit.value_at(latest.at_ms).max(latest.value);
+    if !policy.rate_is_reportable(growth_per_minute, level)
+        || !policy.total_is_reportable(fit.slope_per_ms * (latest.at_ms - first.at_ms))
+    {
+        return None;
+    }
+    // The tail must keep half of the rate the window shows, taken as the
+    // larger of the fitted slope and the floor's own rise.
+    let floor = floor_rate(points, fit.slope_per_ms)?;
+    if !still_rising(points, block, fit.slope_per_ms.max(floor)) {
+        return None;
+    }
+    Some(Trend {
+        growth_per_minute,
+        z: mk.z,
+        p_value: mk.p_increasing,
+        start: Point {
+            at_ms: first.at_ms,
+            value: fit.value_at(first.at_ms).max(0.0),
+        },
+        latest,
+        points: points.to_vec(),
+    })
+}
