@@ -1,5 +1,5 @@
 'use strict'
-// leakguard does not leak itself: 12,000 start/track/stop cycles (after 6,000
+// leakguard does not leak itself: 30,000 start/track/stop cycles (after 6,000
 // to warm up), in a child process per configuration, measured after full GCs.
 
 const assert = require('node:assert/strict')

@@ -2,15 +2,17 @@
 // What one memory sample costs the main thread, against the one read any
 // sampler must make (process.memoryUsage()).
 
+const { GcBudget } = require('../lib/gc')
 const { MemoryWatch } = require('../lib/memory-watch')
 const { monitorOptions, normalizeStartOptions } = require('../lib/start-options')
 const { compare, row } = require('./harness')
 
 module.exports = async function sampleCost() {
-  const options = normalizeStartOptions({ intervalMs: 1000 })
-  const watch = new MemoryWatch({ intervalMs: 1000, confirmWithGc: false, monitor: monitorOptions(options), deliver() {} })
-  // Fill the window (120 points) so the trend tests run at full size.
-  for (let i = 0; i < 200; i++) watch.sample()
+  const options = normalizeStartOptions({})
+  const gcBudget = new GcBudget({ allowForced: false, minGapMs: Infinity })
+  const watch = new MemoryWatch({ gcBudget, monitor: monitorOptions(options), deliver() {} })
+  // Fill the window (240 points) so the trend tests run at full size.
+  for (let i = 0; i < 300; i++) watch.sample()
   const medians = compare(
     {
       'process.memoryUsage()': () => process.memoryUsage(),
@@ -20,6 +22,6 @@ module.exports = async function sampleCost() {
   )
   watch.monitor.close()
   return [
-    row('one sample (full 120-point window)', medians['one leakguard sample'] / 1000, 'µs', 'process.memoryUsage()', medians['process.memoryUsage()'] / 1000),
+    row('one sample (full 240-point window)', medians['one leakguard sample'] / 1000, 'µs', 'process.memoryUsage()', medians['process.memoryUsage()'] / 1000),
   ]
 }

@@ -121,9 +121,14 @@ class ObjectWatch {
   /** Weak-tracks `obj` under `label`; returns `obj`. */
   track(obj, label, caller) {
     if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) validateTarget(obj)
-    if (typeof label !== 'string' || label.length === 0) validateLabel(label)
+    // The label of the previous call is known to be valid: the common case
+    // (one label, many objects) checks nothing more.
+    if (label !== this.lastLabel) {
+      validateLabel(label)
+      if (!this.running) return obj
+      this.labelId(label)
+    }
     if (!this.running) return obj
-    if (label !== this.lastLabel) this.labelId(label)
     const slot = this.lastSlot
     registry.register(obj, slot)
     slotCounters[2 * slot]++

@@ -46,9 +46,12 @@ function nativeFixture() {
 }
 
 const workloads = {
-  /** A heap leak: `bytesPerS` of retained arrays, with `garbagePerS` of churn beside it. */
-  heapLeak({ bytesPerS, garbagePerS = 0, startAfterMs = 0 }) {
-    const kept = []
+  /**
+   * A heap leak: `bytesPerS` of retained arrays, with `garbagePerS` of churn
+   * beside it, on a heap that holds `baseBytes` of live data from the start.
+   */
+  heapLeak({ bytesPerS, garbagePerS = 0, startAfterMs = 0, baseBytes = 0 }) {
+    const kept = baseBytes > 0 ? [Array.from({ length: 64 }, (_, k) => heapBlock(baseBytes / 64, k))] : []
     const garbage = churn(garbagePerS)
     let owed = 0
     return every((elapsed) => {

@@ -186,11 +186,11 @@ fn listener_message(
         Some(top) => {
             let share = 100.0 * top.count as f64 / pair.sites.total().max(1) as f64;
             format!(
-                "{head}: added at {} ({share:.0}% of sampled adds) and never removed; remove them when done, or use once()",
+                "{head}: added at {} ({share:.0}% of sampled adds) and never removed; remove them when done, or add them with once() (EventTarget: {{ once: true }})",
                 top.site
             )
         }
-        None => format!("{head}; remove them when done, or use once()"),
+        None => format!("{head}; remove them when done, or add them with once() (EventTarget: {{ once: true }})"),
     }
 }
 

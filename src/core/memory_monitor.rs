@@ -23,8 +23,8 @@ const NATIVE_SHARE_OF_HEAP: f64 = 0.03;
 
 /// Growth of a memory kind below this many bytes over the span judged is
 /// never reported: allocators and V8 settle by a few tens of KB in the first
-/// minute of a process. A 5 KB/s leak passes it in under 40 s.
-const MIN_MEMORY_GROWTH: f64 = 192.0 * 1024.0;
+/// minute of a process. A 5 KB/s leak passes it in 26 s.
+const MIN_MEMORY_GROWTH: f64 = 128.0 * 1024.0;
 
 /// One reading of memory, in bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

@@ -143,6 +143,25 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
     Some((lower + upper) / 2.0)
 }
 
+/// The jitter of a series: the median absolute deviation of its successive
+/// differences (zero for a line or a clean staircase, the noise for a noisy
+/// level). `None` for fewer than two points.
+pub fn jitter<'a>(points: impl IntoIterator<Item = &'a Point>) -> Option<f64> {
+    let mut last: Option<f64> = None;
+    let mut diffs = Vec::new();
+    for p in points {
+        if let Some(prev) = last {
+            diffs.push(p.value - prev);
+        }
+        last = Some(p.value);
+    }
+    let typical = median(&mut diffs.clone())?;
+    for d in &mut diffs {
+        *d = (*d - typical).abs();
+    }
+    median(&mut diffs)
+}
+
 /// P(Z > z) for a standard normal Z.
 fn upper_tail_probability(z: f64) -> f64 {
     0.5 * erfc(z / std::f64::consts::SQRT_2)
@@ -225,6 +244,15 @@ mod tests {
         let fit = theil_sen(&series(&values)).unwrap();
         assert!((fit.slope_per_ms * 1000.0 - 2.0).abs() < 1e-9);
         assert!((fit.value_at(0.0) - 100.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn jitter_of_a_line_is_zero_and_of_noise_its_scale() {
+        let line = series(&[1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(jitter(&line), Some(0.0));
+        let noisy = series(&[0.0, 2.0, 0.0, 2.0, 0.0, 2.0, 0.0]);
+        assert_eq!(jitter(&noisy), Some(2.0));
+        assert_eq!(jitter(&series(&[1.0])), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! as an earlier one; a single step rises once; a fill that began after the
 //! window's first block does not rise in its first step.
 
-use crate::core::trend::{median, Point};
+use crate::core::trend::{jitter, Point};
 
 /// Blocks a window is cut into.
 pub const BLOCKS: usize = 6;
@@ -80,16 +80,7 @@ fn rises(points: &[Point], slope_per_ms: f64) -> bool {
     if rising < RISING_STEPS || !rising_lately || total < 0.5 * per_block * (BLOCKS - 1) as f64 {
         return false;
     }
-    // The median absolute deviation of successive differences: zero for a
-    // clean staircase or line, the jitter for a noisy level.
-    let mut diffs: Vec<f64> = points.windows(2).map(|w| w[1].value - w[0].value).collect();
-    let Some(typical) = median(&mut diffs.clone()) else {
-        return false;
-    };
-    for d in &mut diffs {
-        *d = (*d - typical).abs();
-    }
-    median(&mut diffs).is_some_and(|noise| total >= NOISE_FACTOR * noise)
+    jitter(points).is_some_and(|noise| total >= NOISE_FACTOR * noise)
 }
 
 #[cfg(test)]

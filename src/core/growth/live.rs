@@ -168,17 +168,7 @@ impl LiveLevels {
         if half.slope_per_ms < CONTINUE_SHARE * fit.slope_per_ms {
             return None;
         }
-        Some(Trend {
-            growth_per_minute,
-            z: mk.z,
-            p_value: mk.p_increasing,
-            start: Point {
-                at_ms: first.at_ms,
-                value: fit.value_at(first.at_ms).max(0.0),
-            },
-            latest,
-            points,
-        })
+        Trend::fitted(&mk, &fit, points)
     }
 }
 

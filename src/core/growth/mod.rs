@@ -22,7 +22,7 @@ pub mod window;
 
 use std::collections::VecDeque;
 
-use crate::core::trend::{mann_kendall, median, theil_sen, Point};
+use crate::core::trend::{jitter, mann_kendall, theil_sen, MannKendall, Point, TheilSen};
 use live::LiveLevels;
 use window::window_trend;
 
@@ -108,6 +108,26 @@ pub struct Trend {
     pub latest: Point,
     /// The points judged.
     pub points: Vec<Point>,
+}
+
+impl Trend {
+    /// The trend a Mann–Kendall test and a Theil–Sen fit found over
+    /// `points` (in time order, at least one).
+    pub fn fitted(mk: &MannKendall, fit: &TheilSen, points: Vec<Point>) -> Option<Trend> {
+        let first = *points.first()?;
+        let latest = *points.last()?;
+        Some(Trend {
+            growth_per_minute: fit.slope_per_ms * 60_000.0,
+            z: mk.z,
+            p_value: mk.p_increasing,
+            start: Point {
+                at_ms: first.at_ms,
+                value: fit.value_at(first.at_ms).max(0.0),
+            },
+            latest,
+            points,
+        })
+    }
 }
 
 /// What one new baseline point led to.
@@ -289,8 +309,8 @@ impl GrowthDetector {
                 // since the first level stands clear of the jitter.
                 let since_ms = point.at_ms - first_at;
                 let predicted = suspected.growth_per_minute / 60_000.0 * since_ms;
-                let clear =
-                    predicted * live::CONTINUE_SHARE > live::NOISE_FACTOR * jitter(&self.history);
+                let noise = jitter(&self.history).unwrap_or(0.0);
+                let clear = predicted * live::CONTINUE_SHARE > live::NOISE_FACTOR * noise;
                 if *samples_since_first > FOLLOW_UP_PATIENCE_BLOCKS * block.max(min_points / 2) {
                     self.phase = Phase::Watching;
                     Step::Quiet
@@ -374,12 +394,13 @@ impl GrowthDetector {
         let policy = self.policy;
         // The jitter two live levels are compared against: the live levels'
         // own when there are enough of them, else the sampled levels'.
-        let live_since: VecDeque<Point> = self.live.since(trend.start.at_ms).into();
+        let live_since = self.live.since(trend.start.at_ms);
         let noise = if live_since.len() >= 4 {
             jitter(&live_since)
         } else {
             jitter(&self.history)
-        };
+        }
+        .unwrap_or(0.0);
         // Every report needs growth that lasted `min_points` samples and a
         // block more: a fill shorter than that ends before its follow-up.
         let lasted = self
@@ -398,21 +419,19 @@ impl GrowthDetector {
         match *first {
             None => {
                 let rate = LiveLevels::kept(&policy, trend, previous, point)?;
-                // A live level read about a block ago tells at once whether
-                // the growth goes on; without one, a follow-up level does.
+                // A live level read about a block ago can tell at once that
+                // the growth goes on; otherwise a follow-up level decides. (A
+                // level V8's own major GC left may hold garbage allocated
+                // while it marked, so it never rejects on its own.)
                 let recent = previous.filter(|p| {
                     let age = point.at_ms - p.at_ms;
                     age >= block_ms / 2.0 && age <= 2.0 * block_ms
                 });
                 match recent {
                     Some(p)
-                        if LiveLevels::goes_on(&policy, trend, p, point, noise) && long_enough =>
+                        if long_enough && LiveLevels::goes_on(&policy, trend, p, point, noise) =>
                     {
                         Some(confirmed(trend, rate))
-                    }
-                    Some(p) if !LiveLevels::goes_on(&policy, trend, p, point, noise) => {
-                        self.restart_from(point);
-                        None
                     }
                     _ => {
                         *first = Some(point);
@@ -559,23 +578,6 @@ impl GrowthDetector {
             .into_iter()
             .find_map(|m| window_trend(&policy, &window[n - m..]))
     }
-}
-
-/// The jitter of a series: the median absolute deviation of its successive
-/// differences (zero for a line or a clean staircase).
-fn jitter(points: &VecDeque<Point>) -> f64 {
-    let mut diffs: Vec<f64> = points
-        .iter()
-        .zip(points.iter().skip(1))
-        .map(|(a, b)| b.value - a.value)
-        .collect();
-    let Some(typical) = median(&mut diffs.clone()) else {
-        return 0.0;
-    };
-    for d in &mut diffs {
-        *d = (*d - typical).abs();
-    }
-    median(&mut diffs).unwrap_or(0.0)
 }
 
 #[cfg(test)]

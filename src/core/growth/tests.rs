@@ -16,7 +16,7 @@ pub(crate) fn policy(confirm: bool) -> GrowthPolicy {
         min_growth_per_minute: 128.0 * KIB,
         min_relative_growth_per_hour: 0.1,
         confirm_after_full_gc: confirm,
-        min_total_growth: 192.0 * KIB,
+        min_total_growth: 128.0 * KIB,
     }
 }
 

@@ -38,15 +38,5 @@ pub fn window_trend(policy: &GrowthPolicy, points: &[Point]) -> Option<Trend> {
     if !still_rising(points, block, fit.slope_per_ms.max(floor)) {
         return None;
     }
-    Some(Trend {
-        growth_per_minute,
-        z: mk.z,
-        p_value: mk.p_increasing,
-        start: Point {
-            at_ms: first.at_ms,
-            value: fit.value_at(first.at_ms).max(0.0),
-        },
-        latest,
-        points: points.to_vec(),
-    })
+    Trend::fitted(&mk, &fit, points.to_vec())
 }
