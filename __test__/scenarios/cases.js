@@ -49,8 +49,8 @@ const rows = [
   ['late-heap-after-12s', 'heapLeak', { bytesPerS: 100e3, startAfterMs: 12 * S }, 'heap', 45 * S],
   // Leaks under 1 to 2 MB/s of garbage promoted between major GCs.
   ['heap-50KB/s-under-1MB/s-promoted', 'heapLeakUnderPromotedGarbage', { bytesPerS: 50e3, garbagePerS: 1e6 }, 'heap', 90 * S],
-  ['heap-75KB/s-under-1.5MB/s-promoted', 'heapLeakUnderPromotedGarbage', { bytesPerS: 75e3, garbagePerS: 1.5e6 }, 'heap', 60 * S],
-  ['heap-100KB/s-under-2MB/s-promoted', 'heapLeakUnderPromotedGarbage', { bytesPerS: 100e3, garbagePerS: 2e6 }, 'heap', 60 * S],
+  ['heap-75KB/s-under-1.5MB/s-promoted', 'heapLeakUnderPromotedGarbage', { bytesPerS: 75e3, garbagePerS: 1.5e6 }, 'heap', 90 * S],
+  ['heap-100KB/s-under-2MB/s-promoted', 'heapLeakUnderPromotedGarbage', { bytesPerS: 100e3, garbagePerS: 2e6 }, 'heap', 90 * S],
   // External (Buffer) and native (malloc in an addon) leaks.
   ['external-5KB/s', 'bufferLeak', { bytesPerS: 5e3 }, 'external', 75 * S],
   ['external-100KB/s', 'bufferLeak', { bytesPerS: 100e3 }, 'external'],
