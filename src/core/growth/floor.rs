@@ -31,7 +31,7 @@ const MAX_STEP_SHARE: f64 = 0.5;
 /// [`BLOCKS`] long, in time order) rises, if it rises as a leak's does given
 /// the fitted slope per millisecond.
 pub fn floor_rate(points: &[Point], slope_per_ms: f64) -> Option<f64> {
-    rises(points, slope_per_ms).then(|| {
+    floor_rises(points, slope_per_ms).then(|| {
         let block = points.len() / BLOCKS;
         let floor = |c: &[Point]| c.iter().map(|p| p.value).fold(f64::INFINITY, f64::min);
         let (a, b) = (&points[..block], &points[points.len() - block..]);
@@ -40,11 +40,7 @@ pub fn floor_rate(points: &[Point], slope_per_ms: f64) -> Option<f64> {
 }
 
 /// Whether the floor of `points` rises as a leak's does.
-pub fn floor_rises(points: &[Point], slope_per_ms: f64) -> bool {
-    rises(points, slope_per_ms)
-}
-
-fn rises(points: &[Point], slope_per_ms: f64) -> bool {
+fn floor_rises(points: &[Point], slope_per_ms: f64) -> bool {
     let block = points.len() / BLOCKS;
     if block == 0 || slope_per_ms <= 0.0 {
         return false;
