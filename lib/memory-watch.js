@@ -70,18 +70,18 @@ class MemoryWatch {
       return
     }
     this.majorGcSeen = true
-    this.recordLive(true, false)
+    this.recordLive(true, false, false)
   }
 
   /** Right after a forced full-GC pair (this guard's, another's, or a leak check's). */
   onForcedGc() {
     this.youngAfterGc = heapSpaces().young
     this.majorGcSeen = false
-    this.recordLive(true, true)
+    this.recordLive(true, true, true)
   }
 
-  recordLive(heap, offHeap) {
-    const reports = this.monitor.recordLive(this.reading(), heap, offHeap)
+  recordLive(heap, offHeap, forced) {
+    const reports = this.monitor.recordLive(this.reading(), heap, offHeap, forced)
     if (reports.length > 0) this.deliver(reports)
   }
 
@@ -111,7 +111,7 @@ class MemoryWatch {
     this.lastArrayBuffers = m.arrayBuffers
     if (this.majorGcSeen) {
       this.majorGcSeen = false
-      this.recordLive(false, true)
+      this.recordLive(false, true, false)
     }
     this.samples++
     const outcome = this.monitor.recordSample(this.reading(m))

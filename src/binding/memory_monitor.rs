@@ -176,17 +176,24 @@ impl MemoryMonitorHandle {
     }
 
     /// Records a reading taken right after a full GC: a live level for the
-    /// heap (`heap`) and for external and native memory (`offHeap`).
+    /// heap (`heap`) and for external and native memory (`offHeap`);
+    /// `forced` when leakguard's own full-GC pair ran it.
     #[napi]
     pub fn record_live(
         &mut self,
         reading: MemoryReading,
         heap: bool,
         off_heap: bool,
+        forced: bool,
     ) -> Vec<LeakReportObject> {
         let sample = self.to_sample(&reading);
+        let kinds = LiveKinds {
+            heap,
+            off_heap,
+            forced,
+        };
         match self.inner.as_mut() {
-            Some(inner) => to_objects(inner.record_live(&sample, LiveKinds { heap, off_heap })),
+            Some(inner) => to_objects(inner.record_live(&sample, kinds)),
             None => Vec::new(),
         }
     }

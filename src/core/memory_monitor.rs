@@ -125,6 +125,9 @@ pub struct LiveKinds {
     /// External and native levels are settled once dead ArrayBuffers were
     /// swept: right after a forced pair, or at the sample after V8's own GC.
     pub off_heap: bool,
+    /// Read right after leakguard's own full-GC pair: exact. V8's own major
+    /// GC leaves an upper bound (what was allocated while it marked stays).
+    pub forced: bool,
 }
 
 impl LiveKinds {
@@ -132,6 +135,7 @@ impl LiveKinds {
     pub const ALL: LiveKinds = LiveKinds {
         heap: true,
         off_heap: true,
+        forced: true,
     };
 
     fn includes(self, kind: LeakKind) -> bool {
@@ -270,7 +274,12 @@ impl MemoryMonitor {
                 at_ms: reading.at_ms,
                 value: level,
             };
-            if let Some(trend) = watch.detector.push_live(point) {
+            let confirms = if kinds.forced {
+                watch.detector.push_live(point)
+            } else {
+                watch.detector.push_collector_live(point)
+            };
+            if let Some(trend) = confirms {
                 confirmed.push((i, trend, level));
             }
         }

@@ -39,27 +39,30 @@ pub const NOISE_FACTOR: f64 = 3.0;
 /// Share of the overall rate the second half of the live levels must keep.
 pub const CONTINUE_SHARE: f64 = 0.5;
 
-/// The levels read right after full GCs, oldest first.
+/// The levels read right after full GCs, oldest first, each marked forced
+/// (leakguard's own full-GC pair: exact) or not (V8's own major GC: an
+/// upper bound, as it keeps what was allocated while it marked).
 #[derive(Clone, Debug, Default)]
 pub struct LiveLevels {
-    points: VecDeque<Point>,
+    points: VecDeque<(Point, bool)>,
 }
 
 impl LiveLevels {
-    /// Adds a post-GC level; returns the one before it. Out-of-order and
-    /// garbage values are dropped.
-    pub fn push(&mut self, point: Point) -> Option<Option<Point>> {
+    /// Adds a post-GC level, `forced` when leakguard's own pair read it;
+    /// returns the one before it. Out-of-order and garbage values are
+    /// dropped.
+    pub fn push(&mut self, point: Point, forced: bool) -> Option<Option<Point>> {
         if !point.at_ms.is_finite() || !point.value.is_finite() || point.value < 0.0 {
             return None;
         }
-        let previous = self.points.back().copied();
+        let previous = self.points.back().map(|&(p, _)| p);
         if previous.is_some_and(|p| point.at_ms <= p.at_ms) {
             return None;
         }
         if self.points.len() == KEPT {
             self.points.pop_front();
         }
-        self.points.push_back(point);
+        self.points.push_back((point, forced));
         Some(previous)
     }
 
@@ -67,14 +70,35 @@ impl LiveLevels {
     pub fn since(&self, at_ms: f64) -> Vec<Point> {
         self.points
             .iter()
-            .filter(|p| p.at_ms >= at_ms)
-            .copied()
+            .filter(|(p, _)| p.at_ms >= at_ms)
+            .map(|&(p, _)| p)
             .collect()
+    }
+
+    /// The levels leakguard's own full-GC pairs read since `at_ms`.
+    pub fn forced_since(&self, at_ms: f64) -> Vec<Point> {
+        self.points
+            .iter()
+            .filter(|(p, forced)| *forced && p.at_ms >= at_ms)
+            .map(|&(p, _)| p)
+            .collect()
+    }
+
+    /// The levels a trend since `at_ms` is judged on: the forced ones when
+    /// there are enough of them, as V8's own are inflated by what was
+    /// allocated while it marked; else all of them.
+    pub fn judged_since(&self, at_ms: f64) -> Vec<Point> {
+        let forced = self.forced_since(at_ms);
+        if forced.len() >= MIN_POINTS {
+            forced
+        } else {
+            self.since(at_ms)
+        }
     }
 
     /// Forgets every level before `at_ms`.
     pub fn forget_before(&mut self, at_ms: f64) {
-        while self.points.front().is_some_and(|p| p.at_ms < at_ms) {
+        while self.points.front().is_some_and(|(p, _)| p.at_ms < at_ms) {
             self.points.pop_front();
         }
     }
@@ -133,10 +157,10 @@ impl LiveLevels {
             && policy.rate_is_reportable(rate, later.value)
     }
 
-    /// A trend of the live levels read since `since_ms`, if they rise as a
-    /// leak does (see the module's text).
+    /// A trend of the live levels read since `since_ms` ([`Self::judged_since`]),
+    /// if they rise as a leak does (see the module's text).
     pub fn trend(&self, policy: &GrowthPolicy, since_ms: f64) -> Option<Trend> {
-        let points = self.since(since_ms);
+        let points = self.judged_since(since_ms);
         if points.len() < MIN_POINTS {
             return None;
         }
@@ -154,13 +178,11 @@ impl LiveLevels {
         {
             return None;
         }
-        // Still rising: a new high in the last third, and the second half
-        // keeps half the rate.
+        // Still rising: a new high in the last third (over the second
+        // highest level before it, so one level a GC read at a busy moment
+        // does not hide the rise), and the second half keeps half the rate.
         let third = points.len() - points.len() / 3;
-        let high_before = values[..third]
-            .iter()
-            .copied()
-            .fold(f64::NEG_INFINITY, f64::max);
+        let high_before = second_highest(&values[..third]);
         if values[third..].iter().all(|&v| v <= high_before) {
             return None;
         }
@@ -172,6 +194,23 @@ impl LiveLevels {
     }
 }
 
+/// The second highest of `values` (the highest when there is one only).
+pub fn second_highest(values: &[f64]) -> f64 {
+    let mut top = [f64::NEG_INFINITY; 2];
+    for &v in values {
+        if v > top[0] {
+            top = [v, top[0]];
+        } else if v > top[1] {
+            top[1] = v;
+        }
+    }
+    if top[1] == f64::NEG_INFINITY {
+        top[0]
+    } else {
+        top[1]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,10 +219,13 @@ mod tests {
     fn levels(f: impl Fn(usize) -> f64, n: usize, every_ms: f64) -> LiveLevels {
         let mut live = LiveLevels::default();
         for i in 0..n {
-            live.push(Point {
-                at_ms: i as f64 * every_ms,
-                value: f(i),
-            });
+            live.push(
+                Point {
+                    at_ms: i as f64 * every_ms,
+                    value: f(i),
+                },
+                true,
+            );
         }
         live
     }
@@ -206,6 +248,61 @@ mod tests {
     }
 
     #[test]
+    fn one_high_level_does_not_hide_a_rising_trend() {
+        // 5 KB/s kept, a level every 2 s, and one level 200 KB high (a GC
+        // that ran while a batch of garbage was still referenced), anywhere
+        // in the first two thirds.
+        for outlier in 2..10 {
+            let live = levels(
+                |i| 32.0 * MIB + i as f64 * 10e3 + if i == outlier { 200e3 } else { 0.0 },
+                16,
+                2000.0,
+            );
+            assert!(
+                live.trend(&policy(true), 0.0).is_some(),
+                "outlier at {outlier}"
+            );
+        }
+    }
+
+    #[test]
+    fn v8s_own_inflated_levels_give_way_to_forced_ones() {
+        // Forced levels rising 10 KB per 2 s; V8's own levels in between,
+        // 200 KB high with what was allocated while it marked.
+        let mut live = LiveLevels::default();
+        for i in 0..16 {
+            let at_ms = i as f64 * 2000.0;
+            live.push(
+                Point {
+                    at_ms,
+                    value: 32.0 * MIB + i as f64 * 10e3,
+                },
+                true,
+            );
+            if i % 5 == 1 {
+                live.push(
+                    Point {
+                        at_ms: at_ms + 500.0,
+                        value: 32.0 * MIB + 200e3,
+                    },
+                    false,
+                );
+            }
+        }
+        assert_eq!(live.judged_since(0.0).len(), 16);
+        assert!(live.trend(&policy(true), 0.0).is_some());
+        // With too few forced levels, all of them are judged.
+        assert_eq!(live.judged_since(26_000.0).len(), 3);
+    }
+
+    #[test]
+    fn second_highest_tolerates_one_level() {
+        assert_eq!(second_highest(&[1.0, 5.0, 3.0]), 3.0);
+        assert_eq!(second_highest(&[5.0, 5.0, 3.0]), 5.0);
+        assert_eq!(second_highest(&[2.0]), 2.0);
+    }
+
+    #[test]
     fn a_cache_sampled_at_random_phases_is_rarely_a_trend() {
         // p < 0.01 per window on its own; the detector also asks the sampled
         // levels to agree and a follow-up level to rise.
@@ -222,8 +319,16 @@ mod tests {
 
     #[test]
     fn a_fill_that_reached_its_cap_is_no_trend() {
-        let live = levels(|i| 10.0 * MIB + i.min(8) as f64 * MIB, 14, 2000.0);
-        assert!(live.trend(&policy(true), 0.0).is_none());
+        // Capped anywhere from half-way to just before the last third.
+        for n in [12, 14, 18] {
+            for cap in n / 2..n - n / 3 {
+                let live = levels(|i| 10.0 * MIB + i.min(cap) as f64 * MIB, n, 2000.0);
+                assert!(
+                    live.trend(&policy(true), 0.0).is_none(),
+                    "{n} levels, capped at {cap}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -239,36 +344,51 @@ mod tests {
     fn garbage_and_out_of_order_levels_are_dropped() {
         let mut live = LiveLevels::default();
         assert!(live
-            .push(Point {
-                at_ms: 5.0,
-                value: f64::NAN
-            })
+            .push(
+                Point {
+                    at_ms: 5.0,
+                    value: f64::NAN
+                },
+                true
+            )
             .is_none());
         assert!(live
-            .push(Point {
-                at_ms: 5.0,
-                value: -1.0
-            })
+            .push(
+                Point {
+                    at_ms: 5.0,
+                    value: -1.0
+                },
+                true
+            )
             .is_none());
         assert_eq!(
-            live.push(Point {
-                at_ms: 5.0,
-                value: 1.0
-            }),
+            live.push(
+                Point {
+                    at_ms: 5.0,
+                    value: 1.0
+                },
+                true
+            ),
             Some(None)
         );
         assert!(live
-            .push(Point {
-                at_ms: 4.0,
-                value: 2.0
-            })
+            .push(
+                Point {
+                    at_ms: 4.0,
+                    value: 2.0
+                },
+                true
+            )
             .is_none());
         live.forget_before(6.0);
         assert_eq!(
-            live.push(Point {
-                at_ms: 7.0,
-                value: 1.0
-            }),
+            live.push(
+                Point {
+                    at_ms: 7.0,
+                    value: 1.0
+                },
+                true
+            ),
             Some(None)
         );
     }

@@ -356,7 +356,18 @@ impl GrowthDetector {
     /// and goes, or growth that has ended: the window starts again from this
     /// point.
     pub fn push_live(&mut self, point: Point) -> Option<Trend> {
-        let previous = self.live.push(point)?;
+        self.push_post_gc(point, true)
+    }
+
+    /// Hands a level read after a major GC V8 ran on its own: like
+    /// [`Self::push_live`], but an upper bound (it keeps what was allocated
+    /// while V8 marked), so live trends prefer the forced levels.
+    pub fn push_collector_live(&mut self, point: Point) -> Option<Trend> {
+        self.push_post_gc(point, false)
+    }
+
+    fn push_post_gc(&mut self, point: Point, forced: bool) -> Option<Trend> {
+        let previous = self.live.push(point, forced)?;
         if !self.is_warm() || self.is_leaking() {
             return None;
         }
@@ -515,11 +526,14 @@ impl GrowthDetector {
         })
     }
 
-    /// Whether a fresh post-GC level would tell more: the last three rise,
-    /// the latest is a block old, and live levels are still too few for a
-    /// live trend. Under heavy garbage V8's own major GCs can be tens of
-    /// seconds apart; asking for levels while they rise finds a hidden leak
-    /// sooner and costs nothing while they do not.
+    /// Whether a fresh post-GC level would tell more: the latest is a block
+    /// old, the sampled levels rise over the kept span (as a live trend
+    /// needs them to), and the live levels since its start rise too: the
+    /// last three in order, or the latest at a new high (over the second
+    /// highest before it) with the live levels' rate reportable. Under heavy
+    /// garbage V8's own major GCs can be tens of seconds apart, and under
+    /// light garbage a slow leak may see none for minutes: asking while the
+    /// levels rise finds such a leak sooner, and stops once they do not.
     fn wants_live_level(&self) -> bool {
         if !self.policy.confirm_after_full_gc {
             return false;
@@ -531,10 +545,42 @@ impl GrowthDetector {
         }
         let recent = self.live.since(self.history[0].at_ms);
         let k = recent.len();
-        (3..live::MIN_POINTS + 2).contains(&k)
-            && recent[k - 1].value > recent[k - 2].value
-            && recent[k - 2].value > recent[k - 3].value
-            && recent[k - 1].at_ms <= self.history[n - block].at_ms
+        if k < 3 || recent[k - 1].at_ms > self.history[n - block].at_ms {
+            return false;
+        }
+        let latest = recent[k - 1];
+        let three_rise =
+            latest.value > recent[k - 2].value && recent[k - 2].value > recent[k - 3].value;
+        // A new high over the forced levels before it, when there are any:
+        // V8's own are inflated by what was allocated while it marked.
+        let forced: Vec<f64> = self
+            .live
+            .forced_since(self.history[0].at_ms)
+            .iter()
+            .filter(|p| p.at_ms < latest.at_ms)
+            .map(|p| p.value)
+            .collect();
+        let earlier: Vec<f64> = if forced.is_empty() {
+            recent[..k - 1].iter().map(|p| p.value).collect()
+        } else {
+            forced
+        };
+        // ... rising at a reportable rate over the last `min_points`
+        // samples, so a plateau that creeps after a fill stops the asking.
+        let last_span = self
+            .live
+            .since(self.history[n.saturating_sub(self.policy.min_points)].at_ms);
+        let new_high = latest.value > live::second_highest(&earlier)
+            && last_span.len() >= 2
+            && theil_sen(&last_span).is_some_and(|fit| {
+                self.policy
+                    .rate_is_reportable(fit.slope_per_ms * 60_000.0, latest.value)
+            });
+        let sampled_rise = || {
+            let values: Vec<f64> = self.history.iter().map(|p| p.value).collect();
+            mann_kendall(&values).is_some_and(|mk| mk.z >= SAMPLED_AGREES_Z)
+        };
+        (three_rise || new_high) && sampled_rise()
     }
 
     /// Whether the live levels of the last `min_points` samples still rise

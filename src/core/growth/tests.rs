@@ -497,3 +497,138 @@ fn a_leak_that_stops_ends_after_a_quiet_window() {
     assert!(ended >= 150 + 54, "ended at {ended}");
     assert!(!d.is_leaking());
 }
+
+/// A slow leak as V8 shows it: the sampled level moves in steps at
+/// scavenges `every` samples apart and stands `offset` above the live level
+/// (young survivors); V8 runs no major GC of its own, so only the levels
+/// leakguard asks for (the anchor as warm-up ends, `Suspect`, `Verify`) are
+/// read after full GCs, one of them `outlier` bytes high. Returns the sample reported at and the
+/// post-GC levels asked for.
+fn slow_leak_without_major_gcs(
+    rate_per_s: f64,
+    every: usize,
+    live_noise: f64,
+    outlier: f64,
+) -> (Option<usize>, usize) {
+    let mut d = GrowthDetector::new(policy(true));
+    let live = |i: usize| 32.0 * MIB + at(i) / 1000.0 * rate_per_s + noise(i) * live_noise;
+    let mut asked = 0;
+    for i in 0..480 {
+        let scavenged = i / every * every;
+        let step = d.push(Point {
+            at_ms: at(i),
+            value: live(scavenged) + 300.0 * KIB,
+        });
+        if matches!(step, Step::Leak(_)) {
+            return (Some(i), asked);
+        }
+        // The anchor: memory-watch's forced GC as warm-up ends.
+        if i == 8 || matches!(step, Step::Suspect | Step::Verify) {
+            asked += 1;
+            let high = if asked == 4 { outlier } else { 0.0 };
+            let confirmed = d.push_live(Point {
+                at_ms: at(i) + 1.0,
+                value: live(i) + high,
+            });
+            if confirmed.is_some() {
+                return (Some(i), asked);
+            }
+        }
+    }
+    (None, asked)
+}
+
+#[test]
+fn slow_leaks_without_major_gcs_are_reported_within_two_hundred_forty_samples() {
+    // 5 to 10 KB/s on a 32 MiB heap; scavenges every 1 to 4 s; post-GC
+    // levels with up to 10 KB of noise (a few KB measured), and one of
+    // them 200 KB high.
+    for rate in [5e3, 7e3, 10e3] {
+        for every in [4, 8, 16] {
+            for (live_noise, outlier) in [(0.0, 0.0), (10e3, 0.0), (5e3, 200e3)] {
+                let (found, asked) = slow_leak_without_major_gcs(rate, every, live_noise, outlier);
+                assert!(
+                    found.is_some_and(|i| i < 240),
+                    "{rate} B/s, scavenge every {every}, noise {live_noise}, outlier {outlier}: \
+                     {found:?} after {asked} post-GC levels"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_steady_heap_asks_for_few_post_gc_levels() {
+    // The same staircase on a flat heap, its post-GC levels jittering by
+    // up to 200 KB: quiet, and few forced GCs over 5 minutes.
+    let mut d = GrowthDetector::new(policy(true));
+    let mut asked = 0;
+    for i in 0..1200 {
+        let scavenged = (i / 8 * 8) as f64;
+        let step = d.push(Point {
+            at_ms: at(i),
+            value: 32.0 * MIB + 300.0 * KIB + noise(scavenged as usize) * 100.0 * KIB,
+        });
+        assert!(!matches!(step, Step::Leak(_)), "reported at {i}");
+        if matches!(step, Step::Suspect | Step::Verify) {
+            asked += 1;
+            assert!(d
+                .push_live(Point {
+                    at_ms: at(i) + 1.0,
+                    value: 32.0 * MIB + noise(i + 5000) * 200.0 * KIB,
+                })
+                .is_none());
+        }
+    }
+    assert!(asked <= 20, "{asked} post-GC levels asked for");
+}
+
+#[test]
+fn a_bounded_cache_whose_plateau_steps_and_creeps_stays_quiet_and_stops_asking() {
+    // Fills 19 MB over 48 samples, then churns at its cap: the plateau
+    // steps once by 225 KB (its table grows) and creeps 3 KB every 8
+    // samples; 2 MB/s of evicted entries are promoted between V8's own
+    // major GCs, whose levels keep 200 KB allocated while marking.
+    for step_at in [70, 100, 140] {
+        let live = |i: usize| {
+            let fill = (i.saturating_sub(8).min(48) as f64 / 48.0) * 19.0 * MIB;
+            let step = if i >= step_at { 225e3 } else { 0.0 };
+            let creep = i.saturating_sub(56) as f64 / 8.0 * 3e3;
+            8.0 * MIB + fill + step + creep
+        };
+        let mut d = GrowthDetector::new(policy(true));
+        let mut asked_late = 0;
+        for i in 0..480 {
+            let since_major = (i % 22) as f64 * STEP_MS / 1000.0;
+            let step = d.push(Point {
+                at_ms: at(i),
+                value: live(i) + since_major * 2e6,
+            });
+            assert!(
+                !matches!(step, Step::Leak(_)),
+                "step at {step_at}: reported at {i}"
+            );
+            let leak = if i % 22 == 21 {
+                d.push_collector_live(Point {
+                    at_ms: at(i) + 1.0,
+                    value: live(i) + 200e3,
+                })
+            } else if i == 8 || matches!(step, Step::Suspect | Step::Verify) {
+                if i > step_at + 60 {
+                    asked_late += 1;
+                }
+                d.push_live(Point {
+                    at_ms: at(i) + 1.0,
+                    value: live(i),
+                })
+            } else {
+                None
+            };
+            assert!(leak.is_none(), "step at {step_at}: confirmed at {i}");
+        }
+        assert!(
+            asked_late <= 10,
+            "step at {step_at}: {asked_late} levels asked after it"
+        );
+    }
+}
