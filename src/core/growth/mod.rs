@@ -530,7 +530,9 @@ impl GrowthDetector {
     /// old, the sampled levels rise over the kept span (as a live trend
     /// needs them to), and the live levels since its start rise too: the
     /// last three in order, or the latest at a new high (over the second
-    /// highest before it) with the live levels' rate reportable. Under heavy
+    /// highest before it) with the recent live levels' rate reportable —
+    /// from the second level on, so a suspicion the first post-GC level
+    /// did not confirm (the sampled rate overstated) still gets its levels. Under heavy
     /// garbage V8's own major GCs can be tens of seconds apart, and under
     /// light garbage a slow leak may see none for minutes: asking while the
     /// levels rise finds such a leak sooner, and stops once they do not.
@@ -545,17 +547,17 @@ impl GrowthDetector {
         }
         let recent = self.live.since(self.history[0].at_ms);
         let k = recent.len();
-        if k < 3 || recent[k - 1].at_ms > self.history[n - block].at_ms {
+        if k < 2 || recent[k - 1].at_ms > self.history[n - block].at_ms {
             return false;
         }
         let latest = recent[k - 1];
-        let three_rise =
-            latest.value > recent[k - 2].value && recent[k - 2].value > recent[k - 3].value;
+        let three_rise = k >= 3
+            && latest.value > recent[k - 2].value
+            && recent[k - 2].value > recent[k - 3].value;
         // A new high over the forced levels before it, when there are any:
         // V8's own are inflated by what was allocated while it marked.
-        let forced: Vec<f64> = self
-            .live
-            .forced_since(self.history[0].at_ms)
+        let forced_levels = self.live.forced_since(self.history[0].at_ms);
+        let forced: Vec<f64> = forced_levels
             .iter()
             .filter(|p| p.at_ms < latest.at_ms)
             .map(|p| p.value)
@@ -565,14 +567,24 @@ impl GrowthDetector {
         } else {
             forced
         };
-        // ... rising at a reportable rate over the last `min_points`
-        // samples, so a plateau that creeps after a fill stops the asking.
-        let last_span = self
-            .live
-            .since(self.history[n.saturating_sub(self.policy.min_points)].at_ms);
+        // ... rising at a reportable rate from the level before the last
+        // `min_points` samples on, so a plateau that creeps after a fill
+        // stops the asking.
+        // (Forced levels alone when there are two.)
+        let judged = if forced_levels.len() >= 2 {
+            &forced_levels
+        } else {
+            &recent
+        };
+        let span_start = self.history[n.saturating_sub(self.policy.min_points)].at_ms;
+        let first_in_span = judged
+            .iter()
+            .position(|p| p.at_ms >= span_start)
+            .unwrap_or(judged.len() - 1);
+        let last_span = &judged[first_in_span.saturating_sub(1)..];
         let new_high = latest.value > live::second_highest(&earlier)
             && last_span.len() >= 2
-            && theil_sen(&last_span).is_some_and(|fit| {
+            && theil_sen(last_span).is_some_and(|fit| {
                 self.policy
                     .rate_is_reportable(fit.slope_per_ms * 60_000.0, latest.value)
             });
