@@ -12,7 +12,7 @@
 use std::collections::VecDeque;
 
 use crate::core::growth::{GrowthPolicy, Trend};
-use crate::core::trend::{mann_kendall, theil_sen, Point};
+use crate::core::trend::{mann_kendall, median, theil_sen, Point};
 
 /// Live levels kept at most.
 const KEPT: usize = 256;
@@ -86,14 +86,16 @@ impl LiveLevels {
 
     /// The levels a trend since `at_ms` is judged on: the forced ones when
     /// there are enough of them, as V8's own are inflated by what was
-    /// allocated while it marked; else all of them.
+    /// allocated while it marked, else all of them; without their spikes
+    /// ([`without_spikes`]).
     pub fn judged_since(&self, at_ms: f64) -> Vec<Point> {
         let forced = self.forced_since(at_ms);
-        if forced.len() >= MIN_POINTS {
+        let levels = if forced.len() >= MIN_POINTS {
             forced
         } else {
             self.since(at_ms)
-        }
+        };
+        without_spikes(levels)
     }
 
     /// Forgets every level before `at_ms`.
@@ -192,6 +194,48 @@ impl LiveLevels {
         }
         Trend::fitted(&mk, &fit, points)
     }
+}
+
+/// How far above the fitted line, in robust standard deviations (1.4826 ×
+/// the median absolute deviation of the residuals), a level is a spike.
+const SPIKE_SIGMAS: f64 = 5.0;
+
+/// `levels` without their upward spikes: a post-GC level now and then
+/// stands a few hundred KB above the line through the others (a GC that ran
+/// while a batch of short-lived data was still referenced). Levels further
+/// above the Theil–Sen line than [`SPIKE_SIGMAS`] robust deviations are
+/// dropped, a quarter of the levels at most, and only from [`MIN_POINTS`]
+/// levels on. Spikes only go up: nothing is kept that a GC did not find
+/// live, so a level below the line is never dropped.
+pub fn without_spikes(levels: Vec<Point>) -> Vec<Point> {
+    if levels.len() < MIN_POINTS {
+        return levels;
+    }
+    let Some(fit) = theil_sen(&levels) else {
+        return levels;
+    };
+    let residuals: Vec<f64> = levels
+        .iter()
+        .map(|p| p.value - fit.value_at(p.at_ms))
+        .collect();
+    let Some(centre) = median(&mut residuals.clone()) else {
+        return levels;
+    };
+    let mut deviations: Vec<f64> = residuals.iter().map(|r| (r - centre).abs()).collect();
+    let Some(mad) = median(&mut deviations) else {
+        return levels;
+    };
+    let limit = centre + SPIKE_SIGMAS * 1.4826 * mad;
+    let spikes = residuals.iter().filter(|&&r| r > limit).count();
+    if mad <= 0.0 || spikes == 0 || spikes > levels.len() / 4 {
+        return levels;
+    }
+    levels
+        .into_iter()
+        .zip(residuals)
+        .filter(|(_, r)| *r <= limit)
+        .map(|(p, _)| p)
+        .collect()
 }
 
 /// The second highest of `values` (the highest when there is one only).
@@ -293,6 +337,48 @@ mod tests {
         assert!(live.trend(&policy(true), 0.0).is_some());
         // With too few forced levels, all of them are judged.
         assert_eq!(live.judged_since(26_000.0).len(), 3);
+    }
+
+    #[test]
+    fn spikes_are_dropped_and_a_rise_with_them_is_still_a_trend() {
+        // 5 KB/s, a forced level every 2 s with a few KB of noise, and three
+        // levels 200 KB high at 6 to 18 s: as measured in a light process.
+        for first_spike in [3, 5, 7, 9] {
+            let spikes = [first_spike, first_spike + 6, first_spike + 7];
+            let level = |i: usize| {
+                32.0 * MIB
+                    + i as f64 * 10e3
+                    + noise(i) * 3e3
+                    + if spikes.contains(&i) { 200e3 } else { 0.0 }
+            };
+            let live = levels(level, 18, 2000.0);
+            assert_eq!(
+                live.judged_since(0.0).len(),
+                15,
+                "spikes from {first_spike}"
+            );
+            assert!(
+                live.trend(&policy(true), 0.0).is_some(),
+                "spikes from {first_spike}"
+            );
+        }
+    }
+
+    #[test]
+    fn levels_below_the_line_and_many_spikes_are_kept() {
+        let dips = levels(
+            |i| 32.0 * MIB + i as f64 * 10e3 - if i % 5 == 2 { 200e3 } else { 0.0 },
+            15,
+            2000.0,
+        );
+        assert_eq!(dips.judged_since(0.0).len(), 15);
+        // Every other level high: that is not a spike but a sawtooth.
+        let saw = levels(
+            |i| 32.0 * MIB + if i % 2 == 0 { 200e3 } else { 0.0 },
+            16,
+            2000.0,
+        );
+        assert_eq!(saw.judged_since(0.0).len(), 16);
     }
 
     #[test]

@@ -554,9 +554,10 @@ impl GrowthDetector {
         let three_rise = k >= 3
             && latest.value > recent[k - 2].value
             && recent[k - 2].value > recent[k - 3].value;
-        // A new high over the forced levels before it, when there are any:
-        // V8's own are inflated by what was allocated while it marked.
-        let forced_levels = self.live.forced_since(self.history[0].at_ms);
+        // A new high over the forced levels before it, when there are any
+        // (without their spikes): V8's own are inflated by what was
+        // allocated while it marked.
+        let forced_levels = live::without_spikes(self.live.forced_since(self.history[0].at_ms));
         let forced: Vec<f64> = forced_levels
             .iter()
             .filter(|p| p.at_ms < latest.at_ms)
