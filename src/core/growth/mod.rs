@@ -404,8 +404,9 @@ impl GrowthDetector {
         let block_ms = (trend.latest.at_ms - trend.start.at_ms) / floor::BLOCKS as f64;
         let policy = self.policy;
         // The jitter two live levels are compared against: the live levels'
-        // own when there are enough of them, else the sampled levels'.
-        let live_since = self.live.since(trend.start.at_ms);
+        // own (without their spikes) when there are enough of them, else the
+        // sampled levels'.
+        let live_since = self.live.judged_since(trend.start.at_ms);
         let noise = if live_since.len() >= 4 {
             jitter(&live_since)
         } else {
@@ -515,14 +516,7 @@ impl GrowthDetector {
         ];
         spans.iter().find_map(|&since| {
             let trend = self.live.trend(&self.policy, since)?;
-            let sampled: Vec<f64> = self
-                .history
-                .iter()
-                .filter(|p| p.at_ms >= trend.start.at_ms)
-                .map(|p| p.value)
-                .collect();
-            let agrees = mann_kendall(&sampled).is_some_and(|mk| mk.z >= SAMPLED_AGREES_Z);
-            agrees.then_some(trend)
+            self.sampled_rise_since(trend.start.at_ms).then_some(trend)
         })
     }
 
@@ -589,11 +583,24 @@ impl GrowthDetector {
                 self.policy
                     .rate_is_reportable(fit.slope_per_ms * 60_000.0, latest.value)
             });
-        let sampled_rise = || {
-            let values: Vec<f64> = self.history.iter().map(|p| p.value).collect();
-            mann_kendall(&values).is_some_and(|mk| mk.z >= SAMPLED_AGREES_Z)
-        };
-        (three_rise || new_high) && sampled_rise()
+        (three_rise || new_high) && self.sampled_rise_since(self.history[0].at_ms)
+    }
+
+    /// Whether the sampled levels since `at_ms` rise (Mann–Kendall,
+    /// p < 0.025), over the whole span or over its second half when that
+    /// holds `min_points` samples: start-up garbage can hold the sampled
+    /// levels high until V8's first major GC, seconds into a slow leak.
+    fn sampled_rise_since(&self, at_ms: f64) -> bool {
+        let sampled: Vec<f64> = self
+            .history
+            .iter()
+            .filter(|p| p.at_ms >= at_ms)
+            .map(|p| p.value)
+            .collect();
+        let rises =
+            |values: &[f64]| mann_kendall(values).is_some_and(|mk| mk.z >= SAMPLED_AGREES_Z);
+        let half = &sampled[sampled.len() / 2..];
+        rises(&sampled) || (half.len() >= self.policy.min_points && rises(half))
     }
 
     /// Whether the live levels of the last `min_points` samples still rise
