@@ -5,7 +5,14 @@
 
 const S = 1000
 
-/** [id, workload, params, expect, durationMs] rows, grouped by class. */
+/**
+ * [id, workload, params, expect, durationMs] rows, grouped by class. A leak
+ * case stops at its first report; `durationMs` is how long it may take here,
+ * where four scenario processes and other test files share two cores. The
+ * slowest leaks get 75–90 s: their medians (`npm run bench detection-time`,
+ * README) are 25–45 s, and CPU starvation under `npm test` has stretched
+ * single runs past 60 s.
+ */
 const rows = [
   // Warm-ups that grow for 2 to 10 s, then stay flat.
   ['warmup-2s', 'warmup', { bytesPerS: 2e6, forMs: 2 * S }, null],
