@@ -525,11 +525,12 @@ impl GrowthDetector {
     /// needs them to), and the live levels since its start rise too: the
     /// last three in order, or the latest at a new high (over the second
     /// highest before it) with the recent live levels' rate reportable —
-    /// from the second level on, so a suspicion the first post-GC level
-    /// did not confirm (the sampled rate overstated) still gets its levels. Under heavy
-    /// garbage V8's own major GCs can be tens of seconds apart, and under
-    /// light garbage a slow leak may see none for minutes: asking while the
-    /// levels rise finds such a leak sooner, and stops once they do not.
+    /// from the second level on, so a suspicion the first post-GC level did
+    /// not confirm (the sampled rate overstated) still gets its levels.
+    /// Under heavy garbage V8's own major GCs can be tens of seconds apart,
+    /// and under light garbage a slow leak may see none for minutes: asking
+    /// while the levels rise finds such a leak sooner, and stops once they
+    /// do not.
     fn wants_live_level(&self) -> bool {
         if !self.policy.confirm_after_full_gc {
             return false;
@@ -562,10 +563,10 @@ impl GrowthDetector {
         } else {
             forced
         };
-        // ... rising at a reportable rate from the level before the last
-        // `min_points` samples on, so a plateau that creeps after a fill
-        // stops the asking.
-        // (Forced levels alone when there are two.)
+        // ... and the levels from the one before the last `min_points`
+        // samples on (the forced ones when there are two) rise at a
+        // reportable rate, so a plateau that creeps after a fill stops the
+        // asking.
         let judged = if forced_levels.len() >= 2 {
             &forced_levels
         } else {
