@@ -588,9 +588,8 @@ impl GrowthDetector {
     }
 
     /// Whether the sampled levels since `at_ms` rise (Mann–Kendall,
-    /// p < 0.025), over the whole span or over its second half when that
-    /// holds `min_points` samples: start-up garbage can hold the sampled
-    /// levels high until V8's first major GC, seconds into a slow leak.
+    /// p < 0.025) over the whole span. (Over its second half alone is not
+    /// enough: a 1-s sawtooth was reported that way.)
     fn sampled_rise_since(&self, at_ms: f64) -> bool {
         let sampled: Vec<f64> = self
             .history
@@ -598,10 +597,7 @@ impl GrowthDetector {
             .filter(|p| p.at_ms >= at_ms)
             .map(|p| p.value)
             .collect();
-        let rises =
-            |values: &[f64]| mann_kendall(values).is_some_and(|mk| mk.z >= SAMPLED_AGREES_Z);
-        let half = &sampled[sampled.len() / 2..];
-        rises(&sampled) || (half.len() >= self.policy.min_points && rises(half))
+        mann_kendall(&sampled).is_some_and(|mk| mk.z >= SAMPLED_AGREES_Z)
     }
 
     /// Whether the live levels of the last `min_points` samples still rise
