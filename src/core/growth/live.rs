@@ -160,8 +160,9 @@ impl LiveLevels {
     }
 
     /// A trend of the live levels read since `since_ms` ([`Self::judged_since`]),
-    /// if they rise as a leak does (see the module's text).
-    pub fn trend(&self, policy: &GrowthPolicy, since_ms: f64) -> Option<Trend> {
+    /// if they rise as a leak does (see the module's text); `started_ms` is
+    /// when the series began (see [`GrowthPolicy::settling_ms`]).
+    pub fn trend(&self, policy: &GrowthPolicy, since_ms: f64, started_ms: f64) -> Option<Trend> {
         let points = self.judged_since(since_ms);
         if points.len() < MIN_POINTS {
             return None;
@@ -176,7 +177,7 @@ impl LiveLevels {
         let first = *points.first()?;
         let latest = *points.last()?;
         if !policy.rate_is_reportable(growth_per_minute, latest.value)
-            || !policy.total_is_reportable(fit.slope_per_ms * (latest.at_ms - first.at_ms))
+            || !policy.total_is_reportable(fit.slope_per_ms, first.at_ms, latest.at_ms, started_ms)
         {
             return None;
         }
@@ -282,7 +283,7 @@ mod tests {
             12,
             3000.0,
         );
-        let trend = live.trend(&policy(true), 0.0).expect("a trend");
+        let trend = live.trend(&policy(true), 0.0, f64::NAN).expect("a trend");
         let real = 75.0 * 1024.0 * 60.0;
         assert!(
             (trend.growth_per_minute - real).abs() / real < 0.2,
@@ -303,7 +304,7 @@ mod tests {
                 2000.0,
             );
             assert!(
-                live.trend(&policy(true), 0.0).is_some(),
+                live.trend(&policy(true), 0.0, f64::NAN).is_some(),
                 "outlier at {outlier}"
             );
         }
@@ -334,7 +335,7 @@ mod tests {
             }
         }
         assert_eq!(live.judged_since(0.0).len(), 16);
-        assert!(live.trend(&policy(true), 0.0).is_some());
+        assert!(live.trend(&policy(true), 0.0, f64::NAN).is_some());
         // With too few forced levels, all of them are judged.
         assert_eq!(live.judged_since(26_000.0).len(), 3);
     }
@@ -358,7 +359,7 @@ mod tests {
                 "spikes from {first_spike}"
             );
             assert!(
-                live.trend(&policy(true), 0.0).is_some(),
+                live.trend(&policy(true), 0.0, f64::NAN).is_some(),
                 "spikes from {first_spike}"
             );
         }
@@ -396,7 +397,7 @@ mod tests {
         let trends = (0..500)
             .filter(|start| {
                 levels(|i| cache(i + start), 16, 2000.0)
-                    .trend(&policy(true), 0.0)
+                    .trend(&policy(true), 0.0, f64::NAN)
                     .is_some()
             })
             .count();
@@ -410,7 +411,7 @@ mod tests {
             for cap in n / 2..n - n / 3 {
                 let live = levels(|i| 10.0 * MIB + i.min(cap) as f64 * MIB, n, 2000.0);
                 assert!(
-                    live.trend(&policy(true), 0.0).is_none(),
+                    live.trend(&policy(true), 0.0, f64::NAN).is_none(),
                     "{n} levels, capped at {cap}"
                 );
             }
@@ -420,10 +421,10 @@ mod tests {
     #[test]
     fn too_few_levels_or_too_old_ones_are_no_trend() {
         let live = levels(|i| 10.0 * MIB + i as f64 * MIB, 20, 1000.0);
-        assert!(live.trend(&policy(true), 0.0).is_some());
-        assert!(live.trend(&policy(true), 15_000.0).is_none());
+        assert!(live.trend(&policy(true), 0.0, f64::NAN).is_some());
+        assert!(live.trend(&policy(true), 15_000.0, f64::NAN).is_none());
         let few = levels(|i| 10.0 * MIB + i as f64 * MIB, MIN_POINTS - 1, 1000.0);
-        assert!(few.trend(&policy(true), 0.0).is_none());
+        assert!(few.trend(&policy(true), 0.0, f64::NAN).is_none());
     }
 
     #[test]

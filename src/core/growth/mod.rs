@@ -50,6 +50,12 @@ pub struct GrowthPolicy {
     /// Growth over the judged span below this (units) is never reported:
     /// however steady, a few tens of KB is a settling allocator, not a leak.
     pub min_total_growth: f64,
+    /// How long after the detector's first point the series may still be
+    /// settling (ms; 0: not at all).
+    pub settling_ms: f64,
+    /// Growth over a span that starts while the series settles must reach
+    /// this (units) instead of [`Self::min_total_growth`].
+    pub settling_min_total_growth: f64,
 }
 
 impl GrowthPolicy {
@@ -71,12 +77,29 @@ impl GrowthPolicy {
             min_relative_growth_per_hour: 0.0,
             confirm_after_full_gc,
             min_total_growth: 0.0,
+            settling_ms: 0.0,
+            settling_min_total_growth: 0.0,
         }
     }
 
-    /// Whether growth of `total` units over a span passes [`Self::min_total_growth`].
-    pub fn total_is_reportable(&self, total: f64) -> bool {
-        total >= self.min_total_growth
+    /// Whether growth at `slope_per_ms` over a span from `first_ms` to
+    /// `latest_ms` is large enough: [`Self::settling_min_total_growth`] over
+    /// the whole span, or [`Self::min_total_growth`] over its part after the
+    /// series settled ([`Self::settling_ms`] after `started_ms`, the
+    /// detector's first point; `NaN`: no settling).
+    pub fn total_is_reportable(
+        &self,
+        slope_per_ms: f64,
+        first_ms: f64,
+        latest_ms: f64,
+        started_ms: f64,
+    ) -> bool {
+        let settled_ms = first_ms.max(started_ms + self.settling_ms);
+        let settled = slope_per_ms * (latest_ms - settled_ms).max(0.0) >= self.min_total_growth;
+        let whole = slope_per_ms * (latest_ms - first_ms);
+        settled
+            || (settled_ms > first_ms
+                && whole >= self.settling_min_total_growth.max(self.min_total_growth))
     }
 
     /// Whether a rate passes both the absolute and the relative threshold.
@@ -181,6 +204,8 @@ pub struct GrowthDetector {
     /// trend that must agree with them.
     history: VecDeque<Point>,
     seen: usize,
+    /// When the first point arrived (warm-up included): where settling starts.
+    started_ms: f64,
     phase: Phase,
     live: LiveLevels,
 }
@@ -195,6 +220,7 @@ impl GrowthDetector {
             points: VecDeque::with_capacity(policy.max_points),
             history: VecDeque::with_capacity(policy.max_points),
             seen: 0,
+            started_ms: f64::NAN,
             phase: Phase::Watching,
             live: LiveLevels::default(),
         }
@@ -242,6 +268,9 @@ impl GrowthDetector {
             return Step::Quiet;
         }
         self.seen += 1;
+        if self.started_ms.is_nan() {
+            self.started_ms = point.at_ms;
+        }
         if self.seen <= self.policy.warmup_points {
             return Step::Quiet;
         }
@@ -515,7 +544,7 @@ impl GrowthDetector {
             self.history[n - self.policy.min_points].at_ms,
         ];
         spans.iter().find_map(|&since| {
-            let trend = self.live.trend(&self.policy, since)?;
+            let trend = self.live.trend(&self.policy, since, self.started_ms)?;
             self.sampled_rise_since(trend.start.at_ms).then_some(trend)
         })
     }
@@ -532,7 +561,7 @@ impl GrowthDetector {
     /// while the levels rise finds such a leak sooner, and stops once they
     /// do not.
     fn wants_live_level(&self) -> bool {
-        if !self.policy.confirm_after_full_gc {
+        if !self.policy.confirm_after_full_gc || self.settling_below_its_minimum() {
             return false;
         }
         let n = self.history.len();
@@ -587,6 +616,19 @@ impl GrowthDetector {
         (three_rise || new_high) && self.sampled_rise_since(self.history[0].at_ms)
     }
 
+    /// Whether the series still settles ([`GrowthPolicy::settling_ms`]) and
+    /// its sampled levels have not grown by the settling minimum: no trend
+    /// could be reported yet, so a forced GC would tell nothing.
+    fn settling_below_its_minimum(&self) -> bool {
+        match (self.history.front(), self.history.back()) {
+            (Some(first), Some(last)) => {
+                last.at_ms < self.started_ms + self.policy.settling_ms
+                    && last.value - first.value < self.policy.settling_min_total_growth
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the sampled levels since `at_ms` rise (Mann–Kendall,
     /// p < 0.025) over the whole span. (Over its second half alone is not
     /// enough: a 1-s sawtooth was reported that way.)
@@ -639,7 +681,7 @@ impl GrowthDetector {
         sizes.sort_unstable_by(|a, b| b.cmp(a));
         sizes
             .into_iter()
-            .find_map(|m| window_trend(&policy, &window[n - m..]))
+            .find_map(|m| window_trend(&policy, &window[n - m..], self.started_ms))
     }
 }
 

@@ -17,6 +17,8 @@ pub(crate) fn policy(confirm: bool) -> GrowthPolicy {
         min_relative_growth_per_hour: 0.1,
         confirm_after_full_gc: confirm,
         min_total_growth: 128.0 * KIB,
+        settling_ms: 0.0,
+        settling_min_total_growth: 0.0,
     }
 }
 

@@ -11,7 +11,9 @@ use crate::core::trend::{mann_kendall, theil_sen, Point};
 /// - a Mann–Kendall trend (z ≥ the policy's) and a reportable Theil–Sen rate;
 /// - the floor rises from the first block to the last ([`floor_rate`]);
 /// - the last block still rises at half the rate ([`still_rising`]).
-pub fn window_trend(policy: &GrowthPolicy, points: &[Point]) -> Option<Trend> {
+///
+/// `started_ms` is when the series began (see [`GrowthPolicy::settling_ms`]).
+pub fn window_trend(policy: &GrowthPolicy, points: &[Point], started_ms: f64) -> Option<Trend> {
     let block = points.len() / BLOCKS;
     if block == 0 {
         return None;
@@ -28,7 +30,7 @@ pub fn window_trend(policy: &GrowthPolicy, points: &[Point]) -> Option<Trend> {
     let latest = *points.last()?;
     let level = fit.value_at(latest.at_ms).max(latest.value);
     if !policy.rate_is_reportable(growth_per_minute, level)
-        || !policy.total_is_reportable(fit.slope_per_ms * (latest.at_ms - first.at_ms))
+        || !policy.total_is_reportable(fit.slope_per_ms, first.at_ms, latest.at_ms, started_ms)
     {
         return None;
     }
