@@ -210,8 +210,19 @@ export interface CheckOptions {
   batches?: number
   /** Calls per batch. Default: sized from the warm-up's timing (about 10 ms of calls, 50 to 5,000). */
   batchSize?: number
-  /** Warm-up calls before measuring. Default: one batch's worth. */
+  /**
+   * Warm-up calls before measuring. Default: until the time per call settles
+   * (JIT tiers, lazily built tables), at most 30 % of `timeoutMs`, and at
+   * least one batch's worth.
+   */
   warmup?: number
+  /**
+   * Time budget of the check in ms (a positive number). Batches shrink when
+   * calls slow down so the check ends near it; a verdict reached on fewer
+   * calls than planned says so (`truncated`). A call still pending well past
+   * it rejects the check with `ERR_LEAK_CHECK_TIMEOUT`. Default 5,000.
+   */
+  timeoutMs?: number
   /** What to measure. Default: every kind. */
   kinds?: CheckKind[]
   /** Growth per call below which a kind is clean (bytes for memory kinds, items otherwise). */
@@ -258,6 +269,23 @@ export interface CheckResult {
   warmup: number
   /** Calls per batch of the final measurement. */
   batchSize: number
+  /**
+   * Rounds measured: 1 when nothing grew; a kind that grew is measured again
+   * with batches twice as large (up to 4 rounds) and reported only if
+   * two rounds in a row found it, the later keeping half the earlier's rate
+   * per call.
+   */
+  rounds: number
+  /** True when the time budget (or the rounds) ran out before every kind was decided. */
+  truncated: boolean
+  /**
+   * Kinds the check could not decide in its budget (growth that was not yet
+   * confirmed, or steps too noisy to tell): never reported as leaks; raise
+   * `timeoutMs` to decide them.
+   */
+  undecided: CheckKind[]
+  /** How long the check took, in ms. */
+  elapsedMs: number
   reports: CheckReport[]
 }
 
@@ -270,7 +298,9 @@ export interface LeakDetectedError extends Error {
 /**
  * Calls `fn` (sync or async) in batches with full GCs between them and
  * resolves what grew per call. Rejects with `ERR_LEAK_CHECK_FN_FAILED` when
- * `fn` throws, and with coded `TypeError`/`RangeError`s on bad options.
+ * `fn` throws, with `ERR_LEAK_CHECK_TIMEOUT` when a call never returns within
+ * the budget (or too few calls fit in it to judge), and with coded
+ * `TypeError`/`RangeError`s on bad options.
  */
 export function checkLeak(fn: () => unknown, options?: CheckOptions): Promise<CheckResult>
 

@@ -1,13 +1,18 @@
 'use strict'
 // checkLeak() against the HeapDiff method that `leakage` used (a heap
 // snapshot around 30 calls, six rounds, "grew in 5 rounds in a row"), on the
-// same functions: how many verdicts each gets right, and how long a check takes.
+// same functions: how many verdicts each gets right, and how long a check
+// takes; then checkLeak() alone on functions built on real libraries, each
+// in a fresh process.
 
 const EventEmitter = require('node:events')
 const v8 = require('node:v8')
 const { PassThrough } = require('node:stream')
 const { performance } = require('node:perf_hooks')
+const path = require('node:path')
 const leakguard = require('..')
+const { subjects } = require('../__test__/fixtures/check-subjects')
+const { lastJsonLine, runNode } = require('../scripts/spawn')
 const { median, row } = require('./harness')
 
 /** The HeapDiff method: a snapshot before and after each round of 30 calls. */
@@ -29,7 +34,7 @@ async function heapDiffCheck(fn, { iterations = 30, rounds = 6 } = {}) {
   return longest >= 5
 }
 
-function subjects() {
+function sameSubjects() {
   const cache = new Map()
   let id = 0
   const bus = new EventEmitter()
@@ -56,6 +61,25 @@ function subjects() {
   ]
 }
 
+/**
+ * Each subject of `__test__/fixtures/check-subjects.js` (functions on real
+ * libraries, with their own warm-ups) checked once in a fresh process, the
+ * way a test file does: median time per check, right verdicts, and the share
+ * of clean checks that needed a second round.
+ */
+async function freshProcessChecks() {
+  const runCheck = path.join(__dirname, '..', '__test__', 'fixtures', 'run-check.js')
+  const rows = []
+  for (const [name, subject] of Object.entries(subjects)) {
+    const { code, stdout, stderr } = await runNode([runCheck, name], { timeoutMs: 90_000 })
+    if (code !== 0) throw new Error(`${name}: ${stderr}`)
+    const result = lastJsonLine(stdout)
+    const right = subject.expect ? result.kinds.includes(subject.expect) && !(subject.not || []).some((k) => result.kinds.includes(k)) : !result.leaked
+    rows.push({ name, clean: !subject.expect, right, ms: result.elapsedMs, rounds: result.rounds, undecided: result.undecided })
+  }
+  return rows
+}
+
 module.exports = async function checkLeakBench() {
   const results = { leakguard: { right: 0, ms: [] }, heapdiff: { right: 0, ms: [] } }
   const notes = { leakguard: [], heapdiff: [] }
@@ -64,7 +88,7 @@ module.exports = async function checkLeakBench() {
     ['heapdiff', heapDiffCheck],
   ]) {
     // Fresh subjects for each method: both start from the same state.
-    for (const [name, leaks, fn] of subjects()) {
+    for (const [name, leaks, fn] of sameSubjects()) {
       const started = performance.now()
       const verdict = await check(fn)
       results[method].ms.push(performance.now() - started)
@@ -72,10 +96,18 @@ module.exports = async function checkLeakBench() {
       else notes[method].push(`${leaks ? 'missed' : 'false alarm on'} ${name}`)
     }
   }
-  const n = subjects().length
+  const n = sameSubjects().length
+  const fresh = await freshProcessChecks()
+  const clean = fresh.filter((r) => r.clean)
+  const remeasured = clean.filter((r) => r.rounds > 1)
+  const wrong = fresh.filter((r) => !r.right)
+  const describe = (r) => `${r.name} ${(r.ms / 1000).toFixed(1)} s${r.rounds > 1 ? ` (${r.rounds} rounds)` : ''}`
   return [
     row('checkLeak(): median time per check', median(results.leakguard.ms), 'ms', 'HeapDiff method', median(results.heapdiff.ms)),
     row(`checkLeak(): right verdicts of ${n}`, results.leakguard.right, 'of 7', 'HeapDiff method', results.heapdiff.right, notes.heapdiff.length ? `HeapDiff: ${notes.heapdiff.join(', ')}` : ''),
     ...(notes.leakguard.length ? [row('checkLeak() got wrong', notes.leakguard.length, 'cases', undefined, undefined, notes.leakguard.join(', '))] : []),
+    row(`fresh processes, ${fresh.length} library subjects: median time per check`, median(fresh.map((r) => r.ms)), 'ms', undefined, undefined, fresh.map(describe).join('; ')),
+    row(`fresh processes: right verdicts of ${fresh.length}`, fresh.length - wrong.length, `of ${fresh.length}`, undefined, undefined, wrong.map((r) => `wrong: ${r.name}${r.undecided.length ? ` (undecided: ${r.undecided.join(', ')})` : ''}`).join('; ')),
+    row('fresh processes: clean checks measured again', remeasured.length, `of ${clean.length}`, undefined, undefined, remeasured.map(describe).join('; ')),
   ]
 }

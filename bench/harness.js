@@ -49,6 +49,7 @@ function format(value, unit) {
   if (unit === 'ms') return `${value.toFixed(0)} ms`
   if (unit === 'B') return `${value.toFixed(0)} B`
   if (unit === 'of 7' || unit === 'cases') return `${value}`
+  if (unit.startsWith('of ')) return `${value} ${unit}`
   return `${value.toFixed(2)} ${unit}`
 }
 

@@ -3,6 +3,7 @@
 // measure after full GCs at each batch boundary, and judge (in Rust) whether
 // anything grew with the number of calls.
 
+const EventEmitter = require('node:events')
 const path = require('node:path')
 const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
@@ -18,21 +19,28 @@ const { describeEmitter } = require('./listener-watch')
 
 const KINDS = ['heap', 'external', 'native', 'listeners', 'handles', 'objects']
 const PER_CALL_KEYS = { heap: 'heapBytes', external: 'externalBytes', native: 'nativeBytes', listeners: 'listeners', handles: 'handles', objects: 'objects' }
-const DEFAULTS = Object.freeze({ batches: 8, minBatchSize: 50, maxBatchSize: 5000, batchMs: 10 })
+const DEFAULTS = Object.freeze({ batches: 8, minBatchSize: 50, maxBatchSize: 5000, batchMs: 10, timeoutMs: 5000 })
 const OWN_FILES = [__dirname + path.sep]
-/** Larger-batch rounds when a measure is undecided, and how much larger. */
-const MAX_EXTENSIONS = 2
-const EXTENSION_FACTOR = 4
+/** Rounds at most (the first and up to three with larger batches), and how much larger each is. */
+const MAX_ROUNDS = 4
+const ROUND_FACTOR = 2
+/** Warm-up goes on while a chunk's time per call is under this share of the chunk before. */
+const SETTLED_SHARE = 0.8
+/** Share of the budget the warm-up may take at most. */
+const WARMUP_BUDGET_SHARE = 0.3
+/** Readings a round needs to be judged (four steps between batches). */
+const MIN_READINGS = 5
 /** Every this-many adds to one emitter/event, an add stack is kept. */
 const STACK_EVERY = 8
 
 function normalizeCheckOptions(options) {
   if (options === undefined) options = {}
   validateObject(options, 'options')
-  const { batches = DEFAULTS.batches, batchSize, warmup, kinds = KINDS, thresholds } = options
+  const { batches = DEFAULTS.batches, batchSize, warmup, kinds = KINDS, thresholds, timeoutMs = DEFAULTS.timeoutMs } = options
   validateNumber(batches, 'options.batches', { min: 3, max: 1000, integer: true })
   validateNumber(batchSize, 'options.batchSize', { optional: true, min: 1, max: 1e7, integer: true })
   validateNumber(warmup, 'options.warmup', { optional: true, min: 0, max: 1e7, integer: true })
+  validateNumber(timeoutMs, 'options.timeoutMs', { min: 0, exclusiveMin: true, max: 2 ** 31 - 1 })
   if (!Array.isArray(kinds) || kinds.length === 0 || kinds.some((k) => !KINDS.includes(k))) {
     throw codedError('ERR_INVALID_ARG_VALUE', `The property 'options.kinds' must be a non-empty array of ${KINDS.map((k) => `'${k}'`).join(', ')}. Received ${JSON.stringify(kinds)}`)
   }
@@ -43,18 +51,33 @@ function normalizeCheckOptions(options) {
     validateNumber(floor, `options.thresholds.${kind}`, { optional: true, min: 0, max: Number.MAX_VALUE })
     floors[kind] = floor
   }
-  return { batches, batchSize, warmup, kinds, floors }
+  return { batches, batchSize, warmup, kinds, floors, timeoutMs }
 }
 
 /**
  * Records every listener added while a check runs: which emitter/event pairs
- * the function touched, and a sample of where it added them.
+ * the function touched, and a sample of where it added them. A round counts
+ * the listeners of emitters that existed before it: pairs seen in an earlier
+ * round or the warm-up, and EventEmitters not constructed during the check.
+ * An emitter the calls create and keep carries its own listeners (a kept
+ * stream's 'prefinish'); that is the kept object's growth, not listeners
+ * piling up on an emitter that outlives the call.
  */
 class ListenerRecorder {
   constructor() {
     this.pairs = []
     this.seen = new WeakMap()
+    this.round = 0
+    this.born = new WeakSet()
     this.restore = interceptAdds((emitter, type) => this.note(emitter, type))
+    const born = this.born
+    const init = EventEmitter.init
+    this.init = init
+    this.patchedInit = function (opts) {
+      born.add(this)
+      return init.call(this, opts)
+    }
+    EventEmitter.init = this.patchedInit
   }
 
   note(emitter, type) {
@@ -62,7 +85,8 @@ class ListenerRecorder {
     if (!types) this.seen.set(emitter, (types = new Map()))
     let pair = types.get(type)
     if (!pair) {
-      pair = { ref: new WeakRef(emitter), type, adds: 0, stacks: [], first: 0, last: 0 }
+      const preexisting = emitter instanceof EventEmitter && !this.born.has(emitter)
+      pair = { ref: new WeakRef(emitter), type, adds: 0, stacks: [], first: 0, last: 0, round: preexisting ? -1 : this.round }
       types.set(type, pair)
       this.pairs.push(pair)
     }
@@ -74,26 +98,33 @@ class ListenerRecorder {
     }
   }
 
-  /** Listeners on every recorded pair whose emitter is alive; forgets the dead. */
+  /** Starts a round: pairs seen from now on are counted from the next one. */
+  nextRound() {
+    this.round++
+  }
+
+  /** Listeners on every counted pair whose emitter is alive; forgets the dead. */
   count(mark) {
     let total = 0
     const alive = []
     for (const pair of this.pairs) {
       const emitter = pair.ref.deref()
       if (emitter === undefined) continue
+      alive.push(pair)
+      if (pair.round >= this.round) continue
       const n = listenerCount(emitter, pair.type)
       pair[mark] = n
       total += n
-      alive.push(pair)
     }
     this.pairs = alive
     return total
   }
 
-  /** The pair that gained the most listeners between the first and last reading. */
+  /** The counted pair that gained the most listeners between the first and last reading. */
   worst() {
     let worst = null
     for (const pair of this.pairs) {
+      if (pair.round >= this.round) continue
       if (!worst || pair.last - pair.first > worst.last - worst.first) worst = pair
     }
     if (!worst) return null
@@ -107,13 +138,22 @@ class ListenerRecorder {
 
   stop() {
     this.restore()
+    if (EventEmitter.init === this.patchedInit) EventEmitter.init = this.init
   }
 }
 
-/** Calls `fn` `n` times; awaits each call only when `fn` is asynchronous. */
+/** Thrown inside a check whose watchdog fired: the check has already rejected. */
+const ABANDONED = Symbol('abandoned')
+
+/**
+ * Calls `fn` up to `n` times, stopping early at `state.deadline`; awaits each
+ * call only when `fn` is asynchronous. Returns the calls made.
+ */
 async function callMany(fn, n, state) {
   for (let i = 0; i < n; i++) {
+    if (performance.now() > state.deadline) return i
     let result
+    state.inCall = true
     try {
       result = fn()
       if (state.async || (result && typeof result.then === 'function')) {
@@ -121,103 +161,243 @@ async function callMany(fn, n, state) {
         await result
       }
     } catch (error) {
+      if (state.abandoned) throw ABANDONED
       const message = error instanceof Error ? error.message : String(error)
       throw codedError('ERR_LEAK_CHECK_FN_FAILED', `The function under check failed on call ${(state.calls + 1).toLocaleString('en')}: ${message}`, { cause: error })
+    } finally {
+      state.inCall = false
     }
+    if (state.abandoned) throw ABANDONED
     state.calls++
   }
+  return n
+}
+
+/** Calls in a batch of about `DEFAULTS.batchMs` at `perCallMs` a call. */
+function batchSizeFor(perCallMs) {
+  return Math.max(DEFAULTS.minBatchSize, Math.min(DEFAULTS.maxBatchSize, Math.round(DEFAULTS.batchMs / Math.max(perCallMs, 1e-6))))
+}
+
+/**
+ * Warm-up until the time per call settles: chunks of about a batch's time,
+ * until one is no faster than `SETTLED_SHARE` of the one before (JIT tiers
+ * and lazily built tables are behind the measurement then), at most
+ * `WARMUP_BUDGET_SHARE` of the budget; then at least one batch's worth of
+ * calls in all. With `options.warmup`, exactly that many calls. Returns the
+ * settled time per call.
+ */
+async function warmUp(fn, opts, state) {
+  if (opts.warmup !== undefined) {
+    const probe = Math.max(1, Math.min(opts.warmup, DEFAULTS.minBatchSize))
+    const started = performance.now()
+    const made = await callMany(fn, probe, state)
+    const perCallMs = (performance.now() - started) / Math.max(1, made)
+    await callMany(fn, Math.max(0, opts.warmup - state.calls), state)
+    return perCallMs
+  }
+  const until = performance.now() + WARMUP_BUDGET_SHARE * opts.timeoutMs
+  let chunk = DEFAULTS.minBatchSize
+  let previous = Infinity
+  let perCallMs = Infinity
+  for (;;) {
+    const started = performance.now()
+    const made = await callMany(fn, chunk, state)
+    perCallMs = (performance.now() - started) / Math.max(1, made)
+    const settled = perCallMs >= SETTLED_SHARE * previous
+    if ((settled && state.calls >= batchSizeFor(perCallMs)) || made < chunk || performance.now() > until) break
+    previous = perCallMs
+    chunk = Math.max(chunk, batchSizeFor(perCallMs))
+  }
+  return perCallMs
 }
 
 /**
  * Calls `fn` in batches, measuring after full GCs between batches, and
- * resolves what grew per call. See README for the options.
+ * resolves what grew per call. A kind that grew is measured again with
+ * batches twice as large and reported only if it kept half its rate per
+ * call (a warm-up does not); see README for the options.
  */
-async function checkLeak(fn, options) {
-  validateFunction(fn, 'fn')
-  const opts = normalizeCheckOptions(options)
-  const recorder = new ListenerRecorder()
-  const ledgerId = ledgerOpen()
-  const state = { calls: 0, async: false }
+function checkLeak(fn, options) {
   try {
-    // Warm-up: lazy singletons, caches that fill once and JIT tiers settle
-    // here; its timing sizes the batches.
-    const probeCalls = opts.warmup === undefined ? DEFAULTS.minBatchSize : Math.min(opts.warmup, DEFAULTS.minBatchSize)
-    const started = performance.now()
-    await callMany(fn, Math.max(1, probeCalls), state)
-    const perCallMs = (performance.now() - started) / Math.max(1, probeCalls)
-    const batchSize = opts.batchSize || Math.max(DEFAULTS.minBatchSize, Math.min(DEFAULTS.maxBatchSize, Math.round(DEFAULTS.batchMs / Math.max(perCallMs, 1e-6))))
-    const warmup = opts.warmup === undefined ? batchSize : opts.warmup
-    await callMany(fn, Math.max(0, warmup - state.calls), state)
+    validateFunction(fn, 'fn')
+    const opts = normalizeCheckOptions(options)
+    return withWatchdog(opts.timeoutMs, (state) => runCheck(fn, opts, state))
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
 
-    const read = async (series, calls, start, mark) => {
-      // Let the batch's ticks, microtasks and close events run first: until
-      // the job ends, objects it just made a WeakRef to cannot be collected.
-      await settledGc()
-      const memory = process.memoryUsage()
-      const heap = v8.getHeapStatistics()
-      ledgerFile(ledgerId, { arrayBuffers: memory.arrayBuffers, heapTotal: heap.total_heap_size, v8Malloced: heap.malloced_memory })
-      // The whole V8 heap in use (young generation included): right after
-      // full GCs, what the calls left alive.
-      series.heap.push(heap.used_heap_size)
-      series.external.push(memory.external)
-      series.native.push(nativeBytes())
-      series.listeners.push(recorder.count(mark))
-      series.handles.push(process.getActiveResourcesInfo().length)
-      series.objects.push(trackedAlive())
-      calls.push(state.calls - start)
+/**
+ * Runs `body(state)` with the check's time budget in `state.deadline`. If a
+ * call of the function is still pending well past the budget (an async
+ * function that never settles), rejects with `ERR_LEAK_CHECK_TIMEOUT` and
+ * runs the cleanups `body` registered in `state.cleanups`.
+ */
+function withWatchdog(timeoutMs, body) {
+  const started = performance.now()
+  const state = { calls: 0, async: false, inCall: false, abandoned: false, started, deadline: started + timeoutMs, cleanups: [] }
+  const cleanUp = () => {
+    for (const cleanup of state.cleanups.splice(0)) cleanup()
+  }
+  return new Promise((resolve, reject) => {
+    // Past the budget, a pending call gets a grace of a quarter of it
+    // (at least a second) before the check gives up on it.
+    const grace = Math.max(1000, timeoutMs / 4)
+    let timer
+    const watch = (ms) => {
+      timer = setTimeout(() => {
+        if (!state.inCall) return watch(250)
+        state.abandoned = true
+        cleanUp()
+        reject(codedError('ERR_LEAK_CHECK_TIMEOUT', `The function under check did not return within the ${timeoutMs.toLocaleString('en')} ms budget (call ${(state.calls + 1).toLocaleString('en')} still pending after ${Math.round(performance.now() - started).toLocaleString('en')} ms); raise options.timeoutMs if it is this slow`))
+      }, ms)
     }
-    const measure = async (size) => {
-      const series = Object.fromEntries(KINDS.map((k) => [k, []]))
-      const calls = []
-      const start = state.calls
-      await read(series, calls, start, 'first')
-      for (let b = 0; b < opts.batches; b++) {
-        await callMany(fn, size, state)
-        await read(series, calls, start, 'last')
+    watch(timeoutMs + grace)
+    body(state).then(
+      (result) => {
+        clearTimeout(timer)
+        cleanUp()
+        resolve(result)
+      },
+      (error) => {
+        clearTimeout(timer)
+        cleanUp()
+        if (error !== ABANDONED) reject(error)
+      },
+    )
+  })
+}
+
+async function runCheck(fn, opts, state) {
+  const recorder = new ListenerRecorder()
+  state.cleanups.push(() => recorder.stop())
+  const ledgerId = ledgerOpen()
+  state.cleanups.push(() => ledgerClose(ledgerId))
+
+  let perCallMs = await warmUp(fn, opts, state)
+  const warmupDone = state.calls
+  let gcMs = 0
+
+  const read = async (series, calls, start, mark) => {
+    const before = performance.now()
+    // Let the batch's ticks, microtasks and close events run first: until
+    // the job ends, objects it just made a WeakRef to cannot be collected.
+    await settledGc()
+    if (state.abandoned) throw ABANDONED
+    const memory = process.memoryUsage()
+    const heap = v8.getHeapStatistics()
+    ledgerFile(ledgerId, { arrayBuffers: memory.arrayBuffers, heapTotal: heap.total_heap_size, v8Malloced: heap.malloced_memory })
+    // The whole V8 heap in use (young generation included): right after
+    // full GCs, what the calls left alive.
+    series.heap.push(heap.used_heap_size)
+    series.external.push(memory.external)
+    series.native.push(nativeBytes())
+    series.listeners.push(recorder.count(mark))
+    series.handles.push(process.getActiveResourcesInfo().length)
+    series.objects.push(trackedAlive())
+    calls.push(state.calls - start)
+    gcMs = Math.max(gcMs, performance.now() - before)
+  }
+  // Batches of `size` calls, shrunk when the calls slow down so that the
+  // round fits the time left; the round ends early at the deadline. A batch
+  // may take twice its planned time when calls slow down (each new
+  // EventTarget listener is checked against the whole list), then it gets
+  // fewer calls.
+  const runBatch = async (size, batchMsLimit, batchesLeft) => {
+    const left = state.deadline - performance.now()
+    const fits = Math.floor(Math.min(left / batchesLeft - gcMs, batchMsLimit) / Math.max(perCallMs, 1e-6))
+    const batch = opts.batchSize ? size : Math.max(1, Math.min(size, fits))
+    const started = performance.now()
+    const made = await callMany(fn, batch, state)
+    if (made > 0) perCallMs = (performance.now() - started) / made
+    return made === batch
+  }
+  const measure = async (size, settle) => {
+    const batchMsLimit = 2 * size * Math.max(perCallMs, 1e-6)
+    // A later round first runs one batch at its larger size unmeasured:
+    // buffers and pools that grow with the burst size settle there.
+    if (settle) await runBatch(size, batchMsLimit, opts.batches + 1)
+    recorder.nextRound()
+    const series = Object.fromEntries(KINDS.map((k) => [k, []]))
+    const calls = []
+    const start = state.calls
+    let complete = true
+    await read(series, calls, start, 'first')
+    for (let b = 0; b < opts.batches; b++) {
+      const whole = await runBatch(size, batchMsLimit, opts.batches - b)
+      await read(series, calls, start, 'last')
+      if (!whole && performance.now() > state.deadline) {
+        complete = false
+        break
       }
-      const measured = state.calls - start
-      const verdicts = native.judgeLeakCheck(
-        opts.kinds.map((kind) => ({ kind, calls, values: series[kind], floorPerCall: opts.floors[kind] })),
-        measured,
-      )
-      return { verdicts, measured, size }
     }
-    const warmupDone = state.calls
-    // A measure whose slope passed its floor but whose steps were too noisy
-    // to confirm it is measured again with larger batches (at most twice);
-    // clean code never pays for that.
-    let round = await measure(batchSize)
-    for (let extra = 0; extra < MAX_EXTENSIONS && round.verdicts.some((v) => v.undecided); extra++) {
-      round = await measure(round.size * EXTENSION_FACTOR)
+    return { series, calls, complete, measured: state.calls - start }
+  }
+
+  const rounds = []
+  let verdicts = []
+  let measured = 0
+  let lastSize = 0
+  let truncated = false
+  let size = opts.batchSize || batchSizeFor(perCallMs)
+  for (let r = 0; r < MAX_ROUNDS; r++) {
+    const left = state.deadline - performance.now()
+    if (r > 0 && left < opts.batches * (gcMs + perCallMs)) {
+      truncated = true
+      break
     }
-    const { verdicts, measured } = round
-    const perCall = {}
-    for (const v of verdicts) perCall[PER_CALL_KEYS[v.kind]] = v.perCall
-    const reports = verdicts
-      .filter((v) => v.leaked)
-      .map((v) => {
-        const report = { kind: v.kind, perCall: v.perCall, noisePerCall: v.noisePerCall, message: v.description }
-        if (v.kind === 'listeners') {
-          const worst = recorder.worst()
-          if (worst) {
-            Object.assign(report, worst)
-            report.message += ` (${worst.emitter} '${worst.eventName}'${worst.addSite ? `, added at ${worst.addSite}` : ''})`
-          }
+    const round = await measure(size, r > 0)
+    if (round.calls.length < MIN_READINGS) {
+      truncated = true
+      break
+    }
+    rounds.push(opts.kinds.map((kind) => ({ kind, calls: round.calls, values: round.series[kind], floorPerCall: opts.floors[kind] })))
+    verdicts = native.judgeLeakRounds(rounds)
+    measured = round.measured
+    lastSize = Math.ceil(round.measured / Math.max(1, round.calls.length - 1))
+    if (!round.complete) {
+      truncated = true
+      break
+    }
+    // Done when every kind is decided, or once one leak is confirmed (the
+    // verdict stands; kinds still undecided are listed as such).
+    if (verdicts.every((v) => v.outcome !== 'measure-again') || verdicts.some((v) => v.outcome === 'leak')) break
+    if (r === MAX_ROUNDS - 1) truncated = true
+    // Twice as large, up to four times the largest first-round batch: a
+    // leak confirmed over 160,000 calls has kept what it leaks that often.
+    size = Math.min(size * ROUND_FACTOR, Math.max(size, ROUND_FACTOR * DEFAULTS.maxBatchSize))
+  }
+  if (rounds.length === 0) {
+    throw codedError('ERR_LEAK_CHECK_TIMEOUT', `The function under check is too slow for the ${opts.timeoutMs.toLocaleString('en')} ms budget: ${state.calls.toLocaleString('en')} calls (${warmupDone.toLocaleString('en')} of them warm-up) left fewer than ${MIN_READINGS} readings to judge; raise options.timeoutMs`)
+  }
+
+  const perCall = {}
+  for (const v of verdicts) perCall[PER_CALL_KEYS[v.kind]] = v.perCall
+  const reports = verdicts
+    .filter((v) => v.outcome === 'leak')
+    .map((v) => {
+      const report = { kind: v.kind, perCall: v.perCall, noisePerCall: v.noisePerCall, message: v.description }
+      if (v.kind === 'listeners') {
+        const worst = recorder.worst()
+        if (worst) {
+          Object.assign(report, worst)
+          report.message += ` (${worst.emitter} '${worst.eventName}'${worst.addSite ? `, added at ${worst.addSite}` : ''})`
         }
-        return report
-      })
-    return {
-      leaked: reports.length > 0,
-      kinds: reports.map((r) => r.kind),
-      perCall,
-      iterations: measured,
-      warmup: warmupDone,
-      batchSize: round.size,
-      reports,
-    }
-  } finally {
-    recorder.stop()
-    ledgerClose(ledgerId)
+      }
+      return report
+    })
+  return {
+    leaked: reports.length > 0,
+    kinds: reports.map((r) => r.kind),
+    perCall,
+    iterations: measured,
+    warmup: warmupDone,
+    batchSize: lastSize,
+    rounds: rounds.length,
+    truncated,
+    undecided: verdicts.filter((v) => v.outcome === 'measure-again').map((v) => v.kind),
+    elapsedMs: Math.round(performance.now() - state.started),
+    reports,
   }
 }
 

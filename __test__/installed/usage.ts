@@ -63,14 +63,15 @@ leakguard.gc()
 
 const probe: CollectionProbe = leakguard.probe({})
 const kinds: CheckKind[] = ['heap', 'listeners']
-const checkOptions: CheckOptions = { batches: 4, kinds, thresholds: { heap: 64 } }
+const checkOptions: CheckOptions = { batches: 4, kinds, thresholds: { heap: 64 }, timeoutMs: 3000 }
 
 async function main(): Promise<void> {
   const gone: boolean = await probe.collected({ attempts: 2 })
   const result: CheckResult = await leakguard.checkLeak(() => undefined, checkOptions)
   const perCall: PerCallGrowth = result.perCall
   const first: CheckReport | undefined = result.reports[0]
-  console.log(gone, perCall.heapBytes, first?.message, result.iterations)
+  const undecided: CheckKind[] = result.undecided
+  console.log(gone, perCall.heapBytes, first?.message, result.iterations, result.rounds, result.truncated, result.elapsedMs, undecided)
   try {
     await leakguard.assertNoLeak(async () => undefined)
   } catch (error) {
@@ -85,6 +86,8 @@ console.log(typeof toLeak, typeof toBeCollected, typeof mochaHooks.beforeEach)
 
 // @ts-expect-error batches is a number
 void leakguard.checkLeak(() => 1, { batches: 'many' })
+// @ts-expect-error timeoutMs is a number
+void leakguard.checkLeak(() => 1, { timeoutMs: '5s' })
 // @ts-expect-error unknown check kinds are rejected
 const wrongKind: CheckKind = 'sockets'
 void wrongKind

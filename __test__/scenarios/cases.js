@@ -79,8 +79,8 @@ const rows = [
   ['http-clean', 'service:nodeHttp', { keepBytes: 0 }, null],
   ['express-clean', 'service:express', { keepBytes: 0 }, null],
   ['express-session-clean', 'service:expressSession', { leak: false }, null],
-  ['http-keeps-300B-per-request', 'service:nodeHttp', { keepBytes: 300 }, 'heap', 45 * S],
-  ['express-keeps-250B-per-request', 'service:express', { keepBytes: 250 }, 'heap', 45 * S],
+  ['http-keeps-300B-per-request', 'service:nodeHttp', { keepBytes: 300 }, 'heap', 75 * S],
+  ['express-keeps-250B-per-request', 'service:express', { keepBytes: 250 }, 'heap', 75 * S],
   ['express-session-store-leak', 'service:expressSession', { leak: true }, 'heap', 60 * S],
 ]
 

@@ -3,7 +3,9 @@
 use napi::{Error, Result, Status};
 use napi_derive::napi;
 
-use crate::core::leak_check::{describe, judge, CheckKind};
+use crate::core::leak_check::{
+    describe, judge, round_outcome, CheckKind, MetricVerdict, RoundOutcome,
+};
 use crate::core::site_tally::SiteTally;
 
 /// One measure's readings at the batch boundaries.
@@ -19,29 +21,28 @@ pub struct CheckSeries {
     pub floor_per_call: Option<f64>,
 }
 
-/// The verdict on one measure.
+/// What one measure's rounds say.
 #[napi(object)]
 pub struct CheckVerdict {
     /// The measure.
     pub kind: String,
-    /// Whether it grew with the calls.
-    pub leaked: bool,
-    /// Growth per call.
+    /// `'clean'`, `'leak'` (confirmed by a second round) or `'measure-again'`.
+    pub outcome: String,
+    /// Growth per call in the latest round.
     pub per_call: f64,
-    /// Batch-to-batch noise per call.
+    /// Batch-to-batch noise per call in the latest round.
     pub noise_per_call: f64,
-    /// `"heap grew ~812 bytes per call over 3,000 calls"`.
+    /// `"heap grew ~812 bytes per call over 3,000 calls"` (the latest round).
     pub description: String,
-    /// The slope passed the floor but the steps could not confirm it.
-    pub undecided: bool,
 }
 
-/// Judges each measured series of a leak check.
+/// Judges each measure over the rounds measured so far (oldest first; each
+/// round one series per measure, in the same order).
 #[napi]
-pub fn judge_leak_check(series: Vec<CheckSeries>, total_calls: f64) -> Result<Vec<CheckVerdict>> {
-    series
-        .into_iter()
-        .map(|s| {
+pub fn judge_leak_rounds(rounds: Vec<Vec<CheckSeries>>) -> Result<Vec<CheckVerdict>> {
+    let mut judged: Vec<(String, Vec<MetricVerdict>, f64)> = Vec::new();
+    for round in rounds {
+        for (i, s) in round.into_iter().enumerate() {
             let kind = CheckKind::parse(&s.kind).ok_or_else(|| {
                 Error::new(
                     Status::InvalidArg,
@@ -49,17 +50,41 @@ pub fn judge_leak_check(series: Vec<CheckSeries>, total_calls: f64) -> Result<Ve
                 )
             })?;
             let floor = s.floor_per_call.unwrap_or_else(|| kind.default_floor());
+            let calls = s.calls.last().copied().unwrap_or(0.0);
             let verdict = judge(kind, &s.calls, &s.values, floor);
-            Ok(CheckVerdict {
-                kind: s.kind,
-                leaked: verdict.leaked,
-                per_call: verdict.per_call,
-                noise_per_call: verdict.noise_per_call,
-                description: describe(&verdict, total_calls),
-                undecided: verdict.undecided,
-            })
+            match judged.get_mut(i) {
+                Some(entry) if entry.0 == s.kind => {
+                    entry.1.push(verdict);
+                    entry.2 = calls;
+                }
+                Some(_) => {
+                    return Err(Error::new(
+                        Status::InvalidArg,
+                        "every round must list the same measures in the same order".to_string(),
+                    ))
+                }
+                None => judged.push((s.kind, vec![verdict], calls)),
+            }
+        }
+    }
+    Ok(judged
+        .into_iter()
+        .map(|(kind, verdicts, calls)| {
+            let last = &verdicts[verdicts.len() - 1];
+            CheckVerdict {
+                outcome: match round_outcome(&verdicts) {
+                    RoundOutcome::Clean => "clean",
+                    RoundOutcome::Leak => "leak",
+                    RoundOutcome::MeasureAgain => "measure-again",
+                }
+                .to_string(),
+                per_call: last.per_call,
+                noise_per_call: last.noise_per_call,
+                description: describe(last, calls),
+                kind,
+            }
         })
-        .collect()
+        .collect())
 }
 
 /// The most frequent call site (`file:line:column` of the first frame outside

@@ -123,22 +123,74 @@ pub fn judge(kind: CheckKind, calls: &[f64], values: &[f64], floor_per_call: f64
     let typical = median(&mut steps.clone()).unwrap_or(0.0);
     let mut deviations: Vec<f64> = steps.iter().map(|s| (s - typical).abs()).collect();
     let noise = median(&mut deviations).unwrap_or(0.0);
-    verdict.per_call = fit.slope_per_ms;
+    let total = points[points.len() - 1].value - points[0].value;
+    let span = points[points.len() - 1].at_ms - points[0].at_ms;
+    // Growth in steps (a hash table doubling) puts the Theil–Sen slope on
+    // the flat stretches between them; the growth from the first reading to
+    // the last is then the better rate. The tests below still ask for steps
+    // that rise, never fall back and stand clear of the noise.
+    let end_to_end = if span > 0.0 { total / span } else { 0.0 };
+    let per_call = fit.slope_per_ms.max(end_to_end);
+    verdict.per_call = per_call;
     verdict.noise_per_call = if batch > 0.0 { noise / batch } else { 0.0 };
     verdict.rising_steps = steps.iter().filter(|&&s| s > 0.0).count();
-    let per_batch = fit.slope_per_ms * batch;
-    let total = points[points.len() - 1].value - points[0].value;
+    let per_batch = per_call * batch;
     // Growth may come in steps (a hash table doubles now and then), but it
     // must rise at least twice, never fall back by much, keep most of what
     // the slope predicts, and stand clear of the step noise.
     let min_rising = (MIN_RISING_SHARE * steps.len() as f64).ceil().max(2.0) as usize;
-    verdict.leaked = fit.slope_per_ms >= floor_per_call
+    verdict.leaked = per_call >= floor_per_call
         && verdict.rising_steps >= min_rising
         && steps.iter().all(|&s| s >= -MAX_FALL_BACK * per_batch)
         && total >= 0.5 * per_batch * steps.len() as f64
         && per_batch >= NOISE_FACTOR * noise;
-    verdict.undecided = !verdict.leaked && fit.slope_per_ms >= floor_per_call;
+    verdict.undecided = !verdict.leaked && per_call >= floor_per_call;
     verdict
+}
+
+/// Share of a round's growth per call that the next round (with batches
+/// twice as large) must keep: a leak keeps its rate per call, a
+/// warm-up (JIT tiers, lazily built tables, allocator pools) loses most of
+/// it as the calls go on.
+pub const PERSIST_SHARE: f64 = 0.5;
+
+/// What one kind's rounds so far say. Only [`RoundOutcome::Leak`] is ever
+/// reported: a kind still at [`RoundOutcome::MeasureAgain`] when the time
+/// budget runs out is left undecided, never called a leak.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoundOutcome {
+    /// Nothing grew with the calls.
+    Clean,
+    /// Grew in two rounds in a row, the later keeping [`PERSIST_SHARE`] of
+    /// the earlier's rate per call.
+    Leak,
+    /// Needs another round: the first leak verdict, one whose rate fell
+    /// (still settling), or steps too noisy to tell.
+    MeasureAgain,
+}
+
+/// The outcome of one kind's verdicts, one a round, oldest first.
+pub fn round_outcome(rounds: &[MetricVerdict]) -> RoundOutcome {
+    let Some(last) = rounds.last() else {
+        return RoundOutcome::MeasureAgain;
+    };
+    if last.undecided {
+        return RoundOutcome::MeasureAgain;
+    }
+    if !last.leaked {
+        return RoundOutcome::Clean;
+    }
+    match rounds.len() {
+        1 => RoundOutcome::MeasureAgain,
+        n => {
+            let earlier = &rounds[n - 2];
+            if earlier.leaked && last.per_call >= PERSIST_SHARE * earlier.per_call {
+                RoundOutcome::Leak
+            } else {
+                RoundOutcome::MeasureAgain
+            }
+        }
+    }
 }
 
 /// What grew, as the middle of a sentence: `"heap grew ~812 bytes per call over 3,000 calls"`.
@@ -258,6 +310,57 @@ mod tests {
         );
         let flat = vec![3.0; 9];
         assert!(!judge(CheckKind::Listeners, &c, &flat, 0.05).leaked);
+    }
+
+    fn verdict(leaked: bool, per_call: f64, undecided: bool) -> MetricVerdict {
+        MetricVerdict {
+            kind: CheckKind::Heap,
+            leaked,
+            per_call,
+            noise_per_call: 0.0,
+            rising_steps: 0,
+            steps: 8,
+            undecided,
+        }
+    }
+
+    #[test]
+    fn a_leak_is_confirmed_by_a_round_that_keeps_its_rate() {
+        use RoundOutcome::*;
+        let leak = |p| verdict(true, p, false);
+        let clean = verdict(false, 3.0, false);
+        let unsure = verdict(false, 60.0, true);
+        assert_eq!(round_outcome(&[]), MeasureAgain);
+        assert_eq!(round_outcome(&[clean.clone()]), Clean);
+        assert_eq!(round_outcome(&[leak(100.0)]), MeasureAgain);
+        assert_eq!(round_outcome(&[unsure.clone()]), MeasureAgain);
+        // Stepped leaks vary between rounds; half the rate is kept.
+        for later in [50.0, 80.0, 100.0, 140.0] {
+            assert_eq!(round_outcome(&[leak(100.0), leak(later)]), Leak, "{later}");
+        }
+        // A warm-up loses its rate as the calls go on: measured again.
+        for later in [10.0, 30.0, 49.0] {
+            assert_eq!(round_outcome(&[leak(100.0), leak(later)]), MeasureAgain);
+        }
+        assert_eq!(round_outcome(&[leak(100.0), clean.clone()]), Clean);
+        assert_eq!(round_outcome(&[unsure.clone(), leak(60.0)]), MeasureAgain);
+        assert_eq!(
+            round_outcome(&[unsure.clone(), leak(60.0), leak(58.0)]),
+            Leak
+        );
+        assert_eq!(round_outcome(&[leak(400.0), leak(150.0), leak(90.0)]), Leak);
+    }
+
+    #[test]
+    fn growth_in_steps_is_rated_from_end_to_end() {
+        // ~40 B a call, all of it in the table's doublings: the Theil–Sen
+        // slope sits on the flat stretches, the end-to-end rate does not.
+        let c = calls(9, 2000.0);
+        let steps = [0.0, 0.0, 0.0, 213e3, 213e3, 213e3, 213e3, 640e3, 640e3];
+        let v: Vec<f64> = steps.iter().map(|s| 4e6 + s).collect();
+        let verdict = judge(CheckKind::Heap, &c, &v, 24.0);
+        assert!(verdict.leaked, "{verdict:?}");
+        assert!((verdict.per_call - 40.0).abs() < 1.0, "{verdict:?}");
     }
 
     #[test]
