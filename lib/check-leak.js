@@ -363,9 +363,10 @@ async function runCheck(fn, opts, state) {
     // verdict stands; kinds still undecided are listed as such).
     if (verdicts.every((v) => v.outcome !== 'measure-again') || verdicts.some((v) => v.outcome === 'leak')) break
     if (r === MAX_ROUNDS - 1) truncated = true
-    // Twice as large, up to four times the largest first-round batch: a
-    // leak confirmed over 160,000 calls has kept what it leaks that often.
-    size = Math.min(size * ROUND_FACTOR, Math.max(size, ROUND_FACTOR * DEFAULTS.maxBatchSize))
+    // Twice as large, and at least as many calls as were made so far: a
+    // table that grows per call (a Map) doubles once in every such round,
+    // so a round never falls between two of its steps.
+    size = opts.batchSize ? size * ROUND_FACTOR : Math.max(size * ROUND_FACTOR, Math.ceil(state.calls / opts.batches))
   }
   if (rounds.length === 0) {
     throw codedError('ERR_LEAK_CHECK_TIMEOUT', `The function under check is too slow for the ${opts.timeoutMs.toLocaleString('en')} ms budget: ${state.calls.toLocaleString('en')} calls (${warmupDone.toLocaleString('en')} of them warm-up) left fewer than ${MIN_READINGS} readings to judge; raise options.timeoutMs`)

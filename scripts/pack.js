@@ -24,11 +24,18 @@ function main() {
   const out = path.resolve(process.argv[2] || path.join(root, 'dist'))
   fs.mkdirSync(out, { recursive: true })
   const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
-  const npmDir = path.join(root, 'npm')
 
   // The platform packages: `napi artifacts` copies each built `.node` into its
-  // folder under npm/ (made by `napi create-npm-dirs`).
-  execFileSync(process.execPath, [napiCli, 'artifacts', '--cwd', root, '--output-dir', '.', '--npm-dir', 'npm'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // folder under npm/ (made by `napi create-npm-dirs`). It runs on a staged
+  // copy: it also reconciles the package's root entry, and in the
+  // repository that would replace index.js for a moment under any process
+  // loading the package then (the test suite runs files in parallel).
+  const artifactsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-artifacts-'))
+  fs.copyFileSync(path.join(root, 'package.json'), path.join(artifactsRoot, 'package.json'))
+  for (const file of fs.readdirSync(root).filter((f) => f.endsWith('.node'))) fs.copyFileSync(path.join(root, file), path.join(artifactsRoot, file))
+  fs.cpSync(path.join(root, 'npm'), path.join(artifactsRoot, 'npm'), { recursive: true })
+  execFileSync(process.execPath, [napiCli, 'artifacts', '--cwd', artifactsRoot, '--output-dir', '.', '--npm-dir', 'npm'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const npmDir = path.join(artifactsRoot, 'npm')
   const platforms = fs.readdirSync(npmDir).filter((d) => fs.existsSync(path.join(npmDir, d, 'package.json')))
   const tarballs = { main: null, platforms: {} }
   const optionalDependencies = {}
@@ -58,6 +65,7 @@ function main() {
     tarballs.main = path.join(out, packed.filename)
   } finally {
     fs.rmSync(stage, { recursive: true, force: true })
+    fs.rmSync(artifactsRoot, { recursive: true, force: true })
   }
   process.stdout.write(`${JSON.stringify(tarballs)}\n`)
 }
