@@ -42,6 +42,45 @@ export interface MemoryLeakReport extends ReportBase {
   kind: MemoryKind
   /** For `'heap'`: milliseconds until the heap limit at this rate. */
   msUntilLimit?: number
+  /**
+   * For `'heap'`: where the growth was allocated, from V8's sampling heap
+   * profiler, top first (empty when sampling is off or unavailable; see
+   * `stats().allocationSites`).
+   */
+  allocationSites?: AllocationSite[]
+}
+
+/** One place in the code heap growth was allocated at. */
+export interface AllocationSite {
+  /**
+   * `file:line:column` where the allocating function is defined (the nearest
+   * one in the application's own code: not `node:` internals, not
+   * `node_modules`), or the allocating frame when no application frame is on
+   * the stack.
+   */
+  site: string
+  /** That function's name (`'<anonymous>'` when it has none). */
+  functionName: string
+  /** Live bytes allocated there since the sampling window began (a sampled estimate). */
+  liveBytes: number
+  /** Those bytes a minute over the window. */
+  growthPerMinute: number
+  /** Share (0–1) of the live bytes added over the window, across every site. */
+  share: number
+  /** The stack of its largest contribution, allocating frame first (`'fn (file:line:column)'`). */
+  frames: string[]
+}
+
+/** What the allocation sampler is doing (`stats().allocationSites`). */
+export interface AllocationSamplingStatus {
+  /** Whether allocations are being sampled now. */
+  active: boolean
+  /** Bytes between samples, while active. */
+  samplingInterval: number | null
+  /** How long the current window has run. */
+  windowMs: number
+  /** Why heap reports carry no sites (off, inspector unavailable, profiler used by another session), else null. */
+  unavailable: string | null
 }
 
 /** A code site and how many sampled calls came from it. */
@@ -115,6 +154,11 @@ export interface StartOptions {
   maxSamples?: number
   /** Whether leakguard may force full GCs (a pair at a time) to confirm suspicions. Default true. */
   confirmWithGc?: boolean
+  /**
+   * Whether heap reports name the allocation sites of the growth, sampled by
+   * V8's sampling heap profiler through the in-process inspector. Default true.
+   */
+  allocationSites?: boolean
   /** Per-kind thresholds. Defaults: 128 KiB/min (≈ 2.2 KB/s) and 10 %/h for every kind. */
   thresholds?: Partial<Record<MemoryKind, KindThresholds>>
   /** Watch EventEmitter and EventTarget listeners (default true); `minGrowthPerMinute` defaults to 5. */
@@ -144,6 +188,8 @@ export interface GuardStats {
   forcedGcs: number
   /** Those pairs by who asked: `'anchor'`, `'memory'`, `'objects'`, `'expectCollected'`. */
   forcedGcsBy: Record<string, number>
+  /** The allocation sampler behind heap reports' `allocationSites`. */
+  allocationSites: AllocationSamplingStatus
   /** Where native memory is read from. */
   nativeSource: 'mallinfo2' | 'statm' | 'unavailable'
   /** The latest sample, or null before the first. */
@@ -254,6 +300,8 @@ export interface CheckReport {
   eventName?: string
   /** For `'listeners'`: where the listeners were added (`file:line:column`). */
   addSite?: string
+  /** For `'heap'`: where what each call keeps was allocated (sampled during the confirming round). */
+  allocationSites?: AllocationSite[]
 }
 
 /** What `checkLeak` found: data, never an exception. */

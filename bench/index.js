@@ -10,6 +10,8 @@ const BENCHES = {
   listeners: ['EventEmitter hook on the hot path', require('./listeners')],
   track: ['Object tracking', require('./track')],
   'check-leak': ['Leak checks in test suites: checkLeak() vs the HeapDiff method', require('./check-leak')],
+  'http-throughput': ['An express service under load: with a guard vs without (same run)', require('./http-throughput')],
+  'allocation-sites': ['Allocation sites: reading and ranking a sampled profile', require('./allocation-sites')],
 }
 
 async function main() {

@@ -9,6 +9,7 @@ const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
 const native = require('./native')
 const { ledgerClose, ledgerFile, ledgerOpen, nativeBytes, topCallSite } = native
+const { CHECK_INTERVAL, GUARD_INTERVAL, sampler } = require('./allocation-sampler')
 const { settledGc } = require('./gc')
 const { captureStack } = require('./stack')
 const { codedError, validateFunction, validateNumber, validateObject } = require('./errors')
@@ -28,6 +29,8 @@ const ROUND_FACTOR = 2
 const SETTLED_SHARE = 0.8
 /** Share of the budget the warm-up may take at most. */
 const WARMUP_BUDGET_SHARE = 0.3
+/** A batch gets fewer calls once they would take this many times its planned time. */
+const SLOWDOWN_LIMIT = 4
 /** Readings a round needs to be judged (four steps between batches). */
 const MIN_READINGS = 5
 /** Every this-many adds to one emitter/event, an add stack is kept. */
@@ -139,6 +142,39 @@ class ListenerRecorder {
   stop() {
     this.restore()
     if (EventEmitter.init === this.patchedInit) EventEmitter.init = this.init
+  }
+}
+
+/**
+ * The check's use of this thread's allocation sampler: fine-grained during
+ * confirming rounds, then back to what it was (a running guard's window
+ * starts anew; without a guard, sampling stops).
+ */
+class CheckSampling {
+  constructor() {
+    this.acquired = false
+    this.window = false
+  }
+
+  startRound() {
+    if (!this.acquired) {
+      sampler.acquire()
+      this.acquired = true
+    }
+    sampler.restart(CHECK_INTERVAL)
+    this.window = sampler.active
+  }
+
+  /** Sites of what the latest confirming round kept, or null. */
+  sites() {
+    return this.window ? sampler.sites() : null
+  }
+
+  stop() {
+    if (!this.acquired) return
+    sampler.restart(GUARD_INTERVAL)
+    sampler.release()
+    this.acquired = false
   }
 }
 
@@ -271,6 +307,8 @@ function withWatchdog(timeoutMs, body) {
 async function runCheck(fn, opts, state) {
   const recorder = new ListenerRecorder()
   state.cleanups.push(() => recorder.stop())
+  const sampling = new CheckSampling()
+  state.cleanups.push(() => sampling.stop())
   const ledgerId = ledgerOpen()
   state.cleanups.push(() => ledgerClose(ledgerId))
 
@@ -300,9 +338,9 @@ async function runCheck(fn, opts, state) {
   }
   // Batches of `size` calls, shrunk when the calls slow down so that the
   // round fits the time left; the round ends early at the deadline. A batch
-  // may take twice its planned time when calls slow down (each new
-  // EventTarget listener is checked against the whole list), then it gets
-  // fewer calls.
+  // may take `SLOWDOWN_LIMIT` times its planned time when calls slow down
+  // (each new EventTarget listener is checked against the whole list), then
+  // it gets fewer calls.
   const runBatch = async (size, batchMsLimit, batchesLeft) => {
     const left = state.deadline - performance.now()
     const fits = Math.floor(Math.min(left / batchesLeft - gcMs, batchMsLimit) / Math.max(perCallMs, 1e-6))
@@ -313,10 +351,13 @@ async function runCheck(fn, opts, state) {
     return made === batch
   }
   const measure = async (size, settle) => {
-    const batchMsLimit = 2 * size * Math.max(perCallMs, 1e-6)
+    const batchMsLimit = SLOWDOWN_LIMIT * size * Math.max(perCallMs, 1e-6)
     // A later round first runs one batch at its larger size unmeasured:
     // buffers and pools that grow with the burst size settle there.
     if (settle) await runBatch(size, batchMsLimit, opts.batches + 1)
+    // A confirming round samples allocations finely: if the heap leak is
+    // confirmed, its sites are what this round's calls kept.
+    if (settle && opts.kinds.includes('heap')) sampling.startRound()
     recorder.nextRound()
     const series = Object.fromEntries(KINDS.map((k) => [k, []]))
     const calls = []
@@ -363,10 +404,11 @@ async function runCheck(fn, opts, state) {
     // verdict stands; kinds still undecided are listed as such).
     if (verdicts.every((v) => v.outcome !== 'measure-again') || verdicts.some((v) => v.outcome === 'leak')) break
     if (r === MAX_ROUNDS - 1) truncated = true
-    // Twice as large, and at least as many calls as were made so far: a
-    // table that grows per call (a Map) doubles once in every such round,
-    // so a round never falls between two of its steps.
-    size = opts.batchSize ? size * ROUND_FACTOR : Math.max(size * ROUND_FACTOR, Math.ceil(state.calls / opts.batches))
+    // Twice as large, and at least twice as many calls as were made so far
+    // (the round ends at three times the calls it starts at): a table that
+    // grows per call (a Map) doubles at least once in every such round, so
+    // a round never falls between two of its steps.
+    size = opts.batchSize ? size * ROUND_FACTOR : Math.max(size * ROUND_FACTOR, Math.ceil((2 * state.calls) / opts.batches))
   }
   if (rounds.length === 0) {
     throw codedError('ERR_LEAK_CHECK_TIMEOUT', `The function under check is too slow for the ${opts.timeoutMs.toLocaleString('en')} ms budget: ${state.calls.toLocaleString('en')} calls (${warmupDone.toLocaleString('en')} of them warm-up) left fewer than ${MIN_READINGS} readings to judge; raise options.timeoutMs`)
@@ -378,6 +420,11 @@ async function runCheck(fn, opts, state) {
     .filter((v) => v.outcome === 'leak')
     .map((v) => {
       const report = { kind: v.kind, perCall: v.perCall, noisePerCall: v.noisePerCall, message: v.description }
+      if (v.kind === 'heap') {
+        const ranked = sampling.sites()
+        report.allocationSites = ranked ? ranked.sites : []
+        if (ranked && ranked.summary) report.message += `; ${ranked.summary}`
+      }
       if (v.kind === 'listeners') {
         const worst = recorder.worst()
         if (worst) {

@@ -2,12 +2,18 @@
 // `start()` and the Guard it returns: owns what watches this thread and
 // delivers reports to `onLeak`, or as `LeakWarning`s.
 
+const { sampler } = require('./allocation-sampler')
 const { GcBudget } = require('./gc')
 const { ListenerWatch } = require('./listener-watch')
 const { MemoryWatch, now } = require('./memory-watch')
 const { ObjectWatch } = require('./object-watch')
 const { normalizeStartOptions, monitorOptions } = require('./start-options')
 const { emitCallbackWarning, emitLeakWarning } = require('./warnings')
+
+/** A quiet heap's sampling window is renewed after this long, so the profile stays small. */
+const SAMPLER_WINDOW_MS = 10 * 60_000
+/** Samples between looks at the sampling window's age. */
+const SAMPLER_CHECK_EVERY = 20
 
 class Guard {
   /** @param {ReturnType<typeof normalizeStartOptions>} options */
@@ -35,6 +41,11 @@ class Guard {
       minGrowthPerMinute: options.objects.minGrowthPerMinute,
       gcBudget: this.gcBudget,
     })
+    // Allocation sites of heap growth: sampling runs while the guard does,
+    // in windows that start when warm-up ends, after each heap report, and
+    // every SAMPLER_WINDOW_MS while the heap is quiet.
+    this.sampler = options.allocationSites ? sampler : null
+    if (this.sampler) this.sampler.acquire()
     this.memory.start()
     if (this.listeners) this.listeners.start()
     this.timer = setInterval(() => this.tick(), options.intervalMs)
@@ -44,8 +55,26 @@ class Guard {
   /** One sample of everything this guard watches. */
   tick() {
     this.memory.sample()
+    if (this.sampler) this.renewSamplingWindow()
     if (this.listeners && this.running) this.deliver(this.listeners.sample(now()))
     if (this.running) this.deliver(this.objects.sample(now()))
+  }
+
+  /** Starts a fresh sampling window when warm-up ends, and when the window is old and the heap quiet. */
+  renewSamplingWindow() {
+    const samples = this.memory.samples
+    if (samples === this.options.warmupSamples + 1) return this.sampler.restart()
+    if (samples % SAMPLER_CHECK_EVERY !== 0 || this.sampler.windowMs() < SAMPLER_WINDOW_MS) return
+    if (this.memory.heapState() === 'watching') this.sampler.restart()
+  }
+
+  /** A heap report names the allocation sites of the growth (see lib/allocation-sampler.js). */
+  addAllocationSites(report) {
+    const ranked = this.sampler ? this.sampler.sites() : null
+    report.allocationSites = ranked ? ranked.sites : []
+    if (ranked && ranked.summary) report.message += `; ${ranked.summary}`
+    // The next report's sites describe the growth after this one.
+    if (ranked) this.sampler.restart()
   }
 
   /**
@@ -67,6 +96,7 @@ class Guard {
     for (const report of reports) {
       if (!this.running) return
       this.reportCount++
+      if (report.kind === 'heap') this.addAllocationSites(report)
       const onLeak = this.options.onLeak
       if (!onLeak) {
         emitLeakWarning(report)
@@ -96,6 +126,7 @@ class Guard {
     this.finalStats = { ...this.stats(), running: false }
     this.running = false
     clearInterval(this.timer)
+    if (this.sampler) this.sampler.release()
     this.memory.stop()
     if (this.listeners) this.listeners.stop()
     this.objects.stop()
@@ -110,6 +141,7 @@ class Guard {
       intervalMs: this.options.intervalMs,
       reports: this.reportCount,
       ...memory,
+      allocationSites: this.sampler ? this.sampler.status() : { active: false, samplingInterval: null, windowMs: 0, unavailable: 'turned off (allocationSites: false)' },
       forcedGcs: this.gcBudget.forced,
       forcedGcsBy: { ...this.gcBudget.byReason },
       listeners: this.listeners ? this.listeners.stats() : null,

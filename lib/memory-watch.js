@@ -51,6 +51,12 @@ class MemoryWatch {
     this.unsubscribe = subscribe(this)
   }
 
+  /** The heap kind's state: 'warming-up', 'watching', 'suspected' or 'leaking'. */
+  heapState() {
+    const heap = this.monitor.status().find((s) => s.kind === 'heap')
+    return heap ? heap.state : 'off'
+  }
+
   stop() {
     if (this.unsubscribe) this.unsubscribe()
     this.unsubscribe = null

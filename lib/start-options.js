@@ -18,6 +18,7 @@ const DEFAULTS = Object.freeze({
   minSamples: 44,
   maxSamples: 240,
   confirmWithGc: true,
+  allocationSites: true,
   listeners: Object.freeze({ minGrowthPerMinute: 5 }),
   objects: Object.freeze({ minGrowthPerMinute: 10 }),
   thresholds: Object.freeze({
@@ -75,6 +76,7 @@ function normalizeStartOptions(options) {
     minSamples = DEFAULTS.minSamples,
     maxSamples = Math.max(DEFAULTS.maxSamples, minSamples),
     confirmWithGc = DEFAULTS.confirmWithGc,
+    allocationSites = DEFAULTS.allocationSites,
     listeners,
     objects,
     thresholds,
@@ -85,6 +87,7 @@ function normalizeStartOptions(options) {
   validateNumber(minSamples, 'options.minSamples', { min: 6, max: 1000, integer: true })
   validateNumber(maxSamples, 'options.maxSamples', { min: minSamples, max: 1000, integer: true })
   validateBoolean(confirmWithGc, 'options.confirmWithGc')
+  validateBoolean(allocationSites, 'options.allocationSites')
   return {
     intervalMs,
     onLeak,
@@ -92,6 +95,7 @@ function normalizeStartOptions(options) {
     minSamples,
     maxSamples,
     confirmWithGc,
+    allocationSites,
     listeners: normalizeListeners(listeners),
     objects: normalizeObjects(objects),
     thresholds: normalizeThresholds(thresholds),

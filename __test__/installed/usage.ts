@@ -1,6 +1,8 @@
 // Uses every export and type of the installed package; `tsc --strict` must accept it.
 import leakguard = require('leakguard')
 import type {
+  AllocationSamplingStatus,
+  AllocationSite,
   CheckKind,
   CheckOptions,
   CheckReport,
@@ -48,12 +50,15 @@ const options: StartOptions = {
     } else {
       const memory: MemoryLeakReport = report
       const kind: LeakKind = memory.kind
-      console.log(kind, memory.msUntilLimit)
+      const top: AllocationSite | undefined = memory.allocationSites?.[0]
+      console.log(kind, memory.msUntilLimit, top?.site, top?.functionName, top?.share, top?.frames.length)
     }
   },
 }
 const guard: Guard = leakguard.start(options)
 const stats: GuardStats = guard.stats()
+const sampling: AllocationSamplingStatus = stats.allocationSites
+console.log(sampling.active, sampling.unavailable)
 const status: MemoryKindStatus | undefined = stats.memory[0]
 console.log(status?.state, guard.track({ id: 1 }, 'request').id)
 guard.expectCollected({}, 'request', { withinMs: 10 })
@@ -70,6 +75,8 @@ async function main(): Promise<void> {
   const result: CheckResult = await leakguard.checkLeak(() => undefined, checkOptions)
   const perCall: PerCallGrowth = result.perCall
   const first: CheckReport | undefined = result.reports[0]
+  const checkSites: AllocationSite[] | undefined = first?.allocationSites
+  console.log(checkSites?.length)
   const undecided: CheckKind[] = result.undecided
   console.log(gone, perCall.heapBytes, first?.message, result.iterations, result.rounds, result.truncated, result.elapsedMs, undecided)
   try {
@@ -86,6 +93,9 @@ console.log(typeof toLeak, typeof toBeCollected, typeof mochaHooks.beforeEach)
 
 // @ts-expect-error batches is a number
 void leakguard.checkLeak(() => 1, { batches: 'many' })
+// @ts-expect-error allocationSites is a boolean
+const badStart = (): Guard => leakguard.start({ allocationSites: 'yes' })
+void badStart
 // @ts-expect-error timeoutMs is a number
 void leakguard.checkLeak(() => 1, { timeoutMs: '5s' })
 // @ts-expect-error unknown check kinds are rejected

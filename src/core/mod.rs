@@ -1,5 +1,6 @@
 //! The analysis core: plain Rust, no N-API types, tested with `cargo test`.
 
+pub mod allocation_sites;
 pub mod escalation;
 pub mod format;
 pub mod growth;

@@ -1,0 +1,113 @@
+'use strict'
+// Heap reports name the code that allocates the growth (V8's sampling heap
+// profiler, in-process), in guards and in leak checks; sampling can be
+// turned off, gives way to another session that already samples, and stops
+// with the guard.
+
+const assert = require('node:assert/strict')
+const inspector = require('node:inspector')
+const path = require('node:path')
+const { describe, test } = require('node:test')
+const { checkLeak, start } = require('..')
+const { createLimiter, lastJsonLine, runNode } = require('../scripts/spawn')
+
+const runner = path.join(__dirname, 'fixtures', 'run-site-leak.js')
+const limit = createLimiter(2)
+const run = (workload, options) => limit(() => runNode([runner, workload, ...(options ? [JSON.stringify(options)] : [])], { timeoutMs: 90_000 }))
+
+describe('a heap report names the code that allocates the growth', () => {
+  const workloads = [
+    ['a global array filled from a named function on a timer', 'global-array'],
+    ['an async function that keeps its results', 'async-results'],
+    ['a Map cache filled in an HTTP request handler', 'http-map-cache'],
+    ['a closure per request kept through a helper in node_modules', 'closure-through-dependency'],
+  ]
+  for (const [what, workload] of workloads) {
+    test(what, async () => {
+      const { code, stdout, stderr } = await run(workload)
+      assert.equal(code, 0, stderr)
+      const { site, report, sampler } = lastJsonLine(stdout)
+      assert.ok(report, `no heap report; sampler: ${JSON.stringify(sampler)}`)
+      const [top] = report.allocationSites
+      const shown = JSON.stringify(report.allocationSites.slice(0, 3))
+      assert.ok(top, `no sites: ${report.message}`)
+      assert.match(top.site, new RegExp(`^${site.file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${site.line}:\\d+$`), shown)
+      assert.equal(top.functionName, site.functionName, shown)
+      assert.ok(top.share >= 0.5, `share ${top.share}: ${shown}`)
+      assert.ok(top.liveBytes > 0 && top.growthPerMinute > 0, shown)
+      assert.ok(top.frames.some((f) => f.includes(`${site.functionName} (`) && f.includes('site-leaks.js')), shown)
+      assert.match(report.message, new RegExp(`; \\d+% of the growth is allocated at .*site-leaks\\.js:${site.line}:\\d+ in ${site.functionName}$`))
+      assert.equal(sampler.active, true)
+      assert.equal(sampler.unavailable, null)
+    })
+  }
+
+  test('allocationSites: false leaves reports without sites, and stats() says so', async () => {
+    const { code, stdout, stderr } = await run('global-array', { allocationSites: false })
+    assert.equal(code, 0, stderr)
+    const { report, sampler } = lastJsonLine(stdout)
+    assert.ok(report, 'the leak is still reported')
+    assert.deepEqual(report.allocationSites, [])
+    assert.doesNotMatch(report.message, /of the growth is allocated at/)
+    assert.equal(sampler.active, false)
+    assert.match(sampler.unavailable, /turned off/)
+  })
+})
+
+describe('good citizenship', () => {
+  test('a profiler another session already runs is left alone, and stats() says why', () => {
+    const other = new inspector.Session()
+    other.connect()
+    other.post('HeapProfiler.startSampling', { samplingInterval: 32768 })
+    const guard = start({ intervalMs: 60_000 })
+    try {
+      const status = guard.stats().allocationSites
+      assert.equal(status.active, false)
+      assert.match(status.unavailable, /already in use by another inspector session/)
+    } finally {
+      guard.stop()
+    }
+    // The other session's sampling still runs.
+    let failure = null
+    other.post('HeapProfiler.getSamplingProfile', (error) => (failure = error))
+    assert.equal(failure, null)
+    other.post('HeapProfiler.stopSampling')
+    other.disconnect()
+  })
+
+  test('stop() stops sampling', () => {
+    const guard = start({ intervalMs: 60_000 })
+    assert.equal(guard.stats().allocationSites.active, true)
+    guard.stop()
+    const probe = new inspector.Session()
+    probe.connect()
+    let failure = null
+    probe.post('HeapProfiler.getSamplingProfile', (error) => (failure = error))
+    probe.disconnect()
+    assert.match(String(failure && failure.message), /not started/)
+  })
+
+  test('a non-boolean allocationSites is a coded TypeError', () => {
+    for (const bad of ['yes', 1, null, {}]) {
+      assert.throws(() => start({ allocationSites: bad }), (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_TYPE' && /options\.allocationSites/.test(e.message))
+    }
+  })
+})
+
+describe('in leak checks', () => {
+  test("a heap leak's message names the function that allocates what each call keeps", async () => {
+    const kept = []
+    function rememberOrder(i) {
+      kept.push({ order: i, lines: ['a', 'b', 'c'].map((l) => `${l}-${i}`) })
+    }
+    let i = 0
+    const result = await checkLeak(() => rememberOrder(i++))
+    const report = result.reports.find((r) => r.kind === 'heap')
+    assert.ok(report, JSON.stringify(result))
+    const line = require('node:fs').readFileSync(__filename, 'utf8').split('\n').findIndex((l) => l.includes('function rememberOrder(')) + 1
+    const top = report.allocationSites[0]
+    assert.ok(top, report.message)
+    assert.match(top.site, new RegExp(`allocation-sites\\.test\\.js:${line}:\\d+$`), JSON.stringify(report.allocationSites.slice(0, 3)))
+    assert.match(report.message, new RegExp(`of the growth is allocated at .*allocation-sites\\.test\\.js:${line}:\\d+ in rememberOrder`))
+  })
+})

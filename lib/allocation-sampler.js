@@ -1,0 +1,180 @@
+'use strict'
+// The one owner of V8's sampling heap profiler in this thread, through the
+// in-process inspector (no command-line flag; a worker thread has its own).
+// Guards and leak checks share it; the ranking of what it saw is done in
+// Rust (rankAllocationSites).
+
+const path = require('node:path')
+const { performance } = require('node:perf_hooks')
+const { rankAllocationSites } = require('./native')
+
+/** Bytes between samples while a guard watches: one sample per 64 KiB allocated. */
+const GUARD_INTERVAL = 64 * 1024
+/** Bytes between samples during a leak check's confirming rounds. */
+const CHECK_INTERVAL = 4 * 1024
+/** Sites kept in a report. */
+const TOP_SITES = 5
+/** A report's message names its top site when it holds this share of the growth. */
+const NAMED_SHARE = 0.4
+/** leakguard's own files are never a site: lib/ and the package's entry points. */
+const ROOT = path.join(__dirname, '..')
+const OWN_FILES = [__dirname + path.sep, ...['index.js', 'register.js', 'jest.js', 'mocha.js', 'binding.js'].map((f) => path.join(ROOT, f))]
+
+/** A sampled profile's tree as the parallel arrays Rust takes. */
+function flatten(head) {
+  const nodes = { parents: [], functionNames: [], urls: [], lines: [], columns: [], selfSizes: [] }
+  const stack = [[head, -1]]
+  while (stack.length > 0) {
+    const [node, parent] = stack.pop()
+    const index = nodes.parents.length
+    const frame = node.callFrame || {}
+    nodes.parents.push(parent)
+    nodes.functionNames.push(String(frame.functionName || ''))
+    nodes.urls.push(String(frame.url || '').replace(/^file:\/\//, ''))
+    nodes.lines.push(Math.max(0, (frame.lineNumber | 0) + 1))
+    nodes.columns.push(Math.max(0, (frame.columnNumber | 0) + 1))
+    nodes.selfSizes.push(Number(node.selfSize) || 0)
+    for (const child of node.children || []) stack.push([child, index])
+  }
+  return nodes
+}
+
+class AllocationSampler {
+  constructor() {
+    this.session = null
+    this.users = 0
+    this.interval = GUARD_INTERVAL
+    this.windowStart = 0
+    /** Why sites are not available (null while sampling works). */
+    this.unavailable = null
+  }
+
+  /** Whether allocations are being sampled now. */
+  get active() {
+    return this.session !== null
+  }
+
+  /** One more user; the first starts sampling. */
+  acquire() {
+    this.users++
+    if (this.users === 1) this.start()
+  }
+
+  /** One user fewer; the last stops sampling and disconnects. */
+  release() {
+    if (this.users === 0) return
+    this.users--
+    if (this.users === 0) this.stop()
+  }
+
+  /** Posts to the session; the in-process session answers synchronously. */
+  post(method, params) {
+    let failure = null
+    let answer = null
+    this.session.post(method, params, (error, result) => {
+      failure = error
+      answer = result
+    })
+    if (failure) throw failure
+    return answer
+  }
+
+  start() {
+    this.unavailable = null
+    try {
+      // Loaded here: a Node built without the inspector throws on require.
+      const inspector = require('node:inspector')
+      const session = new inspector.Session()
+      session.connect()
+      this.session = session
+    } catch (error) {
+      this.session = null
+      this.unavailable = `the inspector is not available: ${error.message}`
+      return
+    }
+    // Another session (a debugger, an APM agent) already samples: V8 has one
+    // sampling profiler per isolate, and restarting it would break theirs.
+    let inUse = false
+    try {
+      this.post('HeapProfiler.getSamplingProfile')
+      inUse = true
+    } catch {}
+    if (inUse) return this.disable('the sampling heap profiler is already in use by another inspector session')
+    this.startSampling(this.interval)
+  }
+
+  startSampling(interval) {
+    try {
+      this.post('HeapProfiler.startSampling', { samplingInterval: interval })
+      this.interval = interval
+      this.windowStart = performance.now()
+    } catch (error) {
+      this.disable(`the sampling heap profiler could not be started: ${error.message}`)
+    }
+  }
+
+  /** Gives up on sites (saying why) and frees the session. */
+  disable(reason) {
+    this.unavailable = reason
+    if (this.session) {
+      try {
+        this.session.disconnect()
+      } catch {}
+    }
+    this.session = null
+  }
+
+  stop() {
+    if (!this.session) return
+    try {
+      this.post('HeapProfiler.stopSampling')
+    } catch {}
+    this.disable(null)
+    this.unavailable = null
+  }
+
+  /**
+   * Starts a new window: what the profile holds from now on was allocated
+   * since. `interval` defaults to the current one.
+   */
+  restart(interval = this.interval) {
+    if (!this.session) return
+    try {
+      this.post('HeapProfiler.stopSampling')
+    } catch (error) {
+      return this.disable(`the sampling heap profiler was stopped by someone else: ${error.message}`)
+    }
+    this.startSampling(interval)
+  }
+
+  /** Milliseconds since the window started. */
+  windowMs() {
+    return this.session ? performance.now() - this.windowStart : 0
+  }
+
+  /**
+   * The allocation sites of what was allocated since the window started and
+   * is still alive: `{ sites, summary }`, or null when sampling is off.
+   */
+  sites() {
+    if (!this.session) return null
+    let profile
+    try {
+      profile = this.post('HeapProfiler.getSamplingProfile').profile
+    } catch (error) {
+      this.disable(`the sampling heap profiler was stopped by someone else: ${error.message}`)
+      return null
+    }
+    return rankAllocationSites(flatten(profile.head), this.windowMs(), OWN_FILES, TOP_SITES, NAMED_SHARE)
+  }
+
+  /** What `stats()` shows. */
+  status() {
+    return { active: this.active, samplingInterval: this.active ? this.interval : null, windowMs: Math.round(this.windowMs()), unavailable: this.unavailable }
+  }
+}
+
+/** This thread's sampler. */
+const sampler = new AllocationSampler()
+
+module.exports = { CHECK_INTERVAL, GUARD_INTERVAL, flatten, sampler }
