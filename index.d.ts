@@ -81,6 +81,8 @@ export interface AllocationSamplingStatus {
   windowMs: number
   /** Why heap reports carry no sites (off, inspector unavailable, profiler used by another session), else null. */
   unavailable: string | null
+  /** Full GCs V8 ran for this guard's profiles: one to read a report's sites, one to restart a window. */
+  fullGcs: number
 }
 
 /** A code site and how many sampled calls came from it. */
@@ -156,7 +158,9 @@ export interface StartOptions {
   confirmWithGc?: boolean
   /**
    * Whether heap reports name the allocation sites of the growth, sampled by
-   * V8's sampling heap profiler through the in-process inspector. Default true.
+   * V8's sampling heap profiler through the in-process inspector. Reading a
+   * report's sites and restarting a sampling window each make V8 run a full
+   * GC. Default: `confirmWithGc` (on, unless forced GCs are ruled out).
    */
   allocationSites?: boolean
   /** Per-kind thresholds. Defaults: 128 KiB/min (≈ 2.2 KB/s) and 10 %/h for every kind. */

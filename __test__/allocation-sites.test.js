@@ -8,6 +8,7 @@ const assert = require('node:assert/strict')
 const inspector = require('node:inspector')
 const path = require('node:path')
 const { describe, test } = require('node:test')
+const { Worker } = require('node:worker_threads')
 const { checkLeak, start } = require('..')
 const { createLimiter, lastJsonLine, runNode } = require('../scripts/spawn')
 
@@ -39,8 +40,39 @@ describe('a heap report names the code that allocates the growth', () => {
       assert.match(report.message, new RegExp(`; \\d+% of the growth is allocated at .*site-leaks\\.js:${site.line}:\\d+ in ${site.functionName}$`))
       assert.equal(sampler.active, true)
       assert.equal(sampler.unavailable, null)
+      // One GC to restart the window when warm-up ended, one to read the sites.
+      assert.ok(sampler.fullGcs >= 2, JSON.stringify(sampler))
     })
   }
+
+  test('inside a worker thread, through its own session', async () => {
+    const source = `
+      const { parentPort } = require('node:worker_threads')
+      const leakguard = require(${JSON.stringify(path.join(__dirname, '..'))})
+      const { workloads } = require(${JSON.stringify(path.join(__dirname, 'fixtures', 'site-leaks.js'))})
+      const { stop, site } = workloads['global-array']()
+      const guard = leakguard.start({ intervalMs: 250, onLeak(report) {
+        if (report.kind !== 'heap') return
+        stop()
+        const sampler = guard.stats().allocationSites
+        guard.stop()
+        parentPort.postMessage({ site, top: report.allocationSites[0], sampler })
+      } })
+    `
+    const worker = new Worker(source, { eval: true })
+    const message = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no heap report from the worker within 60 s')), 60_000)
+      worker.once('message', (m) => {
+        clearTimeout(timer)
+        resolve(m)
+      })
+      worker.once('error', reject)
+    })
+    await worker.terminate()
+    assert.equal(message.sampler.active, true)
+    assert.equal(message.top.functionName, message.site.functionName, JSON.stringify(message.top))
+    assert.ok(message.top.site.endsWith(`site-leaks.js:${message.site.line}:${message.top.site.split(':').pop()}`), JSON.stringify(message.top))
+  })
 
   test('allocationSites: false leaves reports without sites, and stats() says so', async () => {
     const { code, stdout, stderr } = await run('global-array', { allocationSites: false })
@@ -73,6 +105,23 @@ describe('good citizenship', () => {
     assert.equal(failure, null)
     other.post('HeapProfiler.stopSampling')
     other.disconnect()
+  })
+
+  test('with confirmWithGc: false (no forced GC) sampling is off unless asked for', () => {
+    const quiet = start({ intervalMs: 60_000, confirmWithGc: false })
+    try {
+      const status = quiet.stats().allocationSites
+      assert.equal(status.active, false)
+      assert.match(status.unavailable, /confirmWithGc: false/)
+    } finally {
+      quiet.stop()
+    }
+    const asked = start({ intervalMs: 60_000, confirmWithGc: false, allocationSites: true })
+    try {
+      assert.equal(asked.stats().allocationSites.active, true)
+    } finally {
+      asked.stop()
+    }
   })
 
   test('stop() stops sampling', () => {

@@ -6,6 +6,7 @@
 
 const path = require('node:path')
 const { performance } = require('node:perf_hooks')
+const { ownedFullGc } = require('./gc')
 const { rankAllocationSites } = require('./native')
 
 /** Bytes between samples while a guard watches: one sample per 64 KiB allocated. */
@@ -67,8 +68,19 @@ class AllocationSampler {
     if (this.users === 0) this.stop()
   }
 
-  /** Posts to the session; the in-process session answers synchronously. */
+  /**
+   * Posts to the session; the in-process session answers synchronously.
+   * Reading or stopping the profile makes V8 run a full GC first: those
+   * calls go through the GC owner (lib/gc.js), which counts it.
+   */
   post(method, params) {
+    if (method === 'HeapProfiler.getSamplingProfile' || method === 'HeapProfiler.stopSampling') {
+      return ownedFullGc(() => this.postNow(method, params))
+    }
+    return this.postNow(method, params)
+  }
+
+  postNow(method, params) {
     let failure = null
     let answer = null
     this.session.post(method, params, (error, result) => {

@@ -45,6 +45,8 @@ class Guard {
     // in windows that start when warm-up ends, after each heap report, and
     // every SAMPLER_WINDOW_MS while the heap is quiet.
     this.sampler = options.allocationSites ? sampler : null
+    /** Full GCs V8 ran to hand out or drop this guard's profiles (one a read, one a restart). */
+    this.samplerGcs = 0
     if (this.sampler) this.sampler.acquire()
     this.memory.start()
     if (this.listeners) this.listeners.start()
@@ -63,18 +65,21 @@ class Guard {
   /** Starts a fresh sampling window when warm-up ends, and when the window is old and the heap quiet. */
   renewSamplingWindow() {
     const samples = this.memory.samples
-    if (samples === this.options.warmupSamples + 1) return this.sampler.restart()
-    if (samples % SAMPLER_CHECK_EVERY !== 0 || this.sampler.windowMs() < SAMPLER_WINDOW_MS) return
-    if (this.memory.heapState() === 'watching') this.sampler.restart()
+    const due = samples === this.options.warmupSamples + 1 || (samples % SAMPLER_CHECK_EVERY === 0 && this.sampler.windowMs() >= SAMPLER_WINDOW_MS && this.memory.heapState() === 'watching')
+    if (!due || !this.sampler.active) return
+    this.sampler.restart()
+    this.samplerGcs++
   }
 
   /** A heap report names the allocation sites of the growth (see lib/allocation-sampler.js). */
   addAllocationSites(report) {
-    const ranked = this.sampler ? this.sampler.sites() : null
+    const ranked = this.sampler && this.sampler.active ? this.sampler.sites() : null
     report.allocationSites = ranked ? ranked.sites : []
-    if (ranked && ranked.summary) report.message += `; ${ranked.summary}`
+    if (!ranked) return
+    if (ranked.summary) report.message += `; ${ranked.summary}`
     // The next report's sites describe the growth after this one.
-    if (ranked) this.sampler.restart()
+    this.sampler.restart()
+    this.samplerGcs += 2
   }
 
   /**
@@ -141,7 +146,7 @@ class Guard {
       intervalMs: this.options.intervalMs,
       reports: this.reportCount,
       ...memory,
-      allocationSites: this.sampler ? this.sampler.status() : { active: false, samplingInterval: null, windowMs: 0, unavailable: 'turned off (allocationSites: false)' },
+      allocationSites: this.sampler ? { ...this.sampler.status(), fullGcs: this.samplerGcs } : { fullGcs: 0, active: false, samplingInterval: null, windowMs: 0, unavailable: `turned off (allocationSites: false${this.options.confirmWithGc ? '' : ', the default with confirmWithGc: false'})` },
       forcedGcs: this.gcBudget.forced,
       forcedGcsBy: { ...this.gcBudget.byReason },
       listeners: this.listeners ? this.listeners.stats() : null,

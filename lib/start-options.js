@@ -18,7 +18,6 @@ const DEFAULTS = Object.freeze({
   minSamples: 44,
   maxSamples: 240,
   confirmWithGc: true,
-  allocationSites: true,
   listeners: Object.freeze({ minGrowthPerMinute: 5 }),
   objects: Object.freeze({ minGrowthPerMinute: 10 }),
   thresholds: Object.freeze({
@@ -76,7 +75,7 @@ function normalizeStartOptions(options) {
     minSamples = DEFAULTS.minSamples,
     maxSamples = Math.max(DEFAULTS.maxSamples, minSamples),
     confirmWithGc = DEFAULTS.confirmWithGc,
-    allocationSites = DEFAULTS.allocationSites,
+    allocationSites,
     listeners,
     objects,
     thresholds,
@@ -87,7 +86,7 @@ function normalizeStartOptions(options) {
   validateNumber(minSamples, 'options.minSamples', { min: 6, max: 1000, integer: true })
   validateNumber(maxSamples, 'options.maxSamples', { min: minSamples, max: 1000, integer: true })
   validateBoolean(confirmWithGc, 'options.confirmWithGc')
-  validateBoolean(allocationSites, 'options.allocationSites')
+  validateBoolean(allocationSites, 'options.allocationSites', { optional: true })
   return {
     intervalMs,
     onLeak,
@@ -95,7 +94,9 @@ function normalizeStartOptions(options) {
     minSamples,
     maxSamples,
     confirmWithGc,
-    allocationSites,
+    // Reading sites and restarting sampling windows each cost V8 a full GC:
+    // on unless forced GCs are ruled out, or asked for explicitly.
+    allocationSites: allocationSites === undefined ? confirmWithGc : allocationSites,
     listeners: normalizeListeners(listeners),
     objects: normalizeObjects(objects),
     thresholds: normalizeThresholds(thresholds),
