@@ -86,12 +86,19 @@ describe('a heap report names the code that allocates the growth', () => {
   })
 })
 
+/** A guard past its warm-up (sampling starts when warm-up ends). */
+async function warmGuard(options) {
+  const guard = start({ intervalMs: 20, warmupSamples: 0, onLeak() {}, ...options })
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  return guard
+}
+
 describe('good citizenship', () => {
-  test('a profiler another session already runs is left alone, and stats() says why', () => {
+  test('a profiler another session already runs is left alone, and stats() says why', async () => {
     const other = new inspector.Session()
     other.connect()
     other.post('HeapProfiler.startSampling', { samplingInterval: 32768 })
-    const guard = start({ intervalMs: 60_000 })
+    const guard = await warmGuard()
     try {
       const status = guard.stats().allocationSites
       assert.equal(status.active, false)
@@ -107,8 +114,8 @@ describe('good citizenship', () => {
     other.disconnect()
   })
 
-  test('with confirmWithGc: false (no forced GC) sampling is off unless asked for', () => {
-    const quiet = start({ intervalMs: 60_000, confirmWithGc: false })
+  test('with confirmWithGc: false (no forced GC) sampling is off unless asked for', async () => {
+    const quiet = await warmGuard({ confirmWithGc: false })
     try {
       const status = quiet.stats().allocationSites
       assert.equal(status.active, false)
@@ -116,7 +123,7 @@ describe('good citizenship', () => {
     } finally {
       quiet.stop()
     }
-    const asked = start({ intervalMs: 60_000, confirmWithGc: false, allocationSites: true })
+    const asked = await warmGuard({ confirmWithGc: false, allocationSites: true })
     try {
       assert.equal(asked.stats().allocationSites.active, true)
     } finally {
@@ -124,8 +131,12 @@ describe('good citizenship', () => {
     }
   })
 
-  test('stop() stops sampling', () => {
-    const guard = start({ intervalMs: 60_000 })
+  test('sampling starts when warm-up ends, and stop() stops it', async () => {
+    const cold = start({ intervalMs: 60_000 })
+    assert.equal(cold.stats().allocationSites.active, false)
+    assert.match(cold.stats().allocationSites.unavailable, /starts when warm-up ends/)
+    cold.stop()
+    const guard = await warmGuard()
     assert.equal(guard.stats().allocationSites.active, true)
     guard.stop()
     const probe = new inspector.Session()

@@ -9,8 +9,8 @@ const { performance } = require('node:perf_hooks')
 const { ownedFullGc } = require('./gc')
 const { rankAllocationSites } = require('./native')
 
-/** Bytes between samples while a guard watches: one sample per 64 KiB allocated. */
-const GUARD_INTERVAL = 64 * 1024
+/** Bytes between samples while a guard watches: one sample per 32 KiB allocated (V8's default). */
+const GUARD_INTERVAL = 32 * 1024
 /** Bytes between samples during a leak check's confirming rounds. */
 const CHECK_INTERVAL = 4 * 1024
 /** Sites kept in a report. */

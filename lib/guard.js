@@ -41,13 +41,14 @@ class Guard {
       minGrowthPerMinute: options.objects.minGrowthPerMinute,
       gcBudget: this.gcBudget,
     })
-    // Allocation sites of heap growth: sampling runs while the guard does,
-    // in windows that start when warm-up ends, after each heap report, and
-    // every SAMPLER_WINDOW_MS while the heap is quiet.
+    // Allocation sites of heap growth: sampling starts when warm-up ends
+    // (a guard stopped sooner never samples) and runs in windows that
+    // restart after each heap report and every SAMPLER_WINDOW_MS while the
+    // heap is quiet.
     this.sampler = options.allocationSites ? sampler : null
+    this.sampling = false
     /** Full GCs V8 ran to hand out or drop this guard's profiles (one a read, one a restart). */
     this.samplerGcs = 0
-    if (this.sampler) this.sampler.acquire()
     this.memory.start()
     if (this.listeners) this.listeners.start()
     this.timer = setInterval(() => this.tick(), options.intervalMs)
@@ -65,7 +66,15 @@ class Guard {
   /** Starts a fresh sampling window when warm-up ends, and when the window is old and the heap quiet. */
   renewSamplingWindow() {
     const samples = this.memory.samples
-    const due = samples === this.options.warmupSamples + 1 || (samples % SAMPLER_CHECK_EVERY === 0 && this.sampler.windowMs() >= SAMPLER_WINDOW_MS && this.memory.heapState() === 'watching')
+    if (!this.sampling) {
+      if (samples < this.options.warmupSamples + 1) return
+      this.sampling = true
+      // Starting costs no GC; if another guard of this thread already
+      // samples, its window goes on.
+      this.sampler.acquire()
+      return
+    }
+    const due = samples % SAMPLER_CHECK_EVERY === 0 && this.sampler.windowMs() >= SAMPLER_WINDOW_MS && this.memory.heapState() === 'watching'
     if (!due || !this.sampler.active) return
     this.sampler.restart()
     this.samplerGcs++
@@ -73,7 +82,7 @@ class Guard {
 
   /** A heap report names the allocation sites of the growth (see lib/allocation-sampler.js). */
   addAllocationSites(report) {
-    const ranked = this.sampler && this.sampler.active ? this.sampler.sites() : null
+    const ranked = this.sampling && this.sampler.active ? this.sampler.sites() : null
     report.allocationSites = ranked ? ranked.sites : []
     if (!ranked) return
     if (ranked.summary) report.message += `; ${ranked.summary}`
@@ -131,10 +140,20 @@ class Guard {
     this.finalStats = { ...this.stats(), running: false }
     this.running = false
     clearInterval(this.timer)
-    if (this.sampler) this.sampler.release()
+    if (this.sampling) this.sampler.release()
     this.memory.stop()
     if (this.listeners) this.listeners.stop()
     this.objects.stop()
+  }
+
+  /** What `stats().allocationSites` shows. */
+  samplingStatus() {
+    if (this.sampling) {
+      const { active, samplingInterval, windowMs, unavailable } = this.sampler.status()
+      return { active, samplingInterval, windowMs, unavailable, fullGcs: this.samplerGcs }
+    }
+    const unavailable = this.sampler ? 'starts when warm-up ends' : this.options.confirmWithGc ? 'turned off (allocationSites: false)' : 'turned off (allocationSites: false, the default with confirmWithGc: false)'
+    return { active: false, samplingInterval: null, windowMs: 0, unavailable, fullGcs: this.samplerGcs }
   }
 
   /** The latest figures (after `stop()`, the last ones). */
@@ -146,7 +165,7 @@ class Guard {
       intervalMs: this.options.intervalMs,
       reports: this.reportCount,
       ...memory,
-      allocationSites: this.sampler ? { ...this.sampler.status(), fullGcs: this.samplerGcs } : { fullGcs: 0, active: false, samplingInterval: null, windowMs: 0, unavailable: `turned off (allocationSites: false${this.options.confirmWithGc ? '' : ', the default with confirmWithGc: false'})` },
+      allocationSites: this.samplingStatus(),
       forcedGcs: this.gcBudget.forced,
       forcedGcsBy: { ...this.gcBudget.byReason },
       listeners: this.listeners ? this.listeners.stats() : null,
