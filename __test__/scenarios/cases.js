@@ -53,7 +53,7 @@ const rows = [
   ['heap-20KB/s-under-churn', 'heapLeak', { bytesPerS: 20e3, garbagePerS: 10e6 }, 'heap', 150 * S],
   ['closures-20/s', 'retainedClosures', { perS: 20 }, 'heap'],
   // Leaks that start late, after a quiet stretch.
-  ['late-heap-after-4s', 'heapLeak', { bytesPerS: 100e3, startAfterMs: 4 * S }, 'heap'],
+  ['late-heap-after-4s', 'heapLeak', { bytesPerS: 100e3, startAfterMs: 4 * S }, 'heap', 45 * S],
   ['late-heap-after-8s', 'heapLeak', { bytesPerS: 100e3, startAfterMs: 8 * S }, 'heap', 40 * S],
   ['late-heap-after-12s', 'heapLeak', { bytesPerS: 100e3, startAfterMs: 12 * S }, 'heap', 45 * S],
   // Leaks under 1 to 2 MB/s of garbage promoted between major GCs.
