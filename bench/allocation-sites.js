@@ -39,7 +39,7 @@ module.exports = async function allocationSitesBench() {
     }
     return [
       row('read + rank a profile (sites of a heap report)', median(ranked), 'ms', 'reading the profile alone', median(readOnly), `${nodes} profile nodes, ${kept.length.toLocaleString('en')} live objects; top site ${sites && sites.sites[0] ? `${sites.sites[0].functionName} ${(sites.sites[0].share * 100).toFixed(1)}%` : 'none'}`),
-      row('restart the sampling window', median(restart), 'ms', undefined, undefined, 'at warm-up end, after each heap report, every 10 min while the heap is quiet'),
+      row('restart the sampling window', median(restart), 'ms', undefined, undefined, 'after each heap report, and every 10 min while the heap is quiet; includes the full GC V8 runs'),
     ]
   } finally {
     sampler.release()

@@ -29,6 +29,11 @@ const ROUND_FACTOR = 2
 const SETTLED_SHARE = 0.8
 /** Share of the budget the warm-up may take at most. */
 const WARMUP_BUDGET_SHARE = 0.3
+/**
+ * Calls sampled for a confirmed heap leak's sites: few enough that the loop
+ * making them is not optimized (and the function inlined into it).
+ */
+const SITE_CALLS = 2000
 /** A batch gets fewer calls once they would take this many times its planned time. */
 const SLOWDOWN_LIMIT = 4
 /** Readings a round needs to be judged (four steps between batches). */
@@ -146,9 +151,9 @@ class ListenerRecorder {
 }
 
 /**
- * The check's use of this thread's allocation sampler: fine-grained during
- * confirming rounds, then back to what it was (a running guard's window
- * starts anew; without a guard, sampling stops).
+ * The check's use of this thread's allocation sampler: fine-grained for one
+ * batch after a heap leak is confirmed, then back to what it was (a running
+ * guard's window starts anew; without a guard, sampling stops).
  */
 class CheckSampling {
   constructor() {
@@ -355,9 +360,6 @@ async function runCheck(fn, opts, state) {
     // A later round first runs one batch at its larger size unmeasured:
     // buffers and pools that grow with the burst size settle there.
     if (settle) await runBatch(size, batchMsLimit, opts.batches + 1)
-    // A confirming round samples allocations finely: if the heap leak is
-    // confirmed, its sites are what this round's calls kept.
-    if (settle && opts.kinds.includes('heap')) sampling.startRound()
     recorder.nextRound()
     const series = Object.fromEntries(KINDS.map((k) => [k, []]))
     const calls = []
@@ -414,6 +416,24 @@ async function runCheck(fn, opts, state) {
     throw codedError('ERR_LEAK_CHECK_TIMEOUT', `The function under check is too slow for the ${opts.timeoutMs.toLocaleString('en')} ms budget: ${state.calls.toLocaleString('en')} calls (${warmupDone.toLocaleString('en')} of them warm-up) left fewer than ${MIN_READINGS} readings to judge; raise options.timeoutMs`)
   }
 
+  // A confirmed heap leak's sites: one more batch, sampled finely, after
+  // the verdict (sampling during the measured rounds would slow the calls
+  // it measures); the sites are what those calls kept.
+  let heapSites = null
+  if (verdicts.some((v) => v.kind === 'heap' && v.outcome === 'leak')) {
+    sampling.startRound()
+    const calls = Math.max(1, Math.min(SITE_CALLS, lastSize, Math.floor((state.deadline - performance.now()) / Math.max(perCallMs, 1e-6))))
+    // A fresh loop, not callMany: by now TurboFan has inlined the function
+    // into callMany, and the profiler would see only leakguard's frame.
+    try {
+      const loop = state.async ? 'return (async () => { for (let i = 0; i < n; i++) await fn() })()' : 'for (let i = 0; i < n; i++) fn()'
+      await new Function('fn', 'n', loop)(fn, calls)
+    } catch {
+      // A call that fails here only ends the sampling early: the verdict stands.
+    }
+    await new Promise((resolve) => setImmediate(resolve))
+    heapSites = sampling.sites()
+  }
   const perCall = {}
   for (const v of verdicts) perCall[PER_CALL_KEYS[v.kind]] = v.perCall
   const reports = verdicts
@@ -421,9 +441,8 @@ async function runCheck(fn, opts, state) {
     .map((v) => {
       const report = { kind: v.kind, perCall: v.perCall, noisePerCall: v.noisePerCall, message: v.description }
       if (v.kind === 'heap') {
-        const ranked = sampling.sites()
-        report.allocationSites = ranked ? ranked.sites : []
-        if (ranked && ranked.summary) report.message += `; ${ranked.summary}`
+        report.allocationSites = heapSites ? heapSites.sites : []
+        if (heapSites && heapSites.summary) report.message += `; ${heapSites.summary}`
       }
       if (v.kind === 'listeners') {
         const worst = recorder.worst()
