@@ -161,7 +161,7 @@ class CheckSampling {
     this.window = false
   }
 
-  startRound() {
+  start() {
     if (!this.acquired) {
       sampler.acquire()
       this.acquired = true
@@ -421,7 +421,7 @@ async function runCheck(fn, opts, state) {
   // it measures); the sites are what those calls kept.
   let heapSites = null
   if (verdicts.some((v) => v.kind === 'heap' && v.outcome === 'leak')) {
-    sampling.startRound()
+    sampling.start()
     const calls = Math.max(1, Math.min(SITE_CALLS, lastSize, Math.floor((state.deadline - performance.now()) / Math.max(perCallMs, 1e-6))))
     // A fresh loop, not callMany: by now TurboFan has inlined the function
     // into callMany, and the profiler would see only leakguard's frame.
