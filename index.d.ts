@@ -323,7 +323,7 @@ export interface CheckResult {
   batchSize: number
   /**
    * Rounds measured: 1 when nothing grew; a kind that grew is measured again
-   * with batches twice as large (up to 4 rounds) and reported only if
+   * with batches twice as large (up to 6 rounds) and reported only if
    * two rounds in a row found it, the later keeping half the earlier's rate
    * per call.
    */

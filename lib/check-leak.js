@@ -22,8 +22,13 @@ const KINDS = ['heap', 'external', 'native', 'listeners', 'handles', 'objects']
 const PER_CALL_KEYS = { heap: 'heapBytes', external: 'externalBytes', native: 'nativeBytes', listeners: 'listeners', handles: 'handles', objects: 'objects' }
 const DEFAULTS = Object.freeze({ batches: 8, minBatchSize: 50, maxBatchSize: 5000, batchMs: 10, timeoutMs: 5000 })
 const OWN_FILES = [__dirname + path.sep]
-/** Rounds at most (the first and up to three with larger batches), and how much larger each is. */
-const MAX_ROUNDS = 4
+/**
+ * Rounds at most (the first and up to five with larger batches; the budget
+ * usually ends them first), and how much larger each is. With four, a
+ * leak of ~84 B a call from an async function whose rounds alternated
+ * between found and too noisy to tell was left undecided in a CI run.
+ */
+const MAX_ROUNDS = 6
 const ROUND_FACTOR = 2
 /** Warm-up goes on while a chunk's time per call is under this share of the chunk before. */
 const SETTLED_SHARE = 0.8
