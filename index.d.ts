@@ -324,7 +324,7 @@ export interface CheckResult {
   /**
    * Rounds measured: 1 when nothing grew; a kind that grew is measured again
    * with batches twice as large (up to 6 rounds) and reported only if
-   * two rounds in a row found it, the later keeping half the earlier's rate
+   * two rounds found it (with only rounds too noisy to tell between them), the later keeping half the earlier's rate
    * per call.
    */
   rounds: number

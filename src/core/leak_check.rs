@@ -161,8 +161,8 @@ pub const PERSIST_SHARE: f64 = 0.5;
 pub enum RoundOutcome {
     /// Nothing grew with the calls.
     Clean,
-    /// Grew in two rounds in a row, the later keeping [`PERSIST_SHARE`] of
-    /// the earlier's rate per call.
+    /// Grew in two rounds with only too-noisy rounds between them, the later
+    /// keeping [`PERSIST_SHARE`] of the earlier's rate per call.
     Leak,
     /// Needs another round: the first leak verdict, one whose rate fell
     /// (still settling), or steps too noisy to tell.
@@ -180,16 +180,18 @@ pub fn round_outcome(rounds: &[MetricVerdict]) -> RoundOutcome {
     if !last.leaked {
         return RoundOutcome::Clean;
     }
-    match rounds.len() {
-        1 => RoundOutcome::MeasureAgain,
-        n => {
-            let earlier = &rounds[n - 2];
-            if earlier.leaked && last.per_call >= PERSIST_SHARE * earlier.per_call {
-                RoundOutcome::Leak
-            } else {
-                RoundOutcome::MeasureAgain
-            }
+    // The confirming round is the latest earlier one that found the leak;
+    // rounds between them whose steps were too noisy to tell do not
+    // contradict it (a clean one would have ended the check).
+    let earlier = rounds[..rounds.len() - 1]
+        .iter()
+        .rev()
+        .find(|r| !r.undecided);
+    match earlier {
+        Some(earlier) if earlier.leaked && last.per_call >= PERSIST_SHARE * earlier.per_call => {
+            RoundOutcome::Leak
         }
+        _ => RoundOutcome::MeasureAgain,
     }
 }
 
@@ -349,6 +351,15 @@ mod tests {
             Leak
         );
         assert_eq!(round_outcome(&[leak(400.0), leak(150.0), leak(90.0)]), Leak);
+        // Found, too noisy to tell, found again at its rate: a leak.
+        assert_eq!(
+            round_outcome(&[leak(80.0), unsure.clone(), leak(78.0)]),
+            Leak
+        );
+        assert_eq!(
+            round_outcome(&[leak(300.0), unsure.clone(), leak(78.0)]),
+            MeasureAgain
+        );
     }
 
     #[test]
