@@ -23,6 +23,10 @@ export interface ReportBase {
   /** One line a person can act on. */
   message: string
   severity: Severity
+  /** A reminder of a leak that goes on (`alerts.realertMs`). */
+  repeat?: true
+  /** The heap snapshot taken for this leak (`snapshot` option; heap, listener and object reports). */
+  snapshot?: ReportSnapshot
   /** Growth in bytes (listeners, objects: items) per minute. */
   growthPerMinute: number
   /** The latest level in bytes (listeners, objects: items). */
@@ -71,18 +75,45 @@ export interface AllocationSite {
   frames: string[]
 }
 
+/** One line of `log: 'json'` output on stderr, parsed. */
+export interface LeakLogLine {
+  /** ISO 8601. */
+  time: string
+  level: 'warn'
+  name: 'LeakWarning' | 'LeakCallbackWarning'
+  code: 'LEAKGUARD_LEAK' | 'LEAKGUARD_CALLBACK_FAILED'
+  message: string
+  pid: number
+  hostname: string
+  threadId: number
+  report: LeakReport
+  /** The subscriber's error message, on a `LeakCallbackWarning` line. */
+  error?: string
+}
+
+/** When allocations are sampled for heap reports' sites. */
+export type AllocationSiteMode = 'on-suspicion' | 'always'
+
 /** What the allocation sampler is doing (`stats().allocationSites`). */
 export interface AllocationSamplingStatus {
+  /** When this guard samples (`'off'` with `allocationSites: false`). */
+  mode: AllocationSiteMode | 'off'
   /** Whether allocations are being sampled now. */
   active: boolean
   /** Bytes between samples, while active. */
   samplingInterval: number | null
   /** How long the current window has run. */
   windowMs: number
-  /** Why heap reports carry no sites (off, inspector unavailable, profiler used by another session), else null. */
+  /**
+   * Why allocations are not being sampled now (off, before warm-up ends,
+   * waiting for a heap suspicion, inspector unavailable, profiler used by
+   * another session), else null.
+   */
   unavailable: string | null
-  /** Full GCs V8 ran for this guard's profiles: one to read a report's sites, one to restart a window. */
+  /** Full GCs V8 ran for this guard's profiles: one to read a report's sites, one to restart or stop a window. */
   fullGcs: number
+  /** Sampling windows this guard opened or restarted. */
+  windows: number
 }
 
 /** A code site and how many sampled calls came from it. */
@@ -130,6 +161,35 @@ export interface ObjectLeakReport extends ReportBase {
 /** A leak finding: plain data, handed to `onLeak` or sent as a `LeakWarning`. Narrow on `kind`. */
 export type LeakReport = MemoryLeakReport | ListenerLeakReport | ObjectLeakReport
 
+/** A reported leak is over (`guard.on('resolved')`). */
+export interface ResolvedReport {
+  kind: LeakKind
+  resolved: true
+  /** The leak's identity: the memory kind, `listeners:<emitter>:<event>` or `objects:<label>`. */
+  identity: string
+  message: string
+  /** The severity it was last reported at. */
+  severity: Severity
+  /** When it was first reported, and when it was found over (ms since the epoch). */
+  firstReportedAt: number
+  resolvedAt: number
+  durationMs: number
+  emitter?: string
+  eventName?: string
+  label?: string
+}
+
+/** A heap snapshot taken for a report (`snapshot` option). */
+export interface ReportSnapshot {
+  /** The file (mode 0600), or null when none was written. */
+  path: string | null
+  /** How long the app was paused while it was written. */
+  pauseMs?: number
+  bytes?: number
+  /** Why none was written (not enough memory, too soon, a write error). */
+  skipped?: string
+}
+
 /** Rate thresholds of one memory kind; growth must pass both to be reported. */
 export interface KindThresholds {
   /** Growth below this many bytes a minute is never reported. */
@@ -141,8 +201,19 @@ export interface KindThresholds {
 export interface StartOptions {
   /** Sampling interval in milliseconds. Default 500. */
   intervalMs?: number
-  /** Receives every report. Without it, reports go out as `LeakWarning` warnings. */
+  /** Receives every report. Without it (and without `on('leak')` subscribers), reports go out as `LeakWarning` warnings. */
   onLeak?: (report: LeakReport) => void | Promise<void>
+  /**
+   * How reports are logged. Unset: as `LeakWarning`s, only those no
+   * subscriber receives. `'warning'`: every report as a `LeakWarning`;
+   * `'json'`: every report as one JSON line on stderr (`LeakLogLine`);
+   * `'off'`: none (a failing subscriber still logs its report).
+   */
+  log?: 'warning' | 'json' | 'off'
+  /** Per leak: least time between two reports (coalesced), and a reminder interval while it goes on (0: none; else >= minIntervalMs). Defaults 0, 0. */
+  alerts?: { minIntervalMs?: number; realertMs?: number }
+  /** Heap snapshots on alert into `dir` (see README). */
+  snapshot?: { dir: string; maxFiles?: number; minIntervalMs?: number; memoryLimitBytes?: number }
   /** Samples ignored after start. Default 8. */
   warmupSamples?: number
   /**
@@ -157,12 +228,16 @@ export interface StartOptions {
   /** Whether leakguard may force full GCs (a pair at a time) to confirm suspicions. Default true. */
   confirmWithGc?: boolean
   /**
-   * Whether heap reports name the allocation sites of the growth, sampled by
-   * V8's sampling heap profiler through the in-process inspector. Reading a
-   * report's sites and restarting a sampling window each make V8 run a full
-   * GC. Default: `confirmWithGc` (on, unless forced GCs are ruled out).
+   * Whether and when heap reports name the allocation sites of the growth,
+   * sampled by V8's sampling heap profiler through the in-process inspector.
+   * `'on-suspicion'` (or `true`): sampled every 16 KiB from the moment the
+   * heap is suspected, and a heap report waits until that has run 5 s;
+   * `'always'`: sampled every 256 KiB from the end of warm-up; `false`: no
+   * sites. Reading a report's sites and restarting or stopping a sampling
+   * window each make V8 run a full GC. Default: `'on-suspicion'`, or `false`
+   * with `confirmWithGc: false`.
    */
-  allocationSites?: boolean
+  allocationSites?: boolean | AllocationSiteMode
   /** Per-kind thresholds. Defaults: 128 KiB/min (≈ 2.2 KB/s) and 10 %/h for every kind. */
   thresholds?: Partial<Record<MemoryKind, KindThresholds>>
   /** Watch EventEmitter and EventTarget listeners (default true); `minGrowthPerMinute` defaults to 5. */
@@ -225,6 +300,16 @@ export interface GuardStats {
 export interface Guard {
   /** Stops watching and undoes everything `start()` did. Idempotent. */
   stop(): void
+  /**
+   * Subscribes `listener` to every report, alongside `onLeak`; each
+   * subscriber is isolated from the others' exceptions and rejections.
+   */
+  on(event: 'leak', listener: (report: LeakReport) => void | Promise<void>): this
+  /** Subscribes `listener` to the end of reported leaks. */
+  on(event: 'resolved', listener: (report: ResolvedReport) => void | Promise<void>): this
+  /** Removes the latest subscription of `listener`. */
+  off(event: 'leak', listener: (report: LeakReport) => void | Promise<void>): this
+  off(event: 'resolved', listener: (report: ResolvedReport) => void | Promise<void>): this
   /** The latest figures. */
   stats(): GuardStats
   /**
@@ -244,6 +329,34 @@ export interface CollectionProbe {
 
 /** Starts watching this thread's memory. Throws `TypeError`/`RangeError` with a Node-style `code` on bad options. */
 export function start(options?: StartOptions): Guard
+
+/** Options of `prometheus()`. */
+export interface PrometheusOptions {
+  /** A prom-client Registry (default: prom-client's global registry). */
+  register?: unknown
+  /** Metric name prefix, default `'leakguard_'`. */
+  prefix?: string
+  /** Constant labels on every metric. */
+  labels?: Record<string, string>
+  /** The guard (default: the latest running guard of this thread). */
+  guard?: Guard
+  /** Listener pairs and object labels exported at most. Default 10. */
+  top?: number
+}
+
+/** Registers leakguard's collectors in a prom-client registry; returns `unregister()`. */
+export function prometheus(options?: PrometheusOptions): () => void
+
+/** Options of `openTelemetry()`. */
+export interface OpenTelemetryOptions {
+  /** An `@opentelemetry/api` MeterProvider (default: the global one). */
+  meterProvider?: unknown
+  guard?: Guard
+  top?: number
+}
+
+/** Creates leakguard's instruments through `@opentelemetry/api`; returns `remove()`. */
+export function openTelemetry(options?: OpenTelemetryOptions): () => void
 
 /** Runs a full, synchronous garbage collection; needs no `--expose-gc`. */
 export function gc(): void

@@ -5,5 +5,7 @@ const { start } = require('./lib/guard')
 const { gc } = require('./lib/gc')
 const { probe } = require('./lib/probe')
 const { assertNoLeak, checkLeak } = require('./lib/check-leak')
+const { prometheus } = require('./lib/prometheus')
+const { openTelemetry } = require('./lib/open-telemetry')
 
-module.exports = { start, gc, probe, checkLeak, assertNoLeak }
+module.exports = { start, gc, probe, checkLeak, assertNoLeak, prometheus, openTelemetry }

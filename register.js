@@ -1,17 +1,15 @@
 'use strict'
-// `node -r leakguard/register app.js`: watches the app with default options;
-// reports go out as `LeakWarning`s. LEAKGUARD_INTERVAL_MS sets the interval.
+// `node -r leakguard/register app.js`, `node --import leakguard/register
+// app.mjs`, or either in NODE_OPTIONS: starts a guard from LEAKGUARD_*
+// environment variables (lib/env-options.js; README lists them all). A bad
+// value, or a LEAKGUARD_* name that is not known, stops start-up with a coded
+// error naming it. Worker threads get a guard only with LEAKGUARD_WORKERS=true;
+// child processes that inherit NODE_OPTIONS get their own. The module's
+// export is the guard, or null in a worker thread that gets none.
 
+const { isMainThread } = require('node:worker_threads')
 const { start } = require('./index')
-const { outOfRange } = require('./lib/errors')
+const { readEnvOptions } = require('./lib/env-options')
 
-const options = {}
-const interval = process.env.LEAKGUARD_INTERVAL_MS
-if (interval !== undefined && interval !== '') {
-  const value = Number(interval)
-  if (!Number.isFinite(value) || value <= 0) {
-    throw outOfRange('LEAKGUARD_INTERVAL_MS', 'a number > 0', interval)
-  }
-  options.intervalMs = value
-}
-module.exports = start(options)
+const { options, workers } = readEnvOptions()
+module.exports = isMainThread || workers ? start(options) : null

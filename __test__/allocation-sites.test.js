@@ -38,9 +38,13 @@ describe('a heap report names the code that allocates the growth', () => {
       assert.ok(top.liveBytes > 0 && top.growthPerMinute > 0, shown)
       assert.ok(top.frames.some((f) => f.includes(`${site.functionName} (`) && f.includes('site-leaks.js')), shown)
       assert.match(report.message, new RegExp(`; \\d+% of the growth is allocated at .*site-leaks\\.js:${site.line}:\\d+ in ${site.functionName}$`))
+      // Sampled from the suspicion on; after the report, coarsely while the leak goes on.
+      assert.equal(sampler.mode, 'on-suspicion')
       assert.equal(sampler.active, true)
       assert.equal(sampler.unavailable, null)
-      // One GC to restart the window when warm-up ended, one to read the sites.
+      assert.equal(sampler.samplingInterval, 256 * 1024)
+      assert.ok(sampler.windows >= 2, JSON.stringify(sampler))
+      // One GC to read the sites, one to restart the window.
       assert.ok(sampler.fullGcs >= 2, JSON.stringify(sampler))
     })
   }
@@ -86,7 +90,7 @@ describe('a heap report names the code that allocates the growth', () => {
   })
 })
 
-/** A guard past its warm-up (sampling starts when warm-up ends). */
+/** A guard past its warm-up (sampling starts when warm-up ends with 'always'). */
 async function warmGuard(options) {
   const guard = start({ intervalMs: 20, warmupSamples: 0, onLeak() {}, ...options })
   await new Promise((resolve) => setTimeout(resolve, 150))
@@ -98,7 +102,7 @@ describe('good citizenship', () => {
     const other = new inspector.Session()
     other.connect()
     other.post('HeapProfiler.startSampling', { samplingInterval: 32768 })
-    const guard = await warmGuard()
+    const guard = await warmGuard({ allocationSites: 'always' })
     try {
       const status = guard.stats().allocationSites
       assert.equal(status.active, false)
@@ -123,21 +127,40 @@ describe('good citizenship', () => {
     } finally {
       quiet.stop()
     }
-    const asked = await warmGuard({ confirmWithGc: false, allocationSites: true })
+    const asked = await warmGuard({ confirmWithGc: false, allocationSites: 'always' })
     try {
       assert.equal(asked.stats().allocationSites.active, true)
     } finally {
       asked.stop()
     }
+    const onSuspicion = start({ confirmWithGc: false, allocationSites: true, intervalMs: 60_000 })
+    assert.equal(onSuspicion.stats().allocationSites.mode, 'on-suspicion')
+    onSuspicion.stop()
   })
 
-  test('sampling starts when warm-up ends, and stop() stops it', async () => {
-    const cold = start({ intervalMs: 60_000 })
+  test('on defaults a quiet heap is not sampled: sampling waits for a suspicion', async () => {
+    const guard = await warmGuard()
+    try {
+      const status = guard.stats().allocationSites
+      assert.equal(status.mode, 'on-suspicion')
+      assert.equal(status.active, false)
+      assert.equal(status.windows, 0)
+      assert.match(status.unavailable, /waits for a heap suspicion/)
+    } finally {
+      guard.stop()
+    }
+  })
+
+  test("with 'always', sampling starts when warm-up ends, and stop() stops it", async () => {
+    const cold = start({ intervalMs: 60_000, allocationSites: 'always' })
     assert.equal(cold.stats().allocationSites.active, false)
     assert.match(cold.stats().allocationSites.unavailable, /starts when warm-up ends/)
     cold.stop()
-    const guard = await warmGuard()
-    assert.equal(guard.stats().allocationSites.active, true)
+    const guard = await warmGuard({ allocationSites: 'always' })
+    const status = guard.stats().allocationSites
+    assert.equal(status.active, true)
+    assert.equal(status.mode, 'always')
+    assert.equal(status.samplingInterval, 256 * 1024)
     guard.stop()
     const probe = new inspector.Session()
     probe.connect()
@@ -147,9 +170,12 @@ describe('good citizenship', () => {
     assert.match(String(failure && failure.message), /not started/)
   })
 
-  test('a non-boolean allocationSites is a coded TypeError', () => {
-    for (const bad of ['yes', 1, null, {}]) {
+  test('an allocationSites that is not a boolean, on-suspicion or always is a coded TypeError', () => {
+    for (const bad of [1, null, {}]) {
       assert.throws(() => start({ allocationSites: bad }), (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_TYPE' && /options\.allocationSites/.test(e.message))
+    }
+    for (const bad of ['yes', 'Always', '']) {
+      assert.throws(() => start({ allocationSites: bad }), (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_VALUE' && /options\.allocationSites/.test(e.message))
     }
   })
 })

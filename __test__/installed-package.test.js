@@ -4,11 +4,13 @@
 // with cargo and rustc absent from PATH. From there: every entry point by
 // require and by import, a real Jest run through `setupFilesAfterEnv:
 // ['leakguard/jest']`, a real Mocha run with `--require leakguard/mocha`,
-// `tsc --strict` on a file using every export and type, and a bad
-// LEAKGUARD_* variable failing at start-up.
+// `tsc --strict` on a file using every export and type, the preload (`-r`,
+// `--import`, NODE_OPTIONS) finding a leak in a service and logging it as
+// JSON, worker threads left alone unless asked, and bad LEAKGUARD_*
+// variables failing at start-up.
 
 const assert = require('node:assert/strict')
-const { execFileSync } = require('node:child_process')
+const { execFileSync, spawn } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -37,6 +39,36 @@ function toolVersion(name) {
 /** Runs a node script from the consumer project. */
 function inProject(args, extraEnv = {}) {
   return runNode(args, { cwd: project, env: { ...env, ...extraEnv }, timeoutMs: 180_000 })
+}
+
+/**
+ * Runs node with `args` in the consumer project until a JSON leak report
+ * shows on stderr (then kills it) or `timeoutMs` passes; resolves the
+ * parsed report line, or null, with all of stderr.
+ */
+function untilJsonReport(args, extraEnv, timeoutMs = 90_000) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: project, env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    let found = null
+    const finish = () => {
+      clearTimeout(timer)
+      child.kill()
+    }
+    const timer = setTimeout(finish, timeoutMs)
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+      for (const line of stderr.split('\n')) {
+        if (found || !line.startsWith('{')) continue
+        try {
+          const parsed = JSON.parse(line)
+          if (parsed.name === 'LeakWarning' && parsed.report.kind === 'heap') found = parsed
+        } catch {}
+      }
+      if (found) finish()
+    })
+    child.on('close', () => resolve({ report: found, stderr }))
+  })
 }
 
 before(async () => {
@@ -75,8 +107,8 @@ describe('the installed package', () => {
     const { code, stdout, stderr } = await inProject(['require-all.cjs'])
     assert.equal(code, 0, stderr)
     assert.deepEqual(JSON.parse(stdout.trim()), {
-      main: ['assertNoLeak', 'checkLeak', 'gc', 'probe', 'start'],
-      register: ['expectCollected', 'stats', 'stop', 'track'],
+      main: ['assertNoLeak', 'checkLeak', 'gc', 'openTelemetry', 'probe', 'prometheus', 'start'],
+      register: ['expectCollected', 'off', 'on', 'stats', 'stop', 'track'],
       jest: ['toBeCollected', 'toLeak'],
       mocha: ['afterEach', 'beforeEach'],
       packageJson: 'leakguard',
@@ -88,8 +120,8 @@ describe('the installed package', () => {
     const { code, stdout, stderr } = await inProject(['import-all.mjs'])
     assert.equal(code, 0, stderr)
     assert.deepEqual(JSON.parse(stdout.trim()), {
-      named: ['assertNoLeak', 'checkLeak', 'gc', 'probe', 'start'],
-      register: ['expectCollected', 'stats', 'stop', 'track'],
+      named: ['assertNoLeak', 'checkLeak', 'gc', 'openTelemetry', 'probe', 'prometheus', 'start'],
+      register: ['expectCollected', 'off', 'on', 'stats', 'stop', 'track'],
       jest: ['toBeCollected', 'toLeak'],
       mocha: ['afterEach', 'beforeEach'],
       packageJson: 'leakguard',
@@ -118,6 +150,63 @@ describe('the installed package', () => {
     const tsc = path.join(project, 'node_modules', 'typescript', 'bin', 'tsc')
     const { code, stdout, stderr } = await inProject([tsc, '-p', 'tsconfig.json'])
     assert.equal(code, 0, stdout + stderr)
+  })
+
+  describe('the preload finds a leak in a service that knows nothing of it, and logs it as JSON', { concurrency: 3 }, () => {
+    const config = { LEAKGUARD_INTERVAL_MS: '100', LEAKGUARD_LOG: 'json' }
+    const check = ({ report, stderr }) => {
+      assert.ok(report, `no JSON heap report on stderr: ${stderr.slice(-2000)}`)
+      assert.match(report.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+      assert.equal(report.code, 'LEAKGUARD_LEAK')
+      assert.equal(report.level, 'warn')
+      assert.equal(report.hostname, os.hostname())
+      assert.equal(report.threadId, 0)
+      assert.ok(Number.isInteger(report.pid) && report.pid !== process.pid)
+      assert.match(report.message, /^V8 heap grows/)
+      assert.equal(report.message, report.report.message)
+      assert.ok(report.report.growthPerMinute > 0, JSON.stringify(report.report))
+      // The leaking line is named: the timer in leaky-app.
+      assert.match(report.report.allocationSites[0].site, /leaky-app\.[cm]?js:\d+:\d+$/, JSON.stringify(report.report.allocationSites))
+    }
+    test('node -r leakguard/register app.cjs', async () => check(await untilJsonReport(['-r', 'leakguard/register', 'leaky-app.cjs'], config)))
+    test('node --import leakguard/register app.mjs', async () => check(await untilJsonReport(['--import', 'leakguard/register', 'leaky-app.mjs'], config)))
+    test("NODE_OPTIONS='--require leakguard/register' node app.cjs", async () => check(await untilJsonReport(['leaky-app.cjs'], { ...config, NODE_OPTIONS: '--require leakguard/register' })))
+  })
+
+  test('worker threads get no guard from the preload unless LEAKGUARD_WORKERS=true', async () => {
+    const plain = await inProject(['-r', 'leakguard/register', 'worker-guards.cjs'])
+    assert.equal(plain.code, 0, plain.stderr)
+    assert.deepEqual(JSON.parse(plain.stdout.trim()), { main: 'function', worker: null })
+    const asked = await inProject(['-r', 'leakguard/register', 'worker-guards.cjs'], { LEAKGUARD_WORKERS: 'true' })
+    assert.equal(asked.code, 0, asked.stderr)
+    assert.deepEqual(JSON.parse(asked.stdout.trim()), { main: 'function', worker: 'function' })
+  })
+
+  test('prometheus() and openTelemetry() without their optional peer dependencies installed: a coded error, not a crash', async () => {
+    const script = `
+      const leakguard = require('leakguard')
+      const guard = leakguard.start({ intervalMs: 60_000 })
+      const codes = []
+      for (const attach of [leakguard.prometheus, leakguard.openTelemetry]) {
+        try { attach() } catch (error) { codes.push(error.code + ': ' + error.message) }
+      }
+      guard.stop()
+      console.log(JSON.stringify(codes))
+    `
+    const { code, stdout, stderr } = await inProject(['-e', script])
+    assert.equal(code, 0, stderr)
+    const codes = JSON.parse(stdout.trim())
+    assert.equal(codes.length, 2)
+    assert.match(codes[0], /^ERR_LEAKGUARD_PEER_MISSING: .*'prom-client': npm install prom-client$/)
+    assert.match(codes[1], /^ERR_LEAKGUARD_PEER_MISSING: .*'@opentelemetry\/api': npm install @opentelemetry\/api$/)
+  })
+
+  test('a LEAKGUARD_* variable that is not known (a typo) fails at start-up, naming the nearest one', async () => {
+    const { code, stderr } = await inProject(['-r', 'leakguard/register', '-e', 'console.log("ran")'], { LEAKGUARD_INTERVAL: '250' })
+    assert.notEqual(code, 0)
+    assert.match(stderr, /ERR_LEAKGUARD_UNKNOWN_VARIABLE/)
+    assert.match(stderr, /LEAKGUARD_INTERVAL is not a leakguard environment variable\. Did you mean LEAKGUARD_INTERVAL_MS\?/)
+    assert.doesNotMatch(stderr, /\bran\b/)
   })
 
   test('a bad LEAKGUARD_* variable fails at start-up with its name', async () => {

@@ -6,13 +6,13 @@
 // leaking leak check), never per sample.
 
 const { performance } = require('node:perf_hooks')
-const { sampler, flatten } = require('../lib/allocation-sampler')
+const { SUSPICION_INTERVAL, sampler, flatten } = require('../lib/allocation-sampler')
 const { median, row } = require('./harness')
 
 const READS = 9
 
 module.exports = async function allocationSitesBench() {
-  sampler.acquire()
+  sampler.acquire(SUSPICION_INTERVAL)
   const kept = []
   try {
     // 200 distinct allocating functions, ~300 KB each.

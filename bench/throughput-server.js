@@ -1,14 +1,26 @@
 'use strict'
-// An express service for the throughput bench, on 127.0.0.1, with or
-// without a guard: `node throughput-server.js none|guard|guard-no-sites`.
-// Prints its port, then serves until killed.
+// An express service for the throughput bench, on 127.0.0.1. Prints its
+// port, then serves until killed. Over its IPC channel it takes the variant
+// to run next — 'none', 'guard', 'guard-always' or 'guard-no-sites' — stops
+// the guard it runs (if any), starts that one, and answers 'ready'.
 
 const http = require('node:http')
 const express = require('express')
+const leakguard = require('..')
 
-const variant = process.argv[2]
-if (variant === 'guard') require('..').start()
-if (variant === 'guard-no-sites') require('..').start({ allocationSites: false })
+const VARIANTS = {
+  none: null,
+  guard: {},
+  'guard-always': { allocationSites: 'always' },
+  'guard-no-sites': { allocationSites: false },
+}
+
+let guard = null
+process.on('message', (variant) => {
+  if (guard) guard.stop()
+  guard = VARIANTS[variant] ? leakguard.start(VARIANTS[variant]) : null
+  process.send({ ready: variant, forcedGcs: guard ? guard.stats().forcedGcs : 0 })
+})
 
 const app = express()
 const products = Array.from({ length: 200 }, (_, i) => ({ id: i, name: `product-${i}`, price: i * 1.5, tags: ['a', 'b'] }))

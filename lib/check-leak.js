@@ -9,7 +9,7 @@ const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
 const native = require('./native')
 const { ledgerClose, ledgerFile, ledgerOpen, nativeBytes, topCallSite } = native
-const { CHECK_INTERVAL, GUARD_INTERVAL, sampler } = require('./allocation-sampler')
+const { CHECK_INTERVAL, sampler } = require('./allocation-sampler')
 const { settledGc } = require('./gc')
 const { captureStack } = require('./stack')
 const { codedError, validateFunction, validateNumber, validateObject } = require('./errors')
@@ -158,20 +158,23 @@ class ListenerRecorder {
 /**
  * The check's use of this thread's allocation sampler: fine-grained for one
  * batch after a heap leak is confirmed, then back to what it was (a running
- * guard's window starts anew; without a guard, sampling stops).
+ * guard's window starts anew at its interval; without a guard, sampling stops).
  */
 class CheckSampling {
   constructor() {
     this.acquired = false
     this.window = false
+    this.previousInterval = 0
   }
 
   start() {
     if (!this.acquired) {
-      sampler.acquire()
+      this.previousInterval = sampler.active ? sampler.interval : 0
+      sampler.acquire(CHECK_INTERVAL)
       this.acquired = true
     }
-    sampler.restart(CHECK_INTERVAL)
+    // A window of someone else's starts anew at the check's interval.
+    if (this.previousInterval > 0) sampler.restart(CHECK_INTERVAL)
     this.window = sampler.active
   }
 
@@ -182,7 +185,7 @@ class CheckSampling {
 
   stop() {
     if (!this.acquired) return
-    sampler.restart(GUARD_INTERVAL)
+    if (this.previousInterval > 0) sampler.restart(this.previousInterval)
     sampler.release()
     this.acquired = false
   }

@@ -36,6 +36,12 @@ function invalidArgType(name, expected, value) {
   )
 }
 
+/** `TypeError` with code `ERR_INVALID_ARG_VALUE`: the right type, not an accepted value. */
+function invalidArgValue(name, accepted, value) {
+  const what = name.includes('.') ? 'property' : 'argument'
+  return withCode(new TypeError(`The ${what} '${name}' must be ${accepted}. Received ${inspect(value)}`), 'ERR_INVALID_ARG_VALUE')
+}
+
 /** `RangeError` with code `ERR_OUT_OF_RANGE`. */
 function outOfRange(name, range, value) {
   return withCode(
@@ -88,6 +94,7 @@ function validateNumber(value, name, { optional = false, min = -Infinity, max = 
 module.exports = {
   codedError,
   invalidArgType,
+  invalidArgValue,
   outOfRange,
   validateBoolean,
   validateFunction,

@@ -2,24 +2,56 @@
 // `start()` and the Guard it returns: owns what watches this thread and
 // delivers reports to `onLeak`, or as `LeakWarning`s.
 
-const { sampler } = require('./allocation-sampler')
+const { COARSE_INTERVAL, SUSPICION_INTERVAL, sampler } = require('./allocation-sampler')
 const { GcBudget } = require('./gc')
 const { ListenerWatch } = require('./listener-watch')
 const { MemoryWatch, now } = require('./memory-watch')
 const { ObjectWatch } = require('./object-watch')
 const { normalizeStartOptions, monitorOptions } = require('./start-options')
-const { emitCallbackWarning, emitLeakWarning } = require('./warnings')
+const { invalidArgType, invalidArgValue, validateFunction } = require('./errors')
+const { AlertGate, identityOf } = require('./alerts')
+const { SnapshotTaker } = require('./snapshots')
+const { logCallbackFailureJson, logLeakJson, logResolvedJson } = require('./json-log')
+const { emitCallbackWarning, emitLeakWarning, emitResolvedWarning } = require('./warnings')
 
-/** A quiet heap's sampling window is renewed after this long, so the profile stays small. */
+/** The events a guard emits to `on()` subscribers. */
+const GUARD_EVENTS = ['leak', 'resolved']
+
+function validateGuardEvent(event) {
+  if (typeof event !== 'string') throw invalidArgType('event', 'of type string', event)
+  if (!GUARD_EVENTS.includes(event)) throw invalidArgValue('event', GUARD_EVENTS.map((e) => `'${e}'`).join(' or '), event)
+}
+
+/** A quiet heap's sampling window ('always') is renewed after this long, so the profile stays small. */
 const SAMPLER_WINDOW_MS = 10 * 60_000
 /** Samples between looks at the sampling window's age. */
 const SAMPLER_CHECK_EVERY = 20
+/** A heap report waits until its sampling window is this old, so its sites rest on enough samples. */
+const MIN_SITES_WINDOW_MS = 5000
+/** On-suspicion sampling stops after this many samples of a heap that is neither suspected nor leaking. */
+const CALM_SAMPLES = 20
 
 class Guard {
   /** @param {ReturnType<typeof normalizeStartOptions>} options */
   constructor(options) {
     this.options = options
     this.reportCount = 0
+    /** `on('leak')` and `on('resolved')` subscribers, in subscription order. */
+    this.leakSubscribers = []
+    this.resolvedSubscribers = []
+    this.snapshots = options.snapshot ? new SnapshotTaker(options.snapshot) : null
+    this.alerts = new AlertGate({
+      minIntervalMs: options.alerts.minIntervalMs,
+      realertMs: options.alerts.realertMs,
+      sendLeak: (report) => this.dispatch(report),
+      sendResolved: (report) => this.sendResolved(report),
+    })
+    /** leakguard's own observers of reports (metrics): not subscribers, so they change no logging. */
+    this.reportObservers = []
+    /** Called once when the guard stops (metrics unregister themselves). */
+    this.stopHooks = []
+    /** Reports already logged (a failing subscriber logs the report only if it was not). */
+    this.logged = new WeakSet()
     this.running = true
     this.finalStats = null
     // Forced GCs are rare by design: one anchor pair when warm-up ends, then
@@ -41,14 +73,19 @@ class Guard {
       minGrowthPerMinute: options.objects.minGrowthPerMinute,
       gcBudget: this.gcBudget,
     })
-    // Allocation sites of heap growth: sampling starts when warm-up ends
-    // (a guard stopped sooner never samples) and runs in windows that
-    // restart after each heap report and every SAMPLER_WINDOW_MS while the
-    // heap is quiet.
-    this.sampler = options.allocationSites ? sampler : null
+    // Allocation sites of heap growth (see renewSamplingWindow).
+    this.siteMode = options.allocationSites
+    this.sampler = this.siteMode ? sampler : null
     this.sampling = false
-    /** Full GCs V8 ran to hand out or drop this guard's profiles (one a read, one a restart). */
+    /** Samples since the heap was last suspected or leaking. */
+    this.calmSamples = 0
+    /** Heap reports waiting for their sampling window to be MIN_SITES_WINDOW_MS old. */
+    this.heldReports = []
+    this.heldTimer = null
+    /** Full GCs V8 ran to hand out or drop this guard's profiles (one a read, one a restart or stop). */
     this.samplerGcs = 0
+    /** Sampling windows this guard opened or restarted. */
+    this.samplerWindows = 0
     this.memory.start()
     if (this.listeners) this.listeners.start()
     this.timer = setInterval(() => this.tick(), options.intervalMs)
@@ -61,23 +98,87 @@ class Guard {
     if (this.sampler) this.renewSamplingWindow()
     if (this.listeners && this.running) this.deliver(this.listeners.sample(now()))
     if (this.running) this.deliver(this.objects.sample(now()))
+    if (this.running && this.alerts.size > 0) {
+      const leaking = this.leakingNow()
+      this.alerts.tick(now(), (identity) => leaking.has(identity))
+    }
   }
 
-  /** Starts a fresh sampling window when warm-up ends, and when the window is old and the heap quiet. */
+  /**
+   * When allocations are sampled. 'on-suspicion' (the default): from the
+   * sample the heap is first suspected (or a heap report finds no window
+   * open) at SUSPICION_INTERVAL; after a report at COARSE_INTERVAL while the
+   * leak goes on; stopped after CALM_SAMPLES of a heap neither suspected
+   * nor leaking. 'always': from the end of warm-up at COARSE_INTERVAL, the
+   * window renewed every SAMPLER_WINDOW_MS while the heap is quiet.
+   */
   renewSamplingWindow() {
     const samples = this.memory.samples
-    if (!this.sampling) {
-      if (samples < this.options.warmupSamples + 1) return
-      this.sampling = true
-      // Starting costs no GC; if another guard of this thread already
-      // samples, its window goes on.
-      this.sampler.acquire()
+    if (samples < this.options.warmupSamples + 1) return
+    if (this.siteMode === 'always') {
+      if (!this.sampling) return this.beginSampling(COARSE_INTERVAL)
+      const due = samples % SAMPLER_CHECK_EVERY === 0 && this.sampler.windowMs() >= SAMPLER_WINDOW_MS && this.memory.heapState() === 'watching'
+      if (due && this.sampler.active) this.restartSampling(COARSE_INTERVAL)
       return
     }
-    const due = samples % SAMPLER_CHECK_EVERY === 0 && this.sampler.windowMs() >= SAMPLER_WINDOW_MS && this.memory.heapState() === 'watching'
-    if (!due || !this.sampler.active) return
-    this.sampler.restart()
+    const state = this.memory.heapState()
+    if (state === 'suspected' || state === 'leaking') {
+      this.calmSamples = 0
+      if (!this.sampling) this.beginSampling(SUSPICION_INTERVAL)
+    } else if (this.sampling && this.heldReports.length === 0 && ++this.calmSamples >= CALM_SAMPLES) {
+      this.endSampling()
+    }
+  }
+
+  /** Starts sampling (no GC); if another guard or check of this thread already samples, its window goes on. */
+  beginSampling(interval) {
+    this.sampling = true
+    this.calmSamples = 0
+    const before = this.sampler.windows
+    this.sampler.acquire(interval)
+    this.samplerWindows += this.sampler.windows - before
+  }
+
+  endSampling() {
+    this.sampling = false
+    const active = this.sampler.active
+    this.sampler.release()
+    // The last user's release stops the profiler, which costs V8 a full GC.
+    if (active && !this.sampler.active) this.samplerGcs++
+  }
+
+  restartSampling(interval) {
+    const before = this.sampler.windows
+    this.sampler.restart(interval)
     this.samplerGcs++
+    this.samplerWindows += this.sampler.windows - before
+  }
+
+  /**
+   * Whether a heap report must wait for its sites: in 'on-suspicion' mode
+   * the window may have opened moments ago (or not at all, when the heap
+   * went from watching to a report in one sample). Opens one if needed.
+   */
+  mustHoldForSites() {
+    if (this.siteMode !== 'on-suspicion') return false
+    if (!this.sampling) this.beginSampling(SUSPICION_INTERVAL)
+    return this.sampler.active && this.sampler.windowMs() < MIN_SITES_WINDOW_MS
+  }
+
+  /** Holds a heap report until its sampling window is MIN_SITES_WINDOW_MS old. */
+  holdForSites(report) {
+    this.heldReports.push(report)
+    if (this.heldTimer !== null) return
+    // Not unref'd: the report must not be lost to an exit that only waited on it.
+    this.heldTimer = setTimeout(() => this.releaseHeld(), Math.max(0, MIN_SITES_WINDOW_MS - this.sampler.windowMs()))
+  }
+
+  releaseHeld() {
+    clearTimeout(this.heldTimer)
+    this.heldTimer = null
+    const held = this.heldReports
+    this.heldReports = []
+    for (const report of held) this.send(report)
   }
 
   /** A heap report names the allocation sites of the growth (see lib/allocation-sampler.js). */
@@ -85,10 +186,10 @@ class Guard {
     const ranked = this.sampling && this.sampler.active ? this.sampler.sites() : null
     report.allocationSites = ranked ? ranked.sites : []
     if (!ranked) return
+    this.samplerGcs++
     if (ranked.summary) report.message += `; ${ranked.summary}`
     // The next report's sites describe the growth after this one.
-    this.sampler.restart()
-    this.samplerGcs += 2
+    this.restartSampling(COARSE_INTERVAL)
   }
 
   /**
@@ -105,19 +206,49 @@ class Guard {
     this.objects.expectCollected(obj, label, options, Guard.prototype.expectCollected)
   }
 
-  /** Hands reports to `onLeak`, or emits them as warnings. */
+  /** Hands reports to `onLeak`, or emits them as warnings; a heap report may first wait for its sites. */
   deliver(reports) {
     for (const report of reports) {
       if (!this.running) return
-      this.reportCount++
-      if (report.kind === 'heap') this.addAllocationSites(report)
-      const onLeak = this.options.onLeak
-      if (!onLeak) {
-        emitLeakWarning(report)
-        continue
-      }
+      this.alerts.offer(report, now())
+    }
+  }
+
+  /** A report the alert gate lets through: a heap report may first wait for its sites. */
+  dispatch(report) {
+    if (report.kind === 'heap' && !report.repeat && this.sampler && this.mustHoldForSites()) this.holdForSites(report)
+    else this.send(report)
+  }
+
+  /** The identities (lib/alerts.js) whose leak is reported and not over, read from the detectors. */
+  leakingNow() {
+    const leaking = new Set()
+    for (const m of this.memory.monitor.status()) if (m.state === 'leaking') leaking.add(m.kind)
+    const registry = this.listeners && this.listeners.registry
+    if (registry) for (const p of registry.top(registry.size)) if (p.leaking) leaking.add(`listeners:${p.emitter}:${p.eventName}`)
+    for (const l of this.objects.stats().labels) if (l.leaking) leaking.add(`objects:${l.label}`)
+    return leaking
+  }
+
+  /**
+   * Sends `report` to `onLeak` and every `on('leak')` subscriber, each
+   * isolated from the others' exceptions and rejections, and logs it as
+   * `options.log` says.
+   */
+  send(report) {
+    this.reportCount++
+    if (report.kind === 'heap' && !report.repeat) this.addAllocationSites(report)
+    if (this.snapshots) {
+      const shot = this.snapshots.maybeTake(report, identityOf(report) || `${report.kind}:${report.reason}:${report.label}`)
+      if (shot) report.snapshot = shot
+    }
+    const subscribers = this.options.onLeak ? [this.options.onLeak, ...this.leakSubscribers] : [...this.leakSubscribers]
+    const log = this.options.log
+    if (log === 'warning' || log === 'json' || (log === 'auto' && subscribers.length === 0)) this.logReport(report)
+    for (const observe of this.reportObservers) observe(report)
+    for (const subscriber of subscribers) {
       try {
-        const result = onLeak(report)
+        const result = subscriber(report)
         if (result && typeof result.then === 'function') {
           result.then(undefined, (error) => this.callbackFailed(error, report))
         }
@@ -127,33 +258,123 @@ class Guard {
     }
   }
 
-  /** A failing `onLeak` loses no report: the report goes out as a warning too. */
+  logReport(report) {
+    this.logged.add(report)
+    if (this.options.log === 'json') logLeakJson(report)
+    else emitLeakWarning(report)
+  }
+
+  /** A failing subscriber loses no report: the failure is logged, and the report too if it was not. */
   callbackFailed(error, report) {
-    emitCallbackWarning(error, report)
-    emitLeakWarning(report)
+    if (this.options.log === 'json') logCallbackFailureJson(error, report)
+    else emitCallbackWarning(error, report)
+    if (!this.logged.has(report)) this.logReport(report)
+  }
+
+  /** leakguard's own: `observe(report)` sees every report sent (it must not throw); returns the removal. */
+  observeReports(observe) {
+    this.reportObservers.push(observe)
+    return () => {
+      const at = this.reportObservers.indexOf(observe)
+      if (at >= 0) this.reportObservers.splice(at, 1)
+    }
+  }
+
+  /** leakguard's own: `hook()` runs once when the guard stops (at once if it has). */
+  onStop(hook) {
+    if (!this.running) return hook()
+    this.stopHooks.push(hook)
+  }
+
+  /**
+   * A reported leak is over: `resolved` subscribers get the report, each
+   * isolated from the others; it is logged as `options.log` says (unset:
+   * only when the guard has no subscriber of any kind).
+   */
+  sendResolved(report) {
+    const subscribers = [...this.resolvedSubscribers]
+    const log = this.options.log
+    const anySubscriber = subscribers.length > 0 || this.leakSubscribers.length > 0 || this.options.onLeak
+    if (log === 'json') logResolvedJson(report)
+    else if (log === 'warning' || (log === 'auto' && !anySubscriber)) emitResolvedWarning(report)
+    for (const subscriber of subscribers) {
+      try {
+        const result = subscriber(report)
+        if (result && typeof result.then === 'function') result.then(undefined, (error) => this.resolvedCallbackFailed(error, report))
+      } catch (error) {
+        this.resolvedCallbackFailed(error, report)
+      }
+    }
+  }
+
+  resolvedCallbackFailed(error, report) {
+    if (this.options.log === 'json') logCallbackFailureJson(error, report)
+    else emitCallbackWarning(error, report)
+  }
+
+  /** The subscriber list of `event`. */
+  subscribersOf(event) {
+    return event === 'leak' ? this.leakSubscribers : this.resolvedSubscribers
+  }
+
+  /**
+   * Subscribes `listener` to `event`: 'leak' (every report, as `onLeak`
+   * gets them) or 'resolved' (a reported leak is over). Returns the guard.
+   */
+  on(event, listener) {
+    validateGuardEvent(event)
+    validateFunction(listener, 'listener')
+    this.subscribersOf(event).push(listener)
+    return this
+  }
+
+  /** Removes the latest subscription of `listener` to `event`. Returns the guard. */
+  off(event, listener) {
+    validateGuardEvent(event)
+    validateFunction(listener, 'listener')
+    const list = this.subscribersOf(event)
+    const at = list.lastIndexOf(listener)
+    if (at >= 0) list.splice(at, 1)
+    return this
   }
 
   /** Stops watching and undoes everything `start()` did. Idempotent. */
   stop() {
     if (!this.running) return
+    // Held reports go out now, with the sites sampled so far.
+    if (this.heldReports.length > 0) this.releaseHeld()
     // The last figures stay readable; the detectors' memory is freed now.
     this.finalStats = { ...this.stats(), running: false }
     this.running = false
     clearInterval(this.timer)
-    if (this.sampling) this.sampler.release()
+    if (this.sampling) this.endSampling()
     this.memory.stop()
     if (this.listeners) this.listeners.stop()
     this.objects.stop()
+    running.delete(this)
+    for (const hook of this.stopHooks.splice(0)) {
+      try {
+        hook()
+      } catch {
+        // A registry that fails to let go must not keep the guard from stopping.
+      }
+    }
   }
 
   /** What `stats().allocationSites` shows. */
   samplingStatus() {
+    const mode = this.siteMode || 'off'
+    const windows = this.samplerWindows
     if (this.sampling) {
       const { active, samplingInterval, windowMs, unavailable } = this.sampler.status()
-      return { active, samplingInterval, windowMs, unavailable, fullGcs: this.samplerGcs }
+      return { mode, active, samplingInterval, windowMs, unavailable, fullGcs: this.samplerGcs, windows }
     }
-    const unavailable = this.sampler ? 'starts when warm-up ends' : this.options.confirmWithGc ? 'turned off (allocationSites: false)' : 'turned off (allocationSites: false, the default with confirmWithGc: false)'
-    return { active: false, samplingInterval: null, windowMs: 0, unavailable, fullGcs: this.samplerGcs }
+    let unavailable
+    if (!this.sampler) unavailable = this.options.confirmWithGc ? 'turned off (allocationSites: false)' : 'turned off (allocationSites: false, the default with confirmWithGc: false)'
+    else if (this.sampler.unavailable) unavailable = this.sampler.unavailable
+    else if (mode === 'always' || this.memory.samples <= this.options.warmupSamples) unavailable = 'starts when warm-up ends'
+    else unavailable = 'waits for a heap suspicion (allocationSites: on-suspicion)'
+    return { mode, active: false, samplingInterval: null, windowMs: 0, unavailable, fullGcs: this.samplerGcs, windows }
   }
 
   /** The latest figures (after `stop()`, the last ones). */
@@ -174,9 +395,21 @@ class Guard {
   }
 }
 
+/** Guards of this thread that run, in start order. */
+const running = new Set()
+
 /** Starts watching this thread's memory; see README for the options. */
 function start(options) {
-  return new Guard(normalizeStartOptions(options))
+  const guard = new Guard(normalizeStartOptions(options))
+  running.add(guard)
+  return guard
 }
 
-module.exports = { Guard, start }
+/** The latest guard started in this thread that still runs, or null. */
+function latestRunningGuard() {
+  let latest = null
+  for (const guard of running) latest = guard
+  return latest
+}
+
+module.exports = { Guard, latestRunningGuard, start }

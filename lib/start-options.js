@@ -2,7 +2,9 @@
 // Validates the options of `start()` and fills in defaults.
 
 const { isMainThread } = require('node:worker_threads')
-const { invalidArgType, validateBoolean, validateFunction, validateNumber, validateObject } = require('./errors')
+const { invalidArgType, invalidArgValue, outOfRange, validateBoolean, validateFunction, validateNumber, validateObject } = require('./errors')
+
+const { normalizeSnapshot } = require('./snapshots')
 
 const MEMORY_KINDS = ['heap', 'external', 'native']
 
@@ -64,10 +66,62 @@ function normalizeObjects(objects) {
   return { minGrowthPerMinute }
 }
 
+/** When allocations are sampled for heap reports' sites (see lib/guard.js). */
+const SITE_MODES = ['on-suspicion', 'always']
+
+/**
+ * `allocationSites` as a mode: 'on-suspicion', 'always' or false. Reading
+ * sites and restarting sampling windows each cost V8 a full GC, so the
+ * default is on unless forced GCs are ruled out; `true` is 'on-suspicion'.
+ */
+function normalizeAllocationSites(value, confirmWithGc) {
+  if (value === undefined) return confirmWithGc ? 'on-suspicion' : false
+  if (value === true) return 'on-suspicion'
+  if (value === false) return false
+  if (typeof value !== 'string') throw invalidArgType('options.allocationSites', 'of type boolean or string', value)
+  if (!SITE_MODES.includes(value)) throw invalidArgValue('options.allocationSites', `a boolean, 'on-suspicion' or 'always'`, value)
+  return value
+}
+
+/** The options `start()` knows; any other name is a typo worth an error. */
+const KNOWN_OPTIONS = ['intervalMs', 'onLeak', 'warmupSamples', 'minSamples', 'maxSamples', 'confirmWithGc', 'allocationSites', 'log', 'alerts', 'snapshot', 'listeners', 'objects', 'thresholds']
+/** Where reports go when nothing subscribes, or also when set explicitly. */
+const LOG_MODES = ['warning', 'json', 'off']
+
+/**
+ * `log` as a mode. Unset: reports no subscriber receives go out as
+ * `LeakWarning`s ('auto'). 'warning' or 'json': every report is logged,
+ * subscribers or not ('json': one JSON object per line on stderr); 'off':
+ * never logged.
+ */
+function normalizeLog(log) {
+  if (log === undefined) return 'auto'
+  if (typeof log !== 'string') throw invalidArgType('options.log', 'of type string', log)
+  if (!LOG_MODES.includes(log)) throw invalidArgValue('options.log', `one of ${LOG_MODES.map((m) => `'${m}'`).join(', ')}`, log)
+  return log
+}
+
+/**
+ * `alerts`: `minIntervalMs` (least time between two reports of one leak;
+ * default 0, every report as the detectors make it) and `realertMs`
+ * (a reminder while a leak goes on; default 0, none; else >= minIntervalMs).
+ */
+function normalizeAlerts(alerts) {
+  validateObject(alerts, 'options.alerts', { optional: true })
+  const { minIntervalMs = 0, realertMs = 0 } = alerts || {}
+  validateNumber(minIntervalMs, 'options.alerts.minIntervalMs', { min: 0, max: 7 * 24 * 3_600_000 })
+  validateNumber(realertMs, 'options.alerts.realertMs', { min: 0, max: 7 * 24 * 3_600_000 })
+  if (realertMs > 0 && realertMs < minIntervalMs) throw outOfRange('options.alerts.realertMs', `0 or >= options.alerts.minIntervalMs (${minIntervalMs})`, realertMs)
+  return { minIntervalMs, realertMs }
+}
+
 /** Returns the full, validated option set; throws coded errors on bad input. */
 function normalizeStartOptions(options) {
   if (options === undefined) options = {}
   validateObject(options, 'options')
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.includes(name)) throw invalidArgValue('options', `an object of known options (${KNOWN_OPTIONS.join(', ')}); '${name}' is not one`, options)
+  }
   const {
     intervalMs = DEFAULTS.intervalMs,
     onLeak,
@@ -76,6 +130,9 @@ function normalizeStartOptions(options) {
     maxSamples = Math.max(DEFAULTS.maxSamples, minSamples),
     confirmWithGc = DEFAULTS.confirmWithGc,
     allocationSites,
+    log,
+    alerts,
+    snapshot,
     listeners,
     objects,
     thresholds,
@@ -86,7 +143,7 @@ function normalizeStartOptions(options) {
   validateNumber(minSamples, 'options.minSamples', { min: 6, max: 1000, integer: true })
   validateNumber(maxSamples, 'options.maxSamples', { min: minSamples, max: 1000, integer: true })
   validateBoolean(confirmWithGc, 'options.confirmWithGc')
-  validateBoolean(allocationSites, 'options.allocationSites', { optional: true })
+  const siteMode = normalizeAllocationSites(allocationSites, confirmWithGc)
   return {
     intervalMs,
     onLeak,
@@ -94,9 +151,10 @@ function normalizeStartOptions(options) {
     minSamples,
     maxSamples,
     confirmWithGc,
-    // Reading sites and restarting sampling windows each cost V8 a full GC:
-    // on unless forced GCs are ruled out, or asked for explicitly.
-    allocationSites: allocationSites === undefined ? confirmWithGc : allocationSites,
+    allocationSites: siteMode,
+    log: normalizeLog(log),
+    alerts: normalizeAlerts(alerts),
+    snapshot: normalizeSnapshot(snapshot),
     listeners: normalizeListeners(listeners),
     objects: normalizeObjects(objects),
     thresholds: normalizeThresholds(thresholds),

@@ -15,6 +15,16 @@ function emitLeakWarning(report) {
   process.emitWarning(warning)
 }
 
+/** Emits a `resolved` report as a warning named `LeakResolved` (code `LEAKGUARD_RESOLVED`). */
+function emitResolvedWarning(report) {
+  const warning = new Error(report.message)
+  warning.name = 'LeakResolved'
+  warning.code = 'LEAKGUARD_RESOLVED'
+  warning.kind = report.kind
+  warning.report = report
+  process.emitWarning(warning)
+}
+
 /** Emits a `LeakCallbackWarning` for an `onLeak` that threw or rejected. */
 function emitCallbackWarning(error, report) {
   const reason = error instanceof Error ? error.message : String(error)
@@ -25,4 +35,4 @@ function emitCallbackWarning(error, report) {
   process.emitWarning(warning)
 }
 
-module.exports = { emitCallbackWarning, emitLeakWarning }
+module.exports = { emitCallbackWarning, emitLeakWarning, emitResolvedWarning }

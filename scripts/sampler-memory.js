@@ -1,9 +1,9 @@
 'use strict'
 // leakguard's own memory with allocation sampling on: the same express
-// service (bench/throughput-server.js) under the same bounded load, with a
-// guard on defaults and with `allocationSites: false`, side by side for
-// `--minutes N` (default 10). Prints each one's RSS and malloc'd bytes
-// (from /proc and the service's own report) at the start and the end.
+// service (bench/throughput-server.js) under the same bounded load (500
+// requests/s), with a guard sampling all the time (`allocationSites:
+// 'always'`) and with `allocationSites: false`, side by side for `--minutes
+// N` (default 10). Prints each one's RSS (from /proc) every minute.
 //   node scripts/sampler-memory.js [--minutes N]
 
 const { spawn } = require('node:child_process')
@@ -55,9 +55,9 @@ async function run(variant) {
 }
 
 async function main() {
-  const [on, off] = await Promise.all([run('guard'), run('guard-no-sites')])
+  const [on, off] = await Promise.all([run('guard-always'), run('guard-no-sites')])
   const mb = (b) => `${(b / 1048576).toFixed(1)} MB`
-  for (const [name, points] of [['sampling on (defaults)', on], ['allocationSites: false', off]]) {
+  for (const [name, points] of [["sampling on (allocationSites: 'always')", on], ['allocationSites: false', off]]) {
     const first = points[1] || points[0]
     const last = points[points.length - 1]
     console.log(`${name}: RSS after 1 min ${mb(first.rss)}, after ${points.length - 1} min ${mb(last.rss)} (${last.rss >= first.rss ? '+' : ''}${mb(last.rss - first.rss)}); per minute: ${points.map((p) => mb(p.rss)).join(', ')}`)

@@ -2,6 +2,10 @@
 import leakguard = require('leakguard')
 import type {
   AllocationSamplingStatus,
+  AllocationSiteMode,
+  LeakLogLine,
+  ReportSnapshot,
+  ResolvedReport,
   AllocationSite,
   CheckKind,
   CheckOptions,
@@ -58,12 +62,29 @@ const options: StartOptions = {
 const guard: Guard = leakguard.start(options)
 const stats: GuardStats = guard.stats()
 const sampling: AllocationSamplingStatus = stats.allocationSites
-console.log(sampling.active, sampling.unavailable)
+console.log(sampling.active, sampling.unavailable, sampling.windows)
+const mode: AllocationSiteMode | 'off' = sampling.mode
+const always: Guard = leakguard.start({ allocationSites: 'always', log: 'json' })
+const subscriber = (report: LeakReport): void => console.log(report.kind)
+always.on('leak', subscriber).off('leak', subscriber).stop()
+const line: LeakLogLine = JSON.parse('{}') as LeakLogLine
+const onResolved = (report: ResolvedReport): void => console.log(report.identity, report.durationMs)
+const alerting: Guard = leakguard.start({ alerts: { minIntervalMs: 60_000, realertMs: 3_600_000 }, snapshot: { dir: '/var/snapshots', maxFiles: 3 } })
+alerting.on('resolved', onResolved).off('resolved', onResolved)
+const unregister: () => void = leakguard.prometheus({ register: undefined, prefix: 'app_', labels: { service: 'x' }, guard: alerting, top: 5 })
+const remove: () => void = leakguard.openTelemetry({ guard: alerting })
+unregister()
+remove()
+alerting.stop()
+const snap: ReportSnapshot | undefined = undefined
+console.log(snap)
+console.log(line.time, line.report)
+console.log(mode)
 const status: MemoryKindStatus | undefined = stats.memory[0]
 console.log(status?.state, guard.track({ id: 1 }, 'request').id)
 guard.expectCollected({}, 'request', { withinMs: 10 })
 guard.stop()
-registered.stop()
+if (registered !== null) registered.stop()
 leakguard.gc()
 
 const probe: CollectionProbe = leakguard.probe({})
@@ -93,7 +114,7 @@ console.log(typeof toLeak, typeof toBeCollected, typeof mochaHooks.beforeEach)
 
 // @ts-expect-error batches is a number
 void leakguard.checkLeak(() => 1, { batches: 'many' })
-// @ts-expect-error allocationSites is a boolean
+// @ts-expect-error allocationSites is a boolean, 'on-suspicion' or 'always'
 const badStart = (): Guard => leakguard.start({ allocationSites: 'yes' })
 void badStart
 // @ts-expect-error timeoutMs is a number
@@ -112,3 +133,9 @@ leakguard.start({
 // @ts-expect-error unknown kinds are not LeakKind
 const wrongLeakKind: LeakKind = 'sockets'
 void wrongLeakKind
+// @ts-expect-error a guard emits only 'leak'
+const badEvent = (g: Guard): Guard => g.on('resolve', () => {})
+void badEvent
+// @ts-expect-error log is 'warning', 'json' or 'off'
+const badLog = (): Guard => leakguard.start({ log: 'xml' })
+void badLog

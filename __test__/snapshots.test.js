@@ -1,0 +1,104 @@
+'use strict'
+// Heap snapshots on alert: one per leak identity, mode 0600, in the given
+// directory only, the oldest pruned, skipped without the memory headroom,
+// and unsafe directories refused at start.
+
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { describe, test } = require('node:test')
+const leakguard = require('..')
+const { FAST, waitFor } = require('./helpers/leaks')
+const { runNode } = require('../scripts/spawn')
+
+/** A fresh private directory. */
+function privateDir() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-snap-'))
+  fs.chmodSync(dir, 0o700)
+  return dir
+}
+
+/** Grows the V8 heap ~2 MB a second until the returned stop() is called. */
+function leakHeap() {
+  const kept = []
+  const timer = setInterval(() => kept.push(new Array(2500).fill(kept.length + 0.5)), 10)
+  return () => {
+    clearInterval(timer)
+    kept.length = 0
+  }
+}
+
+/** Runs a guard with `snapshot` on a heap leak until `n` heap reports came; returns them. */
+async function heapReports(snapshot, n = 2) {
+  const stop = leakHeap()
+  const reports = []
+  let guard
+  await waitFor((done) => {
+    guard = leakguard.start({ ...FAST, allocationSites: false, alerts: { minIntervalMs: 0, realertMs: 300 }, snapshot, onLeak: (r) => r.kind === 'heap' && reports.push(r) >= n && done() })
+  }, 30_000, `${n} heap reports`).finally(() => {
+    stop()
+    guard.stop()
+  })
+  return reports
+}
+
+describe('heap snapshots on alert', () => {
+  test('a heap leak gets one snapshot (not one per report), mode 0600, that parses as a V8 heap snapshot; old ones are pruned past maxFiles', async () => {
+    const dir = privateDir()
+    for (const [i, name] of ['leakguard-old-1.heapsnapshot', 'leakguard-old-2.heapsnapshot'].entries()) {
+      fs.writeFileSync(path.join(dir, name), '{}')
+      fs.utimesSync(path.join(dir, name), new Date(2020, 0, 1 + i), new Date(2020, 0, 1 + i))
+    }
+    fs.writeFileSync(path.join(dir, 'not-ours.txt'), 'kept')
+    const reports = await heapReports({ dir, maxFiles: 2, minIntervalMs: 0 })
+    const [first, ...later] = reports
+    assert.ok(first.snapshot && first.snapshot.path, JSON.stringify(first.snapshot))
+    // Later reports of the same leak (reminders here) take none of their own; they point at the same file.
+    assert.ok(later.every((r) => r.repeat && r.snapshot.path === first.snapshot.path), JSON.stringify(later.map((r) => r.snapshot)))
+    assert.equal(path.dirname(first.snapshot.path), dir)
+    assert.ok(first.snapshot.pauseMs >= 0 && first.snapshot.bytes > 1000, JSON.stringify(first.snapshot))
+    assert.equal(fs.statSync(first.snapshot.path).mode & 0o777, 0o600)
+    const parsed = JSON.parse(fs.readFileSync(first.snapshot.path, 'utf8'))
+    assert.ok(Array.isArray(parsed.snapshot.meta.node_fields) && parsed.nodes.length > 0 && parsed.strings.length > 0)
+    // maxFiles 2: ours and the newer old one stay; other files are never touched.
+    assert.deepEqual(fs.readdirSync(dir).sort(), [path.basename(first.snapshot.path), 'leakguard-old-2.heapsnapshot', 'not-ours.txt'].sort())
+  })
+
+  test('without the memory headroom (a simulated low limit) the snapshot is skipped and the report says why', async () => {
+    const dir = privateDir()
+    const [first] = await heapReports({ dir, memoryLimitBytes: 64 * 1024 * 1024 }, 1)
+    assert.equal(first.snapshot.path, null)
+    assert.match(first.snapshot.skipped, /^not enough memory: a snapshot of a [\d.]+ MiB heap needs ~[\d.]+ MiB, and [\d.]+ MiB is left under the 64\.0 MiB limit \(options\.snapshot\.memoryLimitBytes\)$/)
+    assert.deepEqual(fs.readdirSync(dir), [])
+  })
+
+  test('unsafe or unusable directories are refused at start with a coded error', () => {
+    const base = privateDir()
+    const link = path.join(base, 'link')
+    fs.symlinkSync(privateDir(), link)
+    const open = path.join(base, 'open')
+    fs.mkdirSync(open)
+    fs.chmodSync(open, 0o777)
+    for (const [dir, why] of [
+      [link, /is a symbolic link/],
+      [open, /is world-writable \(mode 777\)/],
+      [path.join(base, 'missing'), /cannot be used: ENOENT/],
+      [__filename, /is not a directory/],
+    ]) {
+      assert.throws(() => leakguard.start({ snapshot: { dir } }), (e) => e.code === 'ERR_LEAKGUARD_SNAPSHOT_DIR' && why.test(e.message), String(dir))
+    }
+    assert.throws(() => leakguard.start({ snapshot: { dir: base, maxFiles: 0 } }), (e) => e.code === 'ERR_OUT_OF_RANGE')
+  })
+
+  test('LEAKGUARD_SNAPSHOT_DIR pointing at a symbolic link stops the preload at start-up, naming it', async () => {
+    const base = privateDir()
+    const link = path.join(base, 'link')
+    fs.symlinkSync(privateDir(), link)
+    const register = path.join(__dirname, '..', 'register.js')
+    const { code, stdout, stderr } = await runNode(['-r', register, '-e', 'console.log("ran")'], { env: { LEAKGUARD_SNAPSHOT_DIR: link } })
+    assert.notEqual(code, 0)
+    assert.equal(stdout, '')
+    assert.match(stderr, /ERR_LEAKGUARD_SNAPSHOT_DIR.*LEAKGUARD_SNAPSHOT_DIR=".*link": The snapshot directory .* is a symbolic link/)
+  })
+})

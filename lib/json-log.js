@@ -1,0 +1,41 @@
+'use strict'
+// Reports as JSON lines on stderr (`log: 'json'`, LEAKGUARD_LOG=json): one
+// object per line, stable field names, ready for log shippers.
+
+const os = require('node:os')
+const { threadId } = require('node:worker_threads')
+
+const hostname = os.hostname()
+
+/**
+ * The line for `report`: `time` (ISO 8601), `level` ('warn'; 'info' for a
+ * resolution), `name` ('LeakWarning', 'LeakResolved' or 'LeakCallbackWarning'), `code`, `pid`, `hostname`,
+ * `threadId`, then the report's own fields under `report`, and `error` (the
+ * callback's message) for a failed callback.
+ */
+function jsonLine(name, code, report, error, level = 'warn') {
+  const reason = error === undefined ? undefined : error instanceof Error ? error.message : String(error)
+  const message = reason === undefined ? report.message : `a subscriber threw while handling a ${report.kind} report: ${reason}`
+  const line = { time: new Date().toISOString(), level, name, code, message, pid: process.pid, hostname, threadId, report }
+  if (reason !== undefined) line.error = reason
+  // A report holds plain data; a value JSON cannot hold (a BigInt from an
+  // app's track label, say) is written as text rather than lose the line.
+  return JSON.stringify(line, (_, value) => (typeof value === 'bigint' ? String(value) : value))
+}
+
+/** Writes `report` as one JSON line on stderr. */
+function logLeakJson(report) {
+  process.stderr.write(`${jsonLine('LeakWarning', 'LEAKGUARD_LEAK', report)}\n`)
+}
+
+/** Writes a `resolved` report as one JSON line on stderr (level 'info'). */
+function logResolvedJson(report) {
+  process.stderr.write(`${jsonLine('LeakResolved', 'LEAKGUARD_RESOLVED', report, undefined, 'info')}\n`)
+}
+
+/** Writes an `onLeak`/subscriber failure as one JSON line on stderr. */
+function logCallbackFailureJson(error, report) {
+  process.stderr.write(`${jsonLine('LeakCallbackWarning', 'LEAKGUARD_CALLBACK_FAILED', report, error)}\n`)
+}
+
+module.exports = { jsonLine, logCallbackFailureJson, logLeakJson, logResolvedJson }
