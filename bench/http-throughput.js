@@ -2,7 +2,9 @@
 // Throughput of an express service under a bounded local load (keep-alive,
 // 16 requests in flight) with no guard, with a guard on defaults (allocation
 // sampling on suspicion), with sampling forced on (`allocationSites:
-// 'always'`) and with `allocationSites: false`.
+// 'always'`), with `allocationSites: false`, and with everything on (JSON
+// logs, alert limits, snapshots on alert, Prometheus and OpenTelemetry
+// collectors scraped every 5 s).
 //
 // One server process runs every variant in turn (it starts and stops the
 // guard when told over IPC) under a load that never pauses: throughput
@@ -24,8 +26,8 @@ const { performance } = require('node:perf_hooks')
 const path = require('node:path')
 const { median, row } = require('./harness')
 
-const VARIANTS = ['none', 'guard', 'guard-always', 'guard-no-sites']
-const ROUNDS = 9
+const VARIANTS = ['none', 'guard', 'guard-always', 'guard-no-sites', 'guard-everything']
+const ROUNDS = 7
 const ROUND_MS = 4000
 const SETTLE_MS = 14_000
 const CONCURRENCY = 16
@@ -112,5 +114,6 @@ module.exports = async function httpThroughput() {
     row('requests/s, guard on defaults (sites on suspicion)', median(rates.guard), 'req/s', 'no guard', none, `${paired('guard')}; no guard: ${shown('none')}`),
     row("requests/s, guard, allocationSites: 'always'", median(rates['guard-always']), 'req/s', 'no guard', none, paired('guard-always')),
     row('requests/s, guard, allocationSites: false', median(rates['guard-no-sites']), 'req/s', 'no guard', none, paired('guard-no-sites')),
+    row('requests/s, everything on (logs, alerts, snapshots, Prometheus, OTel)', median(rates['guard-everything']), 'req/s', 'no guard', none, paired('guard-everything')),
   ]
 }

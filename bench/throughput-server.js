@@ -1,26 +1,59 @@
 'use strict'
 // An express service for the throughput bench, on 127.0.0.1. Prints its
 // port, then serves until killed. Over its IPC channel it takes the variant
-// to run next — 'none', 'guard', 'guard-always' or 'guard-no-sites' — stops
-// the guard it runs (if any), starts that one, and answers 'ready'.
+// to run next — 'none', 'guard', 'guard-always', 'guard-no-sites' or
+// 'guard-everything' — stops the guard it runs (if any), starts that one,
+// and answers 'ready'. 'guard-everything' is a guard on defaults with JSON
+// logs, alert limits and heap snapshots on alert configured, Prometheus and
+// OpenTelemetry collectors, both scraped every 5 s.
 
+const fs = require('node:fs')
 const http = require('node:http')
+const os = require('node:os')
+const path = require('node:path')
 const express = require('express')
 const leakguard = require('..')
+
+const snapshotDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-bench-'))
 
 const VARIANTS = {
   none: null,
   guard: {},
   'guard-always': { allocationSites: 'always' },
   'guard-no-sites': { allocationSites: false },
+  'guard-everything': { log: 'json', alerts: { minIntervalMs: 60_000, realertMs: 600_000 }, snapshot: { dir: snapshotDir } },
+}
+
+/** Prometheus and OpenTelemetry collectors for `guard`, scraped every 5 s; returns their stop(). */
+function exportEverything(guard) {
+  const client = require('prom-client')
+  const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics')
+  const register = new client.Registry()
+  leakguard.prometheus({ register, guard })
+  class PullReader extends MetricReader {
+    async onForceFlush() {}
+    async onShutdown() {}
+  }
+  const reader = new PullReader()
+  leakguard.openTelemetry({ meterProvider: new MeterProvider({ readers: [reader] }), guard })
+  const timer = setInterval(() => {
+    register.metrics()
+    reader.collect()
+  }, 5000)
+  return () => clearInterval(timer)
 }
 
 let guard = null
+let stopExport = null
 process.on('message', (variant) => {
+  if (stopExport) stopExport()
+  stopExport = null
   if (guard) guard.stop()
   guard = VARIANTS[variant] ? leakguard.start(VARIANTS[variant]) : null
+  if (variant === 'guard-everything') stopExport = exportEverything(guard)
   process.send({ ready: variant, forcedGcs: guard ? guard.stats().forcedGcs : 0 })
 })
+process.on('exit', () => fs.rmSync(snapshotDir, { recursive: true, force: true }))
 
 const app = express()
 const products = Array.from({ length: 200 }, (_, i) => ({ id: i, name: `product-${i}`, price: i * 1.5, tags: ['a', 'b'] }))
