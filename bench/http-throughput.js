@@ -81,17 +81,21 @@ function startLoad(port) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-module.exports = async function httpThroughput() {
+/**
+ * Requests/s of each variant (see throughput-server.js), `rounds` rotating
+ * rounds in one server process: `{ variant: [rate per round] }`.
+ */
+async function measureVariants(variants, rounds = ROUNDS) {
   // The load generator (this process) keeps to the other cores.
   if (PIN) spawnSync('taskset', ['-p', '-c', `0-${os.cpus().length - 2}`, String(process.pid)])
-  const rates = Object.fromEntries(VARIANTS.map((v) => [v, []]))
+  const rates = Object.fromEntries(variants.map((v) => [v, []]))
   const server = await startServer()
   const load = startLoad(server.port)
   try {
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < rounds; round++) {
       // Rotate the order each round: no variant always follows the same one.
-      for (let k = 0; k < VARIANTS.length; k++) {
-        const variant = VARIANTS[(round + k) % VARIANTS.length]
+      for (let k = 0; k < variants.length; k++) {
+        const variant = variants[(round + k) % variants.length]
         await server.use(variant)
         await sleep(SETTLE_MS)
         const before = load.count()
@@ -104,12 +108,20 @@ module.exports = async function httpThroughput() {
     load.stop()
     server.stop()
   }
+  return rates
+}
+
+/** "median per-round ratio 0.993; rounds: ..." for `variant` against 'none'. */
+function pairedNote(rates, variant) {
+  const ratio = median(rates[variant].map((r, i) => r / rates.none[i]))
+  return `median per-round ratio ${ratio.toFixed(3)}; rounds: ${rates[variant].map((r) => Math.round(r)).join(', ')}`
+}
+
+async function httpThroughput() {
+  const rates = await measureVariants(VARIANTS)
   const none = median(rates.none)
   const shown = (v) => rates[v].map((r) => Math.round(r)).join(', ')
-  const paired = (v) => {
-    const ratio = median(rates[v].map((r, i) => r / rates.none[i]))
-    return `median per-round ratio ${ratio.toFixed(3)}; rounds: ${shown(v)}`
-  }
+  const paired = (v) => pairedNote(rates, v)
   return [
     row('requests/s, guard on defaults (sites on suspicion)', median(rates.guard), 'req/s', 'no guard', none, `${paired('guard')}; no guard: ${shown('none')}`),
     row("requests/s, guard, allocationSites: 'always'", median(rates['guard-always']), 'req/s', 'no guard', none, paired('guard-always')),
@@ -117,3 +129,7 @@ module.exports = async function httpThroughput() {
     row('requests/s, everything on (logs, alerts, snapshots, Prometheus, OTel)', median(rates['guard-everything']), 'req/s', 'no guard', none, paired('guard-everything')),
   ]
 }
+
+module.exports = httpThroughput
+module.exports.measureVariants = measureVariants
+module.exports.pairedNote = pairedNote

@@ -12,6 +12,8 @@ const BENCHES = {
   'check-leak': ['Leak checks in test suites: checkLeak() vs the HeapDiff method', require('./check-leak')],
   'http-throughput': ['An express service under load: with a guard vs without (same run)', require('./http-throughput')],
   'allocation-sites': ['Allocation sites: reading and ranking a sampled profile', require('./allocation-sites')],
+  'sampling-cost': ["V8's sampling heap profiler under load, by interval (no guard)", require('./sampling-cost')],
+  'snapshot-memory': ['What a heap snapshot costs the process that takes it', require('./snapshot-memory')],
 }
 
 async function main() {

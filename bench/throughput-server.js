@@ -2,7 +2,8 @@
 // An express service for the throughput bench, on 127.0.0.1. Prints its
 // port, then serves until killed. Over its IPC channel it takes the variant
 // to run next — 'none', 'guard', 'guard-always', 'guard-no-sites' or
-// 'guard-everything' — stops the guard it runs (if any), starts that one,
+// 'guard-everything', or 'sample-<n>k' (V8's sampling heap profiler alone,
+// every n KiB) — stops what it runs (if anything), starts that one,
 // and answers 'ready'. 'guard-everything' is a guard on defaults with JSON
 // logs, alert limits and heap snapshots on alert configured, Prometheus and
 // OpenTelemetry collectors, both scraped every 5 s.
@@ -43,6 +44,17 @@ function exportEverything(guard) {
   return () => clearInterval(timer)
 }
 
+/** V8's sampling heap profiler on its own, every `interval` bytes (variants 'sample-<n>k'); returns its stop(). */
+function sampleAllocations(interval) {
+  const session = new (require('node:inspector').Session)()
+  session.connect()
+  session.post('HeapProfiler.startSampling', { samplingInterval: interval })
+  return () => {
+    session.post('HeapProfiler.stopSampling')
+    session.disconnect()
+  }
+}
+
 let guard = null
 let stopExport = null
 process.on('message', (variant) => {
@@ -51,6 +63,8 @@ process.on('message', (variant) => {
   if (guard) guard.stop()
   guard = VARIANTS[variant] ? leakguard.start(VARIANTS[variant]) : null
   if (variant === 'guard-everything') stopExport = exportEverything(guard)
+  const sampling = /^sample-(\d+)k$/.exec(variant)
+  if (sampling) stopExport = sampleAllocations(Number(sampling[1]) * 1024)
   process.send({ ready: variant, forcedGcs: guard ? guard.stats().forcedGcs : 0 })
 })
 process.on('exit', () => fs.rmSync(snapshotDir, { recursive: true, force: true }))

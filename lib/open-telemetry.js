@@ -12,16 +12,9 @@
 
 const { codedError, validateNumber, validateObject } = require('./errors')
 const { latestRunningGuard } = require('./guard')
+const { requirePeer } = require('./peer')
 
 const DEFAULT_TOP = 10
-
-function loadApi() {
-  try {
-    return require('@opentelemetry/api')
-  } catch (error) {
-    throw codedError('ERR_LEAKGUARD_PEER_MISSING', "leakguard.openTelemetry() needs the optional peer dependency '@opentelemetry/api': npm install @opentelemetry/api", { cause: error })
-  }
-}
 
 /**
  * Creates leakguard's instruments on a meter of `meterProvider` (default:
@@ -30,7 +23,7 @@ function loadApi() {
  */
 function openTelemetry(options = {}) {
   validateObject(options, 'options')
-  const api = loadApi()
+  const api = requirePeer('@opentelemetry/api', 'leakguard.openTelemetry()')
   const { meterProvider = api.metrics.getMeterProvider(), top = DEFAULT_TOP } = options
   if (!meterProvider || typeof meterProvider.getMeter !== 'function') throw codedError('ERR_INVALID_ARG_TYPE', 'The property \'options.meterProvider\' must be an OpenTelemetry MeterProvider (with getMeter())')
   validateNumber(top, 'options.top', { min: 1, max: 1000, integer: true })

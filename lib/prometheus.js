@@ -7,18 +7,10 @@
 
 const { codedError, invalidArgType, validateNumber, validateObject, validateString } = require('./errors')
 const { latestRunningGuard } = require('./guard')
+const { requirePeer } = require('./peer')
 
 const DEFAULT_PREFIX = 'leakguard_'
 const DEFAULT_TOP = 10
-
-/** prom-client, resolved from the application as a peer dependency. */
-function loadPromClient() {
-  try {
-    return require('prom-client')
-  } catch (error) {
-    throw codedError('ERR_LEAKGUARD_PEER_MISSING', "leakguard.prometheus() needs the optional peer dependency 'prom-client': npm install prom-client", { cause: error })
-  }
-}
 
 function normalize(options, client) {
   validateObject(options, 'options')
@@ -47,7 +39,7 @@ function normalize(options, client) {
  * Returns `unregister()`.
  */
 function prometheus(options = {}) {
-  const client = loadPromClient()
+  const client = requirePeer('prom-client', 'leakguard.prometheus()')
   const { register, prefix, labels, top, guard } = normalize(options, client)
   const constant = Object.keys(labels)
   const names = []

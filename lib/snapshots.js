@@ -18,9 +18,9 @@ const { codedError, validateNumber, validateObject, validateString } = require('
 const FILE_PREFIX = 'leakguard-'
 /**
  * Memory a snapshot needs beyond what the process uses, per byte of heap in
- * use. Measured with `v8.writeHeapSnapshot` on heaps of small objects (the
- * kind leaks build): peak RSS rose 1.14 GB for a 72 MiB heap and 4.5 GB for
- * a 285 MiB one, 15.7 times the heap both times.
+ * use. `npm run bench snapshot-memory` (v8.writeHeapSnapshot on heaps of
+ * small objects, the kind leaks build): peak RSS rose 14.5 times the heap
+ * for 39 MiB and 15.4 times for 75 MiB.
  */
 const HEADROOM_PER_HEAP_BYTE = 16
 /** Report kinds a heap snapshot can explain (external and native memory are not in it). */
