@@ -206,7 +206,7 @@ class Guard {
     this.objects.expectCollected(obj, label, options, Guard.prototype.expectCollected)
   }
 
-  /** Hands reports to `onLeak`, or emits them as warnings; a heap report may first wait for its sites. */
+  /** Passes the detectors' reports through the per-leak alert gate (lib/alerts.js), which dispatches them. */
   deliver(reports) {
     for (const report of reports) {
       if (!this.running) return
