@@ -66,7 +66,7 @@ describe('leakguard.openTelemetry()', () => {
     assert.throws(() => leakguard.openTelemetry({ meterProvider }), (e) => e.code === 'ERR_LEAKGUARD_NO_GUARD')
     const guard = leakguard.start({ intervalMs: 60_000 })
     try {
-      assert.throws(() => leakguard.openTelemetry({ meterProvider: {}, guard }), (e) => e.code === 'ERR_INVALID_ARG_TYPE')
+      assert.throws(() => leakguard.openTelemetry({ meterProvider: {}, guard }), (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_TYPE')
       assert.throws(() => leakguard.openTelemetry({ meterProvider, guard, top: -1 }), (e) => e.code === 'ERR_OUT_OF_RANGE')
       assert.throws(() => leakguard.openTelemetry('yes'), (e) => e.code === 'ERR_INVALID_ARG_TYPE')
     } finally {

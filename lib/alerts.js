@@ -95,11 +95,6 @@ class AlertGate {
       }
     }
   }
-
-  /** Identities open now, with the report each was last reported by. */
-  entries() {
-    return [...this.open].map(([identity, entry]) => [identity, entry.latest])
-  }
 }
 
 /** The report that closes `entry`'s leak. */

@@ -5,7 +5,7 @@
 // of these (a typo), are coded errors naming the variable and its value,
 // thrown at start-up.
 
-const { codedError, invalidArgValue, outOfRange } = require('./errors')
+const { codedError, invalidArgValue, outOfRange, prefixed } = require('./errors')
 const { normalizeStartOptions } = require('./start-options')
 
 /** How a variable's text becomes an option value. */
@@ -80,15 +80,6 @@ function unknownVariable(name) {
   return codedError('ERR_LEAKGUARD_UNKNOWN_VARIABLE', `${name} is not a leakguard environment variable.${hint} Known: ${known.join(', ')}`)
 }
 
-/** `error` again, its message prefixed with the variable and the value it came from. */
-function naming(error, name, raw) {
-  const named = error instanceof RangeError ? new RangeError(`${name}=${JSON.stringify(raw)}: ${error.message}`) : error instanceof TypeError ? new TypeError(`${name}=${JSON.stringify(raw)}: ${error.message}`) : new Error(`${name}=${JSON.stringify(raw)}: ${error.message}`)
-  named.code = error.code
-  Object.defineProperty(named, 'name', { value: named.name, enumerable: false, configurable: true })
-  named.stack = named.stack.replace(/^(\w+)/, `$1 [${error.code}]`)
-  return named
-}
-
 /**
  * Reads `env` (default `process.env`): `{ options, workers }`, where
  * `options` are `start()`'s options as the variables give them (already
@@ -128,7 +119,7 @@ function readEnvOptions(env = process.env) {
     const culprit =
       given.find(([, , path]) => error.message.includes(`"options.${path.join('.')}"`) || error.message.includes(`'options.${path.join('.')}'`)) ||
       (error.code === 'ERR_LEAKGUARD_SNAPSHOT_DIR' ? given.find(([name]) => name === 'LEAKGUARD_SNAPSHOT_DIR') : undefined)
-    if (culprit) throw naming(error, culprit[0], culprit[1])
+    if (culprit) throw prefixed(error, `${culprit[0]}=${JSON.stringify(culprit[1])}: `)
     throw error
   }
   return { options, workers }

@@ -50,6 +50,12 @@ function outOfRange(name, range, value) {
   )
 }
 
+/** `error` again (same class and code), its message prefixed with `prefix`. */
+function prefixed(error, prefix) {
+  const Class = error instanceof RangeError ? RangeError : error instanceof TypeError ? TypeError : Error
+  return withCode(new Class(`${prefix}${error.message}`), error.code)
+}
+
 /** `Error` with any leakguard code. */
 function codedError(code, message, options) {
   return withCode(new Error(message, options), code)
@@ -96,6 +102,7 @@ module.exports = {
   invalidArgType,
   invalidArgValue,
   outOfRange,
+  prefixed,
   validateBoolean,
   validateFunction,
   validateNumber,

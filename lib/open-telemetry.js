@@ -10,7 +10,7 @@
 // is a leak verdict, a post-GC baseline or a listener count, so every
 // instrument here is `leakguard.*`.
 
-const { codedError, validateNumber, validateObject } = require('./errors')
+const { codedError, invalidArgType, validateNumber, validateObject } = require('./errors')
 const { latestRunningGuard } = require('./guard')
 const { requirePeer } = require('./peer')
 
@@ -25,7 +25,7 @@ function openTelemetry(options = {}) {
   validateObject(options, 'options')
   const api = requirePeer('@opentelemetry/api', 'leakguard.openTelemetry()')
   const { meterProvider = api.metrics.getMeterProvider(), top = DEFAULT_TOP } = options
-  if (!meterProvider || typeof meterProvider.getMeter !== 'function') throw codedError('ERR_INVALID_ARG_TYPE', 'The property \'options.meterProvider\' must be an OpenTelemetry MeterProvider (with getMeter())')
+  if (!meterProvider || typeof meterProvider.getMeter !== 'function') throw invalidArgType('options.meterProvider', 'an OpenTelemetry MeterProvider (with getMeter())', meterProvider)
   validateNumber(top, 'options.top', { min: 1, max: 1000, integer: true })
   const guard = options.guard === undefined ? latestRunningGuard() : options.guard
   if (!guard || typeof guard.stats !== 'function') throw codedError('ERR_LEAKGUARD_NO_GUARD', 'leakguard.openTelemetry() needs a running guard: call start() first, or pass options.guard')

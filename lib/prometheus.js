@@ -5,7 +5,7 @@
 // scrape time; reports are counted as they are sent. The guard's `stop()`
 // removes them from the registry.
 
-const { codedError, invalidArgType, validateNumber, validateObject, validateString } = require('./errors')
+const { codedError, invalidArgType, invalidArgValue, validateNumber, validateObject, validateString } = require('./errors')
 const { latestRunningGuard } = require('./guard')
 const { requirePeer } = require('./peer')
 
@@ -20,10 +20,10 @@ function normalize(options, client) {
     throw invalidArgType('options.register', 'a prom-client Registry', register)
   }
   validateString(prefix, 'options.prefix')
-  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) throw codedError('ERR_INVALID_ARG_VALUE', `The property 'options.prefix' must be a valid metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*). Received '${prefix}'`)
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) throw invalidArgValue('options.prefix', 'a valid metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)', prefix)
   validateObject(labels, 'options.labels')
   for (const [name, value] of Object.entries(labels)) {
-    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) || name.startsWith('__')) throw codedError('ERR_INVALID_ARG_VALUE', `The label name '${name}' in 'options.labels' is not a valid Prometheus label name`)
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) || name.startsWith('__')) throw invalidArgValue('options.labels', `an object of valid Prometheus label names; '${name}' is not one`, labels)
     if (typeof value !== 'string') throw invalidArgType(`options.labels.${name}`, 'of type string', value)
   }
   validateNumber(top, 'options.top', { min: 1, max: 1000, integer: true })

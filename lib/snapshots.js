@@ -156,4 +156,4 @@ class SnapshotTaker {
   }
 }
 
-module.exports = { SnapshotTaker, effectiveMemory, normalizeSnapshot }
+module.exports = { SnapshotTaker, normalizeSnapshot }
