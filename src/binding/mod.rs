@@ -1,6 +1,7 @@
 //! The N-API layer: type conversions only, the work is in [`crate::core`].
 
 pub mod allocation_sites;
+pub mod heap_snapshot;
 pub mod leak_check;
 pub mod listener_registry;
 pub mod memory_monitor;

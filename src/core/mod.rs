@@ -4,6 +4,7 @@ pub mod allocation_sites;
 pub mod escalation;
 pub mod format;
 pub mod growth;
+pub mod heap_snapshot;
 pub mod isolate_ledger;
 pub mod leak_check;
 pub mod listener_registry;

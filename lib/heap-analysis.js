@@ -1,0 +1,127 @@
+'use strict'
+// analyzeHeapSnapshots(files, options): what grew between heap snapshots of
+// one process and what holds it, computed in Rust on libuv's thread pool
+// (the event loop keeps running). A file that cannot be analysed rejects
+// with a coded error naming the file and the byte offset.
+
+const { HeapAnalysisJob } = require('./native')
+const { codedError, invalidArgType, invalidArgValue, validateFunction, validateNumber, validateObject } = require('./errors')
+
+const DEFAULTS = Object.freeze({ top: 10, paths: 3, pathObjects: 20_000, progressMs: 250 })
+/** Failure kinds of the Rust core, and the codes they reject with. */
+const CODES = {
+  io: 'ERR_LEAKGUARD_SNAPSHOT_READ',
+  syntax: 'ERR_LEAKGUARD_SNAPSHOT_INVALID',
+  format: 'ERR_LEAKGUARD_SNAPSHOT_INVALID',
+  mismatch: 'ERR_LEAKGUARD_SNAPSHOT_MISMATCH',
+}
+
+function normalizeFiles(files) {
+  if (typeof files === 'string') files = [files]
+  if (!Array.isArray(files)) throw invalidArgType('files', 'an array of 1 to 3 file paths', files)
+  if (files.length < 1 || files.length > 3) throw invalidArgValue('files', 'an array of 1 to 3 file paths (oldest first)', files)
+  files.forEach((f, i) => {
+    if (typeof f !== 'string' || f === '') throw invalidArgType(`files[${i}]`, 'a non-empty string', f)
+  })
+  return files
+}
+
+function normalizeOptions(options) {
+  if (options === undefined) options = {}
+  validateObject(options, 'options')
+  const { top = DEFAULTS.top, paths = DEFAULTS.paths, onProgress } = options
+  validateNumber(top, 'options.top', { min: 1, max: 1000, integer: true })
+  validateNumber(paths, 'options.paths', { min: 0, max: 100, integer: true })
+  validateFunction(onProgress, 'options.onProgress', { optional: true })
+  return { top, paths, onProgress }
+}
+
+/** The coded error for a failure object from the core. */
+function failureError(failure) {
+  const where = failure.offset === undefined || failure.offset === null ? '' : ` at byte ${failure.offset}`
+  const error = codedError(CODES[failure.kind] || 'ERR_LEAKGUARD_SNAPSHOT_INVALID', `${failure.file}${where}: ${failure.message}`)
+  error.file = failure.file
+  if (failure.offset !== undefined && failure.offset !== null) error.offset = failure.offset
+  return error
+}
+
+/**
+ * Analyses one to three heap snapshots of one process (oldest first). With
+ * one, the classes that retain the most; with two or three, the objects new
+ * in the second (and alive in the third) by class, ranked by retained size,
+ * with their retainer paths. `options.onProgress({ phase, file, bytesRead,
+ * fileBytes })` is called while it runs.
+ */
+function analyzeHeapSnapshots(files, options) {
+  let job
+  let opts
+  try {
+    files = normalizeFiles(files)
+    opts = normalizeOptions(options)
+    job = new HeapAnalysisJob(files, opts.top, opts.paths, DEFAULTS.pathObjects)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  let timer = null
+  if (opts.onProgress) {
+    timer = setInterval(() => opts.onProgress(job.progress()), DEFAULTS.progressMs)
+  }
+  return job.run().then(
+    (outcome) => {
+      if (timer) clearInterval(timer)
+      if (outcome.failure) throw failureError(outcome.failure)
+      return outcome.analysis
+    },
+    (error) => {
+      if (timer) clearInterval(timer)
+      throw error
+    },
+  )
+}
+
+/** Bytes as people read them. */
+function formatBytes(bytes) {
+  if (bytes < 1024) return `${Math.round(bytes)} B`
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`
+  if (bytes < 1024 ** 3) return `${(bytes / 1048576).toFixed(1)} MiB`
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`
+}
+
+function count(n) {
+  return Math.round(n).toLocaleString('en')
+}
+
+/** The analysis as the CLI prints it. */
+function formatHeapAnalysis(analysis) {
+  const lines = []
+  const diff = analysis.snapshots.length > 1
+  const names = ['base', 'target', 'final']
+  analysis.snapshots.forEach((s, i) => {
+    const label = diff ? names[i].padEnd(7) : 'snapshot'
+    lines.push(`${label} ${s.file}: ${count(s.nodes)} objects, ${formatBytes(s.totalBytes)} (read in ${(s.readMs / 1000).toFixed(1)} s)`)
+  })
+  if (diff) {
+    const fresh = analysis.newObjects
+    const rule = analysis.snapshots.length > 2 ? 'new in target and still alive in final' : 'new in target'
+    lines.push(`${count(fresh.count)} objects ${rule}, retaining ${formatBytes(fresh.retainedSize)}`)
+  }
+  if (analysis.classes.length === 0) {
+    lines.push(diff ? 'Nothing new is retained: no class grew.' : 'No classes.')
+    return lines.join('\n')
+  }
+  lines.push('')
+  lines.push(diff ? 'Growing classes (objects new in target, by retained size):' : 'Classes by retained size:')
+  for (const c of analysis.classes) {
+    if (diff) {
+      const n = c.newObjects
+      const counts = [c.base, c.target, c.last].filter(Boolean).map((t) => count(t.count)).join(' → ')
+      lines.push(`  ${c.name}: +${count(n.count)} new (${formatBytes(n.selfSize)} self, ${formatBytes(n.retainedSize)} retained); instances ${counts}`)
+    } else {
+      lines.push(`  ${c.name}: ${count(c.target.count)} (${formatBytes(c.target.selfSize)} self, ${formatBytes(c.target.retainedSize)} retained)`)
+    }
+    for (const p of c.retainerPaths) lines.push(`    ${count(p.count)} × ${p.path}`)
+  }
+  return lines.join('\n')
+}
+
+module.exports = { analyzeHeapSnapshots, failureError, formatBytes, formatHeapAnalysis }

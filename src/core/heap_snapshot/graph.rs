@@ -1,0 +1,284 @@
+//! A heap snapshot's graph in struct-of-arrays form: a few bytes per node
+//! and per edge, strings in one arena. Nodes are numbered 0.. in file order
+//! (node 0 is the root); node `n`'s edges are `first_edge[n]..first_edge[n + 1]`.
+
+use std::collections::HashMap;
+
+/// Self sizes at or past this are kept in [`HeapGraph::big_sizes`].
+pub const BIG_SIZE: u32 = u32::MAX;
+
+/// The type codes of the node and edge types an analysis needs, looked up by
+/// name in the snapshot's meta (a type the meta lacks matches nothing).
+#[derive(Clone, Debug, Default)]
+pub struct TypeCodes {
+    /// Edge type `weak`.
+    pub weak: Option<u8>,
+    /// Edge type `shortcut`.
+    pub shortcut: Option<u8>,
+    /// Edge type `element`.
+    pub element: Option<u8>,
+    /// Edge type `hidden`.
+    pub hidden_edge: Option<u8>,
+    /// Edge type `internal`.
+    pub internal: Option<u8>,
+    /// Edge type `context`.
+    pub context: Option<u8>,
+    /// Edge type `property`.
+    pub property: Option<u8>,
+    /// Node type `hidden`.
+    pub hidden: Option<u8>,
+    /// Node type `array`.
+    pub array: Option<u8>,
+    /// Node type `object`.
+    pub object: Option<u8>,
+    /// Node type `native`.
+    pub native: Option<u8>,
+    /// Node type `code`.
+    pub code: Option<u8>,
+    /// Node type `closure`.
+    pub closure: Option<u8>,
+    /// Node type `synthetic`.
+    pub synthetic: Option<u8>,
+    /// Node type `object shape`.
+    pub object_shape: Option<u8>,
+}
+
+impl TypeCodes {
+    /// Codes for the given type name lists.
+    pub fn new(node_types: &[String], edge_types: &[String]) -> Self {
+        let n = |name: &str| node_types.iter().position(|t| t == name).map(|i| i as u8);
+        let e = |name: &str| edge_types.iter().position(|t| t == name).map(|i| i as u8);
+        TypeCodes {
+            weak: e("weak"),
+            shortcut: e("shortcut"),
+            element: e("element"),
+            hidden_edge: e("hidden"),
+            internal: e("internal"),
+            context: e("context"),
+            property: e("property"),
+            hidden: n("hidden"),
+            array: n("array"),
+            object: n("object"),
+            native: n("native"),
+            code: n("code"),
+            closure: n("closure"),
+            synthetic: n("synthetic"),
+            object_shape: n("object shape"),
+        }
+    }
+}
+
+/// Where V8 says an object's constructor (or a closure's function) is defined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// The node it belongs to.
+    pub node: u32,
+    /// V8's script id.
+    pub script_id: u32,
+    /// Zero-based line.
+    pub line: u32,
+    /// Zero-based column.
+    pub column: u32,
+}
+
+/// Strings stored end to end.
+#[derive(Clone, Debug, Default)]
+pub struct StringArena {
+    /// UTF-8 text of every string.
+    pub bytes: Vec<u8>,
+    /// Where each string ends in `bytes`.
+    pub ends: Vec<usize>,
+}
+
+impl StringArena {
+    /// String `i`, or "" past the end.
+    pub fn get(&self, i: u32) -> &str {
+        let i = i as usize;
+        if i >= self.ends.len() {
+            return "";
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        // Every string was pushed as valid UTF-8.
+        std::str::from_utf8(&self.bytes[start..self.ends[i]]).unwrap_or("")
+    }
+
+    /// How many strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+/// A heap snapshot's nodes, edges, strings and locations.
+#[derive(Clone, Debug, Default)]
+pub struct HeapGraph {
+    /// Node type names from the meta (index = type code).
+    pub node_type_names: Vec<String>,
+    /// Edge type names from the meta (index = type code).
+    pub edge_type_names: Vec<String>,
+    /// Codes of the types analyses look for.
+    pub codes: TypeCodes,
+    /// Per node: type code.
+    pub node_type: Vec<u8>,
+    /// Per node: name (string index).
+    pub node_name: Vec<u32>,
+    /// Per node: V8's object id, stable between snapshots of one process.
+    pub node_id: Vec<u32>,
+    /// Per node: self size in bytes, or [`BIG_SIZE`] (see `big_sizes`).
+    pub self_size: Vec<u32>,
+    /// Self sizes of [`BIG_SIZE`] or more, by node.
+    pub big_sizes: HashMap<u32, u64>,
+    /// Per node plus one: index of its first edge (empty when edges were not kept).
+    pub first_edge: Vec<u32>,
+    /// Per edge: type code.
+    pub edge_type: Vec<u8>,
+    /// Per edge: name (string index) or element index, as the type says.
+    pub edge_name: Vec<u32>,
+    /// Per edge: target node.
+    pub edge_to: Vec<u32>,
+    /// The strings.
+    pub strings: StringArena,
+    /// Locations, sorted by node.
+    pub locations: Vec<Location>,
+    /// Edges the file holds (kept or not).
+    pub edges_read: u64,
+    /// WeakMap ephemeron edge names (string index) and the table id each names.
+    pub ephemeron_tables: HashMap<u32, u64>,
+}
+
+impl HeapGraph {
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.node_type.len()
+    }
+
+    /// Number of edges kept.
+    pub fn edge_count(&self) -> usize {
+        self.edge_to.len()
+    }
+
+    /// Whether edges were kept (a full load).
+    pub fn has_edges(&self) -> bool {
+        !self.first_edge.is_empty()
+    }
+
+    /// Node `n`'s self size.
+    pub fn size(&self, n: u32) -> u64 {
+        let s = self.self_size[n as usize];
+        if s == BIG_SIZE {
+            self.big_sizes.get(&n).copied().unwrap_or(BIG_SIZE as u64)
+        } else {
+            s as u64
+        }
+    }
+
+    /// Node `n`'s name.
+    pub fn name(&self, n: u32) -> &str {
+        self.strings.get(self.node_name[n as usize])
+    }
+
+    /// Node `n`'s type name.
+    pub fn type_name(&self, n: u32) -> &str {
+        self.node_type_names
+            .get(self.node_type[n as usize] as usize)
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    /// The edge indexes of node `n`.
+    pub fn edges(&self, n: u32) -> std::ops::Range<usize> {
+        self.first_edge[n as usize] as usize..self.first_edge[n as usize + 1] as usize
+    }
+
+    /// Whether edge `e`'s name is an element index rather than a string.
+    pub fn edge_name_is_index(&self, e: usize) -> bool {
+        let t = Some(self.edge_type[e]);
+        t == self.codes.element || t == self.codes.hidden_edge
+    }
+
+    /// Edge `e`'s name, if it has a string one.
+    pub fn edge_name_str(&self, e: usize) -> Option<&str> {
+        if self.edge_name_is_index(e) {
+            None
+        } else {
+            Some(self.strings.get(self.edge_name[e]))
+        }
+    }
+
+    /// The location of node `n`, if the snapshot has one.
+    pub fn location(&self, n: u32) -> Option<Location> {
+        self.locations
+            .binary_search_by_key(&n, |l| l.node)
+            .ok()
+            .map(|i| self.locations[i])
+    }
+
+    /// Whether edge `e` from node `from` keeps its target alive, the way
+    /// DevTools decides it for dominators: weak edges don't; shortcut edges
+    /// don't except from the root (there they mark the global objects); the
+    /// edge from a WeakMap's table to a value doesn't (the edge from the key
+    /// stands for the pair).
+    pub fn is_retaining(&self, from: u32, e: usize) -> bool {
+        let t = Some(self.edge_type[e]);
+        if t == self.codes.weak {
+            return false;
+        }
+        if t == self.codes.shortcut {
+            return from == 0;
+        }
+        if t == self.codes.internal && !self.ephemeron_tables.is_empty() {
+            if let Some(&table) = self.ephemeron_tables.get(&self.edge_name[e]) {
+                return self.node_id[from as usize] as u64 != table;
+            }
+        }
+        true
+    }
+
+    /// Finds the WeakMap ephemeron edge names among the strings (once, after loading).
+    pub fn index_ephemerons(&mut self) {
+        self.ephemeron_tables = (0..self.strings.len() as u32)
+            .filter_map(|i| weak_map_table_id(self.strings.get(i)).map(|t| (i, t)))
+            .collect();
+    }
+}
+
+/// The table id in a WeakMap ephemeron edge name
+/// (`"<n> / part of key (K @1) -> value (V @2) pair in WeakMap (table @3)"`).
+pub fn weak_map_table_id(name: &str) -> Option<u64> {
+    const TAIL: &str = " pair in WeakMap (table @";
+    let rest = name.strip_suffix(')')?;
+    let at = rest.rfind(TAIL)?;
+    if !name.contains(" / part of key (") {
+        return None;
+    }
+    rest[at + TAIL.len()..].parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weak_map_edge_names_give_their_table() {
+        assert_eq!(
+            weak_map_table_id("3 / part of key (Object @81) -> value (Cart @83) pair in WeakMap (table @79)"),
+            Some(79)
+        );
+        assert_eq!(weak_map_table_id("table"), None);
+        assert_eq!(weak_map_table_id("x pair in WeakMap (table @79)"), None);
+    }
+
+    #[test]
+    fn string_arena_returns_each_string() {
+        let mut a = StringArena::default();
+        for s in ["", "ab", "é"] {
+            a.bytes.extend_from_slice(s.as_bytes());
+            a.ends.push(a.bytes.len());
+        }
+        assert_eq!((a.get(0), a.get(1), a.get(2), a.get(9)), ("", "ab", "é", ""));
+    }
+}

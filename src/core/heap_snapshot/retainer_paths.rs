@@ -1,0 +1,267 @@
+//! Retainer paths: for each object, a shortest path from the root through
+//! retaining edges (never weak ones), and paths clustered by what they go
+//! through, so that thousands of objects held the same way read as one path
+//! with a count. A path is rendered from the object up:
+//! `Cart [] ← Map 'carts' ← (closure) add (src/registry.js:12:3) ← (GC roots)`
+//! — each step is an object and the name it is held by in the next one;
+//! V8's own bookkeeping objects (tables, contexts, maps) are left out.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+
+use super::classes::{location_text, Classes};
+use super::graph::HeapGraph;
+
+const NONE: u32 = u32::MAX;
+/// Steps shown at most; a longer path ends in `← …`.
+const MAX_STEPS: usize = 10;
+
+/// The shortest-path tree from the root: each reached node's parent and the edge from it.
+#[derive(Clone, Debug)]
+pub struct ShortestPaths {
+    /// Per node: the node it is reached from (`u32::MAX` when unreachable; the root's is itself).
+    pub parent: Vec<u32>,
+    /// Per node: the edge from `parent`.
+    pub edge: Vec<u32>,
+}
+
+/// Breadth-first from the root through retaining edges.
+pub fn shortest_paths(g: &HeapGraph) -> ShortestPaths {
+    let n = g.node_count();
+    let mut parent = vec![NONE; n];
+    let mut edge = vec![NONE; n];
+    if n == 0 {
+        return ShortestPaths { parent, edge };
+    }
+    parent[0] = 0;
+    let mut queue = VecDeque::new();
+    queue.push_back(0u32);
+    while let Some(v) = queue.pop_front() {
+        for e in g.edges(v) {
+            if !g.is_retaining(v, e) {
+                continue;
+            }
+            let w = g.edge_to[e];
+            if parent[w as usize] == NONE {
+                parent[w as usize] = v;
+                edge[w as usize] = e as u32;
+                queue.push_back(w);
+            }
+        }
+    }
+    ShortestPaths { parent, edge }
+}
+
+/// Objects held the same way, and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetainerPath {
+    /// Objects of the set this path holds.
+    pub count: u64,
+    /// The path, one line, from the object up.
+    pub path: String,
+    /// The same steps one by one.
+    pub steps: Vec<String>,
+}
+
+/// Everything needed to describe nodes.
+pub struct Describer<'a> {
+    /// The graph.
+    pub graph: &'a HeapGraph,
+    /// Its classes.
+    pub classes: &'a Classes,
+    /// Script names by id.
+    pub scripts: &'a HashMap<u32, String>,
+}
+
+impl Describer<'_> {
+    fn visible(&self, n: u32) -> bool {
+        let g = self.graph;
+        n == 0 || !self.classes.internal[self.classes.of_node[n as usize] as usize] || Some(g.node_type[n as usize]) == g.codes.synthetic
+    }
+
+    /// How node `n` reads in a path.
+    pub fn node(&self, n: u32) -> String {
+        let g = self.graph;
+        if n == 0 {
+            return "(root)".to_string();
+        }
+        let class = &self.classes.names[self.classes.of_node[n as usize] as usize];
+        if Some(g.node_type[n as usize]) == g.codes.closure {
+            let name = match g.name(n) {
+                "" => "(anonymous)",
+                other => other,
+            };
+            return match location_text(g, self.scripts, n) {
+                Some(at) => format!("(closure) {name} ({at})"),
+                None => format!("(closure) {name}"),
+            };
+        }
+        class.clone()
+    }
+
+    /// How edge `e` names what it points to: `.prop`, `'variable'`, `[]`, or nothing.
+    fn label(&self, e: u32) -> Option<String> {
+        let g = self.graph;
+        let e = e as usize;
+        let t = Some(g.edge_type[e]);
+        if g.edge_name_is_index(e) {
+            return Some("[]".to_string());
+        }
+        let name = g.strings.get(g.edge_name[e]);
+        if t == g.codes.context {
+            return Some(format!("'{name}'"));
+        }
+        if t == g.codes.property {
+            return Some(if name.is_empty() { "[]".to_string() } else { format!(".{name}") });
+        }
+        if t == g.codes.internal && !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+            return Some("[]".to_string());
+        }
+        None
+    }
+
+    /// The visible steps from `n` up to the first root-side synthetic node, or None if unreachable.
+    fn steps(&self, sp: &ShortestPaths, n: u32) -> Option<Vec<(u32, Option<String>)>> {
+        if sp.parent[n as usize] == NONE {
+            return None;
+        }
+        let g = self.graph;
+        let mut steps = Vec::new();
+        let mut v = n;
+        let mut pending_label: Option<String> = None;
+        let mut guard = 0usize;
+        loop {
+            let label = if v == 0 { None } else { self.label(sp.edge[v as usize]) };
+            if self.visible(v) {
+                // A node held through V8's bookkeeping takes the label of the step into it.
+                steps.push((v, label.or(pending_label.take())));
+                pending_label = None;
+                if v == 0 || Some(g.node_type[v as usize]) == g.codes.synthetic {
+                    break;
+                }
+            } else if pending_label.is_none() {
+                pending_label = label;
+            }
+            v = sp.parent[v as usize];
+            guard += 1;
+            if guard > g.node_count() {
+                break;
+            }
+        }
+        // The last step is held by nothing shown; a root's slot number says nothing.
+        if let Some(last) = steps.last_mut() {
+            last.1 = None;
+        }
+        let len = steps.len();
+        if len >= 2 && Some(g.node_type[steps[len - 1].0 as usize]) == g.codes.synthetic && steps[len - 2].1.as_deref() == Some("[]") {
+            steps[len - 2].1 = None;
+        }
+        Some(steps)
+    }
+
+    fn render(&self, steps: &[(u32, Option<String>)]) -> Vec<String> {
+        let mut out: Vec<String> = steps
+            .iter()
+            .take(MAX_STEPS)
+            .map(|(n, label)| match label {
+                Some(l) => format!("{} {}", self.node(*n), l),
+                None => self.node(*n),
+            })
+            .collect();
+        if steps.len() > MAX_STEPS {
+            out.push("…".to_string());
+        }
+        out
+    }
+}
+
+/// Clusters the paths of `nodes` (at most `max_objects` of them are walked)
+/// by the classes and labels of their visible steps; returns the `max_paths`
+/// clusters holding the most objects, largest first.
+pub fn cluster_paths(d: &Describer<'_>, sp: &ShortestPaths, nodes: &[u32], max_objects: usize, max_paths: usize) -> Vec<RetainerPath> {
+    let mut clusters: HashMap<u64, (u64, u32)> = HashMap::new();
+    for &n in nodes.iter().take(max_objects) {
+        let Some(steps) = d.steps(sp, n) else { continue };
+        let mut h = DefaultHasher::new();
+        for (v, label) in steps.iter().take(MAX_STEPS) {
+            d.classes.of_node[*v as usize].hash(&mut h);
+            // Closures differ by function, not only by class.
+            if Some(d.graph.node_type[*v as usize]) == d.graph.codes.closure {
+                d.graph.node_name[*v as usize].hash(&mut h);
+                d.graph.location(*v).map(|l| (l.script_id, l.line, l.column)).hash(&mut h);
+            }
+            label.hash(&mut h);
+        }
+        let entry = clusters.entry(h.finish()).or_insert((0, n));
+        entry.0 += 1;
+    }
+    let mut ranked: Vec<(u64, u32)> = clusters.into_values().collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranked
+        .into_iter()
+        .take(max_paths)
+        .filter_map(|(count, n)| {
+            let steps = d.render(&d.steps(sp, n)?);
+            Some(RetainerPath { count, path: steps.join(" ← "), steps })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::heap_snapshot::classes::{classify, script_names};
+    use crate::core::heap_snapshot::reader::tests::{every_kind, load, SnapshotText};
+
+    #[test]
+    fn a_leak_into_a_map_in_a_closure_reads_as_one_path_with_a_count() {
+        let mut t = SnapshotText::default();
+        let root = t.node("synthetic", "", 1, 0);
+        let gc = t.node("synthetic", "(GC roots)", 3, 0);
+        let f = t.node("closure", "makeRegistry", 5, 32);
+        let sfi = t.node("code", "makeRegistry", 7, 40);
+        let script = t.node("code", "src/registry.js", 9, 40);
+        let ctx = t.node("object", "system / Context", 11, 24);
+        let map = t.node("object", "Map", 13, 16);
+        let table = t.node("array", "", 15, 1000);
+        let other = t.node("object", "Cart", 17, 24);
+        t.edge(root, "element", "1", gc);
+        t.edge(gc, "element", "1", f);
+        t.edge(f, "internal", "shared", sfi);
+        t.edge(sfi, "internal", "script", script);
+        t.edge(f, "internal", "context", ctx);
+        t.edge(ctx, "context", "carts", map);
+        t.edge(map, "internal", "table", table);
+        t.edge(gc, "property", "lastCart", other);
+        let mut carts = Vec::new();
+        for i in 0..50 {
+            let c = t.node("object", "Cart", 100 + 2 * i, 24);
+            t.edge(table, "internal", &format!("{}", 3 + i), c);
+            carts.push(c);
+        }
+        carts.push(other);
+        t.locations.push([f, 1, 11, 2]);
+        let g = load(&t.render()).unwrap();
+        let scripts = script_names(&g);
+        let classes = classify(&g, &scripts);
+        let sp = shortest_paths(&g);
+        let d = Describer { graph: &g, classes: &classes, scripts: &scripts };
+        let paths = cluster_paths(&d, &sp, &carts, 10_000, 5);
+        assert_eq!(paths.len(), 2);
+        assert_eq!(paths[0].count, 50);
+        assert_eq!(paths[0].path, "Cart [] ← Map 'carts' ← (closure) makeRegistry (src/registry.js:12:3) ← (GC roots)");
+        assert_eq!(paths[1].count, 1);
+        assert_eq!(paths[1].path, "Cart .lastCart ← (GC roots)");
+    }
+
+    #[test]
+    fn weak_edges_and_weak_map_tables_are_not_paths() {
+        let g = load(&every_kind().render()).unwrap();
+        let sp = shortest_paths(&g);
+        // "Cached" is held only weakly; "Value" only through the WeakMap: by its key.
+        assert_eq!(sp.parent[9], NONE);
+        assert_eq!(sp.parent[13], 12, "the value is reached from its key");
+        assert_eq!(sp.parent[14], NONE, "an orphan has no path");
+    }
+}
