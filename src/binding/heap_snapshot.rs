@@ -11,7 +11,9 @@ use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
 
-use crate::core::heap_snapshot::analysis::{analyze, Analysis, AnalyzeOptions, ClassReport, Phase, Progress, SnapshotInfo};
+use crate::core::heap_snapshot::analysis::{
+    analyze, Analysis, AnalyzeOptions, ClassReport, Phase, Progress, SnapshotInfo,
+};
 use crate::core::heap_snapshot::classes::Totals;
 use crate::core::heap_snapshot::error::SnapshotError;
 use crate::core::heap_snapshot::retainer_paths::RetainerPath;
@@ -134,8 +136,8 @@ pub struct HeapAnalysisObject {
     pub new_objects: Option<TotalsObject>,
     /// Nodes not reachable from the root through retaining edges.
     pub unreachable: f64,
-    /// Milliseconds computing dominators.
-    pub dominators_ms: f64,
+    /// Milliseconds per step: `read`, `compare`, `dominators`, `classes`, `paths`.
+    pub timings: Vec<StepTime>,
     /// Milliseconds in all.
     pub total_ms: f64,
 }
@@ -147,10 +149,26 @@ impl From<Analysis> for HeapAnalysisObject {
             classes: a.classes.into_iter().map(Into::into).collect(),
             new_objects: a.new_objects.map(Into::into),
             unreachable: a.unreachable as f64,
-            dominators_ms: a.dominators_ms,
+            timings: a
+                .timings
+                .into_iter()
+                .map(|(step, ms)| StepTime {
+                    step: step.to_string(),
+                    ms,
+                })
+                .collect(),
             total_ms: a.total_ms,
         }
     }
+}
+
+/// How long one step of an analysis took.
+#[napi(object)]
+pub struct StepTime {
+    /// The step.
+    pub step: String,
+    /// Milliseconds.
+    pub ms: f64,
 }
 
 /// Why snapshots could not be analysed.
@@ -191,12 +209,10 @@ pub struct HeapAnalysisOutcome {
 pub struct HeapAnalysisProgress {
     /// `'reading' | 'dominators' | 'comparing' | 'paths' | 'done'`.
     pub phase: String,
-    /// Index of the file being read.
-    pub file: u32,
-    /// Bytes of it read.
+    /// Bytes read of all the files.
     pub bytes_read: f64,
-    /// Its size.
-    pub file_bytes: f64,
+    /// Their size.
+    pub total_bytes: f64,
 }
 
 /// The analysis as a thread-pool task.
@@ -226,8 +242,14 @@ impl Task for AnalysisTask {
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
         Ok(match output {
-            Ok(a) => HeapAnalysisOutcome { analysis: Some(a.into()), failure: None },
-            Err(e) => HeapAnalysisOutcome { analysis: None, failure: Some(e.into()) },
+            Ok(a) => HeapAnalysisOutcome {
+                analysis: Some(a.into()),
+                failure: None,
+            },
+            Err(e) => HeapAnalysisOutcome {
+                analysis: None,
+                failure: Some(e.into()),
+            },
         })
     }
 }
@@ -244,7 +266,12 @@ pub struct HeapAnalysisJob {
 impl HeapAnalysisJob {
     /// A job over `files` (oldest first) with the result's limits.
     #[napi(constructor)]
-    pub fn new(files: Vec<String>, top_classes: u32, paths_per_class: u32, max_path_objects: u32) -> Self {
+    pub fn new(
+        files: Vec<String>,
+        top_classes: u32,
+        paths_per_class: u32,
+        max_path_objects: u32,
+    ) -> Self {
         HeapAnalysisJob {
             files,
             options: AnalyzeOptions {
@@ -270,11 +297,13 @@ impl HeapAnalysisJob {
     #[napi]
     pub fn progress(&self) -> HeapAnalysisProgress {
         let p = &self.progress;
+        let (read, total) = p.bytes();
         HeapAnalysisProgress {
-            phase: Phase::from_number(p.phase.load(Ordering::Relaxed)).name().to_string(),
-            file: p.file.load(Ordering::Relaxed),
-            bytes_read: p.bytes_read.load(Ordering::Relaxed) as f64,
-            file_bytes: p.file_bytes.load(Ordering::Relaxed) as f64,
+            phase: Phase::from_number(p.phase.load(Ordering::Relaxed))
+                .name()
+                .to_string(),
+            bytes_read: read as f64,
+            total_bytes: total as f64,
         }
     }
 }

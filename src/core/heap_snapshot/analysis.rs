@@ -13,7 +13,9 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Instant;
 
-use super::classes::{classify, script_names, totals_by_name, totals_with_retained, Classes, Totals};
+use super::classes::{
+    classify, script_names, totals_by_name, totals_with_retained, Classes, DominatorTree, Totals,
+};
 use super::dominators::{dominators, Dominators};
 use super::error::{SnapshotError, SnapshotErrorKind};
 use super::graph::HeapGraph;
@@ -33,7 +35,11 @@ pub struct AnalyzeOptions {
 
 impl Default for AnalyzeOptions {
     fn default() -> Self {
-        AnalyzeOptions { top_classes: 10, paths_per_class: 3, max_path_objects: 20_000 }
+        AnalyzeOptions {
+            top_classes: 10,
+            paths_per_class: 3,
+            max_path_objects: 20_000,
+        }
     }
 }
 
@@ -42,12 +48,27 @@ impl Default for AnalyzeOptions {
 pub struct Progress {
     /// [`Phase`] as a number.
     pub phase: AtomicU32,
-    /// Index of the file being read.
-    pub file: AtomicU32,
-    /// Bytes of that file read so far.
-    pub bytes_read: AtomicU64,
-    /// That file's size.
-    pub file_bytes: AtomicU64,
+    /// Per file: bytes read so far.
+    pub bytes_read: [AtomicU64; 3],
+    /// Per file: its size.
+    pub file_bytes: [AtomicU64; 3],
+}
+
+impl Progress {
+    /// Bytes read of all files, and their total size.
+    pub fn bytes(&self) -> (u64, u64) {
+        let read = self
+            .bytes_read
+            .iter()
+            .map(|a| a.load(Ordering::Relaxed))
+            .sum();
+        let total = self
+            .file_bytes
+            .iter()
+            .map(|a| a.load(Ordering::Relaxed))
+            .sum();
+        (read, total)
+    }
 }
 
 /// The steps of an analysis.
@@ -132,20 +153,49 @@ pub struct Analysis {
     pub new_objects: Option<Totals>,
     /// Nodes of the second snapshot the root does not reach through retaining edges.
     pub unreachable: u64,
-    /// Milliseconds computing dominators.
-    pub dominators_ms: f64,
+    /// Milliseconds per step, in order: `read`, `compare`, `dominators`,
+    /// `classes` (with shortest paths on a second thread), `paths`.
+    pub timings: Vec<(&'static str, f64)>,
     /// Milliseconds for the whole analysis.
     pub total_ms: f64,
+}
+
+/// Times the steps of an analysis one after another.
+struct Stopwatch {
+    at: Instant,
+    laps: Vec<(&'static str, f64)>,
+}
+
+impl Stopwatch {
+    fn new() -> Self {
+        Stopwatch {
+            at: Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    /// Ends step `name`.
+    fn lap(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.laps
+            .push((name, (now - self.at).as_secs_f64() * 1000.0));
+        self.at = now;
+    }
 }
 
 /// What is kept of a snapshot that is not held whole.
 struct IdSummary {
     info: SnapshotInfo,
-    /// (object id, class fingerprint), sorted by id.
-    ids: Vec<(u32, u32)>,
+    /// Stable object ids, sorted.
+    ids: Vec<u32>,
+    /// (object id, class fingerprint) of one id in [`FINGERPRINT_EVERY`], sorted by id.
+    fingerprints: Vec<(u32, u32)>,
     classes: HashMap<String, Totals>,
     max_id: u32,
 }
+
+/// Ids whose class is compared between snapshots: one in this many.
+const FINGERPRINT_EVERY: u32 = 16;
 
 /// V8 numbers heap objects with odd ids, stable within a process; embedder
 /// (C++) nodes get even ids made from addresses, which change between
@@ -155,7 +205,12 @@ fn stable_id(id: u32) -> bool {
 }
 
 fn max_stable_id(g: &HeapGraph) -> u32 {
-    g.node_id.iter().copied().filter(|&id| stable_id(id)).max().unwrap_or(0)
+    g.node_id
+        .iter()
+        .copied()
+        .filter(|&id| stable_id(id))
+        .max()
+        .unwrap_or(0)
 }
 
 fn fingerprint(g: &HeapGraph, n: u32) -> u32 {
@@ -175,67 +230,124 @@ fn info(file: &str, g: &HeapGraph, started: Instant) -> SnapshotInfo {
     }
 }
 
-fn summarize(file: &str, progress: &Progress) -> Result<IdSummary, SnapshotError> {
+fn sampled(id: u32) -> bool {
+    (id / 2).is_multiple_of(FINGERPRINT_EVERY)
+}
+
+fn summarize(file: &str, bytes_read: &AtomicU64) -> Result<IdSummary, SnapshotError> {
     let started = Instant::now();
-    let g = read_snapshot_file(file, LoadMode::NodesOnly, Some(&progress.bytes_read))?;
+    let g = read_snapshot_file(file, LoadMode::NodesOnly, Some(bytes_read))?;
     let classes = classify(&g, &HashMap::new());
-    let mut ids: Vec<(u32, u32)> = (0..g.node_count() as u32)
-        .filter(|&n| stable_id(g.node_id[n as usize]))
+    let mut ids: Vec<u32> = g
+        .node_id
+        .iter()
+        .copied()
+        .filter(|&id| stable_id(id))
+        .collect();
+    ids.sort_unstable();
+    let mut fingerprints: Vec<(u32, u32)> = (0..g.node_count() as u32)
+        .filter(|&n| stable_id(g.node_id[n as usize]) && sampled(g.node_id[n as usize]))
         .map(|n| (g.node_id[n as usize], fingerprint(&g, n)))
         .collect();
-    ids.sort_unstable_by_key(|p| p.0);
+    fingerprints.sort_unstable_by_key(|p| p.0);
     Ok(IdSummary {
         info: info(file, &g, started),
-        max_id: ids.last().map(|p| p.0).unwrap_or(0),
+        max_id: ids.last().copied().unwrap_or(0),
         classes: totals_by_name(&g, &classes, |_| true),
         ids,
+        fingerprints,
     })
 }
 
-fn contains(ids: &[(u32, u32)], id: u32) -> Option<u32> {
-    ids.binary_search_by_key(&id, |p| p.0).ok().map(|i| ids[i].1)
+/// The graph's stable ids with their nodes, sorted by id: matched against
+/// other snapshots' sorted ids by merging, never by a search per node.
+fn sorted_ids(g: &HeapGraph) -> Vec<(u32, u32)> {
+    let mut by_id: Vec<(u32, u32)> = (0..g.node_count() as u32)
+        .filter(|&n| stable_id(g.node_id[n as usize]))
+        .map(|n| (g.node_id[n as usize], n))
+        .collect();
+    by_id.sort_unstable();
+    by_id
 }
 
-/// Refuses a pair of snapshots that do not come from one process in time order.
-fn check_same_process(earlier: &IdSummary, later: &HeapGraph, later_file: &str) -> Result<(), SnapshotError> {
-    let later_max = max_stable_id(later);
-    if later_max < earlier.max_id {
+/// Per node: whether its id is in `ids` (sorted).
+fn membership(node_count: usize, by_id: &[(u32, u32)], ids: &[u32]) -> Vec<bool> {
+    let mut found = vec![false; node_count];
+    let mut j = 0;
+    for &(id, n) in by_id {
+        while j < ids.len() && ids[j] < id {
+            j += 1;
+        }
+        if j < ids.len() && ids[j] == id {
+            found[n as usize] = true;
+        }
+    }
+    found
+}
+
+/// Refuses a pair of snapshots that do not come from one process in time
+/// order. `summary` is the other snapshot of the pair; `later_is_graph` says
+/// which of the two should have been taken later.
+fn check_same_process(
+    summary: &IdSummary,
+    graph: &HeapGraph,
+    by_id: &[(u32, u32)],
+    in_summary: &[bool],
+    graph_file: &str,
+    later_is_graph: bool,
+) -> Result<(), SnapshotError> {
+    let graph_max = max_stable_id(graph);
+    let (earlier_file, earlier_max, later_file, later_max) = if later_is_graph {
+        (
+            summary.info.file.as_str(),
+            summary.max_id,
+            graph_file,
+            graph_max,
+        )
+    } else {
+        (
+            graph_file,
+            graph_max,
+            summary.info.file.as_str(),
+            summary.max_id,
+        )
+    };
+    if later_max < earlier_max {
         return Err(SnapshotError::whole(
             SnapshotErrorKind::Mismatch,
             later_file,
             format!(
-                "was taken before {} (its highest object id, {later_max}, is lower than {}): give the snapshots oldest first, all from one process",
-                earlier.info.file, earlier.max_id
+                "was taken before {earlier_file} (its highest object id, {later_max}, is lower than {earlier_max}): give the snapshots oldest first, all from one process"
             ),
         ));
     }
-    // Ids name the same objects within one process: an id both snapshots hold
-    // should be the same kind of object in both. Small system nodes (roots)
-    // have fixed ids in every process, so only a broad match counts.
-    let mut common = 0u64;
+    // Ids name the same objects within one process: an id both snapshots
+    // hold should be the same kind of object in both. Root nodes have fixed
+    // ids in every process, so only a broad match counts.
+    let common = in_summary.iter().filter(|&&b| b).count() as u64;
+    let mut sampled_common = 0u64;
     let mut same = 0u64;
-    for n in 0..later.node_count() as u32 {
-        if !stable_id(later.node_id[n as usize]) {
+    let prints = &summary.fingerprints;
+    let mut j = 0;
+    for &(id, n) in by_id {
+        if !sampled(id) || !in_summary[n as usize] {
             continue;
         }
-        if let Some(f) = contains(&earlier.ids, later.node_id[n as usize]) {
-            common += 1;
-            if f == fingerprint(later, n) {
-                same += 1;
-            }
+        sampled_common += 1;
+        while j < prints.len() && prints[j].0 < id {
+            j += 1;
+        }
+        if j < prints.len() && prints[j] == (id, fingerprint(graph, n)) {
+            same += 1;
         }
     }
-    let earlier_count = earlier.ids.len() as u64;
-    if common * 10 < earlier_count || same * 10 < common * 9 {
+    let smaller = (summary.ids.len() as u64).min(graph.node_count() as u64);
+    if common * 10 < smaller || same * 10 < sampled_common * 9 {
         return Err(SnapshotError::whole(
             SnapshotErrorKind::Mismatch,
             later_file,
             format!(
-                "does not come from the same process as {}: object ids don't line up ({} of its {} objects share an id with it, {} of those are the same kind of object)",
-                earlier.info.file,
-                common,
-                later.node_count(),
-                same
+                "does not come from the same process as {earlier_file}: object ids don't line up ({common} objects share an id, {same} of {sampled_common} sampled are the same kind of object)"
             ),
         ));
     }
@@ -243,87 +355,173 @@ fn check_same_process(earlier: &IdSummary, later: &HeapGraph, later_file: &str) 
 }
 
 /// Analyses one to three snapshot files (oldest first).
-pub fn analyze(files: &[String], options: &AnalyzeOptions, progress: &Progress) -> Result<Analysis, SnapshotError> {
+pub fn analyze(
+    files: &[String],
+    options: &AnalyzeOptions,
+    progress: &Progress,
+) -> Result<Analysis, SnapshotError> {
     let started = Instant::now();
     if files.is_empty() || files.len() > 3 {
-        return Err(SnapshotError::whole(SnapshotErrorKind::Io, "", format!("one to three snapshots are compared; {} were given", files.len())));
+        return Err(SnapshotError::whole(
+            SnapshotErrorKind::Io,
+            "",
+            format!(
+                "one to three snapshots are compared; {} were given",
+                files.len()
+            ),
+        ));
     }
-    let set_file = |i: usize| {
-        progress.phase.store(Phase::Reading as u32, Ordering::Relaxed);
-        progress.file.store(i as u32, Ordering::Relaxed);
-        progress.bytes_read.store(0, Ordering::Relaxed);
-        progress.file_bytes.store(std::fs::metadata(&files[i]).map(|m| m.len()).unwrap_or(0), Ordering::Relaxed);
-    };
+    progress
+        .phase
+        .store(Phase::Reading as u32, Ordering::Relaxed);
+    for (i, f) in files.iter().enumerate() {
+        progress.file_bytes[i].store(
+            std::fs::metadata(f).map(|m| m.len()).unwrap_or(0),
+            Ordering::Relaxed,
+        );
+    }
     let target_index = if files.len() == 1 { 0 } else { 1 };
-    // The small summaries first: only one whole graph is ever in memory.
-    let base = if files.len() > 1 {
-        set_file(0);
-        Some(summarize(&files[0], progress)?)
-    } else {
-        None
-    };
-    let last = if files.len() > 2 {
-        set_file(2);
-        Some(summarize(&files[2], progress)?)
-    } else {
-        None
-    };
-    set_file(target_index);
-    let target_started = Instant::now();
     let target_file = &files[target_index];
-    let g = read_snapshot_file(target_file, LoadMode::Full, Some(&progress.bytes_read))?;
-    let target_info = info(target_file, &g, target_started);
-
-    progress.phase.store(Phase::Comparing as u32, Ordering::Relaxed);
-    if let Some(b) = &base {
-        check_same_process(b, &g, target_file)?;
-    }
-    if let Some(l) = &last {
-        let later_max = l.max_id;
-        let target_max = max_stable_id(&g);
-        if later_max < target_max {
-            return Err(SnapshotError::whole(
-                SnapshotErrorKind::Mismatch,
-                &files[2],
-                format!("was taken before {target_file} (its highest object id, {later_max}, is lower than {target_max}): give the snapshots oldest first, all from one process"),
-            ));
+    // The other snapshots are read for ids and class totals on a second
+    // thread while this one reads the target whole: only one whole graph is
+    // ever in memory.
+    let (base, last, target) = std::thread::scope(|scope| {
+        let others = scope.spawn(
+            || -> Result<(Option<IdSummary>, Option<IdSummary>), SnapshotError> {
+                let base = if files.len() > 1 {
+                    Some(summarize(&files[0], &progress.bytes_read[0])?)
+                } else {
+                    None
+                };
+                let last = if files.len() > 2 {
+                    Some(summarize(&files[2], &progress.bytes_read[2])?)
+                } else {
+                    None
+                };
+                Ok((base, last))
+            },
+        );
+        let target_started = Instant::now();
+        let target = read_snapshot_file(
+            target_file,
+            LoadMode::Full,
+            Some(&progress.bytes_read[target_index]),
+        )
+        .map(|g| {
+            let i = info(target_file, &g, target_started);
+            (g, i)
+        });
+        let others = others.join().unwrap_or_else(|_| {
+            Err(SnapshotError::whole(
+                SnapshotErrorKind::Format,
+                &files[0],
+                "reading failed on an internal error",
+            ))
+        });
+        // The first file's error first: it is the one the user named first.
+        match (others, target) {
+            (Err(e), _) if e.file == files[0] => Err(e),
+            (_, Err(e)) => Err(e),
+            (Err(e), _) => Err(e),
+            (Ok((base, last)), Ok(target)) => Ok((base, last, target)),
         }
+    })?;
+    let (mut g, target_info) = target;
+    let (mut base, mut last) = (base, last);
+    let mut watch = Stopwatch::new();
+    watch
+        .laps
+        .push(("read", started.elapsed().as_secs_f64() * 1000.0));
+
+    progress
+        .phase
+        .store(Phase::Comparing as u32, Ordering::Relaxed);
+    let by_id = sorted_ids(&g);
+    let in_base = base
+        .as_ref()
+        .map(|b| membership(g.node_count(), &by_id, &b.ids));
+    let in_last = last
+        .as_ref()
+        .map(|l| membership(g.node_count(), &by_id, &l.ids));
+    if let (Some(b), Some(found)) = (&base, &in_base) {
+        check_same_process(b, &g, &by_id, found, target_file, true)?;
     }
-
-    progress.phase.store(Phase::Dominators as u32, Ordering::Relaxed);
-    let dom_started = Instant::now();
-    let dom = dominators(&g);
-    let dominators_ms = dom_started.elapsed().as_secs_f64() * 1000.0;
-    let scripts = script_names(&g);
-    let classes = classify(&g, &scripts);
-
-    progress.phase.store(Phase::Comparing as u32, Ordering::Relaxed);
-    let is_new: Option<Vec<bool>> = base.as_ref().map(|b| {
+    if let (Some(l), Some(found)) = (&last, &in_last) {
+        check_same_process(l, &g, &by_id, found, target_file, false)?;
+    }
+    drop(by_id);
+    let is_new: Option<Vec<bool>> = in_base.map(|found| {
         (0..g.node_count())
-            .map(|n| {
-                let id = g.node_id[n];
-                stable_id(id) && contains(&b.ids, id).is_none() && last.as_ref().is_none_or(|l| contains(&l.ids, id).is_some())
-            })
+            .map(|n| stable_id(g.node_id[n]) && !found[n] && in_last.as_ref().is_none_or(|l| l[n]))
             .collect()
     });
-    let all = totals_with_retained(&g, &classes, &dom, |_| true);
-    let fresh = is_new.as_ref().map(|flags| totals_with_retained(&g, &classes, &dom, |n| flags[n as usize]));
+    drop(in_last);
+    // Ids have served: free them before the biggest step.
+    for summary in [&mut base, &mut last].into_iter().flatten() {
+        summary.ids = Vec::new();
+        summary.fingerprints = Vec::new();
+    }
+    g.node_id = Vec::new();
+    watch.lap("compare");
+
+    progress
+        .phase
+        .store(Phase::Dominators as u32, Ordering::Relaxed);
+    let dom = dominators(&g);
+    watch.lap("dominators");
+
+    // Shortest paths on a second thread while this one sums up classes.
+    progress
+        .phase
+        .store(Phase::Comparing as u32, Ordering::Relaxed);
+    let (sp, (scripts, classes, all, fresh)) = std::thread::scope(|scope| {
+        let side = scope.spawn(|| shortest_paths(&g));
+        let scripts = script_names(&g);
+        let classes = classify(&g, &scripts);
+        let tree = DominatorTree::new(&dom);
+        let all = totals_with_retained(&g, &classes, &dom, &tree, |_| true);
+        let fresh = is_new
+            .as_ref()
+            .map(|flags| totals_with_retained(&g, &classes, &dom, &tree, |n| flags[n as usize]));
+        (
+            side.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            (scripts, classes, all, fresh),
+        )
+    });
 
     // Ranking: with a base, classes by the retained size of their new objects; else by retained size.
-    let mut order: Vec<usize> = (0..classes.names.len()).filter(|&c| !classes.internal[c]).collect();
+    let mut order: Vec<usize> = (0..classes.names.len())
+        .filter(|&c| !classes.internal[c])
+        .collect();
     match &fresh {
         Some(f) => {
             order.retain(|&c| f[c].count > 0);
-            order.sort_by(|&a, &b| f[b].retained.cmp(&f[a].retained).then(f[b].count.cmp(&f[a].count)).then(a.cmp(&b)));
+            order.sort_by(|&a, &b| {
+                f[b].retained
+                    .cmp(&f[a].retained)
+                    .then(f[b].count.cmp(&f[a].count))
+                    .then(a.cmp(&b))
+            });
         }
         None => order.sort_by(|&a, &b| all[b].retained.cmp(&all[a].retained).then(a.cmp(&b))),
     }
     order.truncate(options.top_classes);
 
+    watch.lap("classes");
     progress.phase.store(Phase::Paths as u32, Ordering::Relaxed);
-    let sp = shortest_paths(&g);
-    let describer = Describer { graph: &g, classes: &classes, scripts: &scripts };
-    let members = instances(&g, &classes, &order, is_new.as_deref(), &dom, options.max_path_objects);
+    let describer = Describer {
+        graph: &g,
+        classes: &classes,
+        scripts: &scripts,
+    };
+    let members = instances(
+        &g,
+        &classes,
+        &order,
+        is_new.as_deref(),
+        &dom,
+        options.max_path_objects,
+    );
     let reports = order
         .iter()
         .zip(members)
@@ -331,11 +529,21 @@ pub fn analyze(files: &[String], options: &AnalyzeOptions, progress: &Progress) 
             let name = &classes.names[c];
             ClassReport {
                 name: name.clone(),
-                base: base.as_ref().map(|b| b.classes.get(name).copied().unwrap_or_default()),
+                base: base
+                    .as_ref()
+                    .map(|b| b.classes.get(name).copied().unwrap_or_default()),
                 target: all[c],
-                last: last.as_ref().map(|l| l.classes.get(name).copied().unwrap_or_default()),
+                last: last
+                    .as_ref()
+                    .map(|l| l.classes.get(name).copied().unwrap_or_default()),
                 new_objects: fresh.as_ref().map(|f| f[c]),
-                retainer_paths: cluster_paths(&describer, &sp, &nodes, options.max_path_objects, options.paths_per_class),
+                retainer_paths: cluster_paths(
+                    &describer,
+                    &sp,
+                    &nodes,
+                    options.max_path_objects,
+                    options.paths_per_class,
+                ),
             }
         })
         .collect();
@@ -348,7 +556,10 @@ pub fn analyze(files: &[String], options: &AnalyzeOptions, progress: &Progress) 
             }
         }
         // Retained: the new objects not dominated by another new object.
-        t.retained = (0..g.node_count()).filter(|&n| flags[n] && !flags[dom.idom[n] as usize]).map(|n| dom.retained[n]).sum();
+        t.retained = (0..g.node_count())
+            .filter(|&n| flags[n] && !flags[dom.idom[n] as usize])
+            .map(|n| dom.retained[n])
+            .sum();
         t
     });
     let mut snapshots = Vec::new();
@@ -359,19 +570,27 @@ pub fn analyze(files: &[String], options: &AnalyzeOptions, progress: &Progress) 
     if let Some(l) = last {
         snapshots.push(l.info);
     }
+    watch.lap("paths");
     progress.phase.store(Phase::Done as u32, Ordering::Relaxed);
     Ok(Analysis {
         snapshots,
         classes: reports,
         new_objects,
         unreachable: dom.unreachable,
-        dominators_ms,
+        timings: watch.laps,
         total_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
 }
 
 /// For each ranked class, its (new) instances, largest retained first, at most `limit`.
-fn instances(g: &HeapGraph, classes: &Classes, order: &[usize], is_new: Option<&[bool]>, dom: &Dominators, limit: usize) -> Vec<Vec<u32>> {
+fn instances(
+    g: &HeapGraph,
+    classes: &Classes,
+    order: &[usize],
+    is_new: Option<&[bool]>,
+    dom: &Dominators,
+    limit: usize,
+) -> Vec<Vec<u32>> {
     let slot: HashMap<usize, usize> = order.iter().enumerate().map(|(i, &c)| (c, i)).collect();
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); order.len()];
     for n in 0..g.node_count() {
@@ -457,12 +676,22 @@ mod tests {
         assert_eq!(top.target.count, 30);
         assert_eq!(top.last.unwrap().count, 50);
         assert_eq!(top.retainer_paths[0].count, 20);
-        assert_eq!(top.retainer_paths[0].path, "Cart [] ← Map 'carts' ← (closure) makeRegistry ← (GC roots)");
+        assert_eq!(
+            top.retainer_paths[0].path,
+            "Cart [] ← Map 'carts' ← (closure) makeRegistry ← (GC roots)"
+        );
         // Temps new in the second snapshot are gone in the third: not suspects.
-        assert!(r.classes.iter().all(|c| c.name != "Temp"), "{:?}", r.classes);
+        assert!(
+            r.classes.iter().all(|c| c.name != "Temp"),
+            "{:?}",
+            r.classes
+        );
         assert_eq!(r.snapshots.len(), 3);
         assert_eq!(r.snapshots[1].nodes, 8 + 60 + 5 + 20);
-        assert!(r.classes.iter().all(|c| c.name != "Node / Environment"), "embedder nodes are never new");
+        assert!(
+            r.classes.iter().all(|c| c.name != "Node / Environment"),
+            "embedder nodes are never new"
+        );
     }
 
     #[test]
@@ -470,7 +699,11 @@ mod tests {
         let a = write("a2.heapsnapshot", &process_state(10, 0, 0));
         let b = write("b2.heapsnapshot", &process_state(13, 4, 300_001));
         let r = analyze(&[a, b], &AnalyzeOptions::default(), &Progress::default()).unwrap();
-        let names: Vec<_> = r.classes.iter().map(|c| (c.name.as_str(), c.new_objects.unwrap().count)).collect();
+        let names: Vec<_> = r
+            .classes
+            .iter()
+            .map(|c| (c.name.as_str(), c.new_objects.unwrap().count))
+            .collect();
         assert_eq!(names, vec![("Temp", 4), ("Cart", 3), ("(string)", 3)]);
     }
 
@@ -479,7 +712,10 @@ mod tests {
         let a = write("one.heapsnapshot", &process_state(10, 0, 0));
         let r = analyze(&[a], &AnalyzeOptions::default(), &Progress::default()).unwrap();
         assert_eq!(r.classes[0].name, "(closure)");
-        assert!(r.classes.iter().any(|c| c.name == "Cart" && c.target.count == 10 && c.target.retained == 600));
+        assert!(r
+            .classes
+            .iter()
+            .any(|c| c.name == "Cart" && c.target.count == 10 && c.target.retained == 600));
         assert!(r.new_objects.is_none());
     }
 
@@ -487,7 +723,12 @@ mod tests {
     fn snapshots_out_of_order_or_from_two_processes_are_refused() {
         let a = write("o1.heapsnapshot", &process_state(10, 0, 0));
         let b = write("o2.heapsnapshot", &process_state(30, 0, 0));
-        let e = analyze(&[b.clone(), a.clone()], &AnalyzeOptions::default(), &Progress::default()).unwrap_err();
+        let e = analyze(
+            &[b.clone(), a.clone()],
+            &AnalyzeOptions::default(),
+            &Progress::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.kind, SnapshotErrorKind::Mismatch);
         assert!(e.message.contains("oldest first"), "{e}");
         // Another process: the same ids name other kinds of objects.
@@ -500,9 +741,19 @@ mod tests {
         let newest = other.node("object", "Other", 2_000_001, 8);
         other.edge(root, "element", "1", newest);
         let o = write("o3.heapsnapshot", &other.render());
-        let e = analyze(&[a.clone(), o], &AnalyzeOptions::default(), &Progress::default()).unwrap_err();
+        let e = analyze(
+            &[a.clone(), o],
+            &AnalyzeOptions::default(),
+            &Progress::default(),
+        )
+        .unwrap_err();
         assert!(e.message.contains("same process"), "{e}");
-        let e = analyze(&[a, "/nonexistent.heapsnapshot".to_string()], &AnalyzeOptions::default(), &Progress::default()).unwrap_err();
+        let e = analyze(
+            &[a, "/nonexistent.heapsnapshot".to_string()],
+            &AnalyzeOptions::default(),
+            &Progress::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.kind, SnapshotErrorKind::Io);
         assert_eq!(e.file, "/nonexistent.heapsnapshot");
     }

@@ -37,11 +37,15 @@ pub fn script_names(g: &HeapGraph) -> HashMap<u32, String> {
         return names;
     }
     for l in &g.locations {
-        if Some(g.node_type[l.node as usize]) != g.codes.closure || names.contains_key(&l.script_id) {
+        if Some(g.node_type[l.node as usize]) != g.codes.closure || names.contains_key(&l.script_id)
+        {
             continue;
         }
-        let Some(shared) = named_edge(g, l.node, "shared") else { continue };
-        let script = named_edge(g, shared, "script").or_else(|| named_edge(g, shared, "script_or_debug_info"));
+        let Some(shared) = named_edge(g, l.node, "shared") else {
+            continue;
+        };
+        let script = named_edge(g, shared, "script")
+            .or_else(|| named_edge(g, shared, "script_or_debug_info"));
         if let Some(script) = script {
             let name = g.name(script);
             if !name.is_empty() && !name.starts_with("system / ") {
@@ -53,7 +57,9 @@ pub fn script_names(g: &HeapGraph) -> HashMap<u32, String> {
 }
 
 fn named_edge(g: &HeapGraph, n: u32, name: &str) -> Option<u32> {
-    g.edges(n).find(|&e| g.edge_name_str(e) == Some(name)).map(|e| g.edge_to[e])
+    g.edges(n)
+        .find(|&e| g.edge_name_str(e) == Some(name))
+        .map(|e| g.edge_to(e))
 }
 
 /// `file:line:column` (one-based) of a location, when its script is known.
@@ -92,12 +98,20 @@ pub fn class_name(g: &HeapGraph, scripts: &HashMap<u32, String>, n: u32) -> (Str
 pub fn classify(g: &HeapGraph, scripts: &HashMap<u32, String>) -> Classes {
     let mut index: HashMap<(u8, u32, Option<u32>), u32> = HashMap::new();
     let mut by_name: HashMap<String, u32> = HashMap::new();
-    let mut c = Classes { of_node: Vec::with_capacity(g.node_count()), ..Classes::default() };
+    let mut c = Classes {
+        of_node: Vec::with_capacity(g.node_count()),
+        ..Classes::default()
+    };
     for n in 0..g.node_count() as u32 {
         // Nodes of one type and name share a class unless a location tells plain objects apart.
         let t = g.node_type[n as usize];
-        let plain_with_location = Some(t) == g.codes.object && g.name(n) == "Object" && g.location(n).is_some();
-        let key = (t, g.node_name[n as usize], if plain_with_location { Some(n) } else { None });
+        let plain_with_location =
+            Some(t) == g.codes.object && g.name(n) == "Object" && g.location(n).is_some();
+        let key = (
+            t,
+            g.node_name[n as usize],
+            if plain_with_location { Some(n) } else { None },
+        );
         let id = match index.get(&key) {
             Some(&id) => id,
             None => {
@@ -119,7 +133,11 @@ pub fn classify(g: &HeapGraph, scripts: &HashMap<u32, String>) -> Classes {
 }
 
 /// Counts and self sizes per class name of the nodes `include` accepts (no retained sizes).
-pub fn totals_by_name(g: &HeapGraph, classes: &Classes, include: impl Fn(u32) -> bool) -> HashMap<String, Totals> {
+pub fn totals_by_name(
+    g: &HeapGraph,
+    classes: &Classes,
+    include: impl Fn(u32) -> bool,
+) -> HashMap<String, Totals> {
     let mut per_class = vec![Totals::default(); classes.names.len()];
     for n in 0..g.node_count() as u32 {
         if include(n) {
@@ -137,29 +155,47 @@ pub fn totals_by_name(g: &HeapGraph, classes: &Classes, include: impl Fn(u32) ->
         .collect()
 }
 
-/// Totals per class index of the nodes `include` accepts, with retained sizes
-/// as DevTools sums them: an instance inside another included instance of its
-/// class (in the dominator tree) is already in that one's retained size.
-pub fn totals_with_retained(g: &HeapGraph, classes: &Classes, dom: &Dominators, include: impl Fn(u32) -> bool) -> Vec<Totals> {
-    let n = g.node_count();
-    let mut per_class = vec![Totals::default(); classes.names.len()];
-    // Dominator tree children.
-    let mut first = vec![0u32; n + 1];
-    for v in 1..n {
-        first[dom.idom[v] as usize + 1] += 1;
-    }
-    for i in 0..n {
-        first[i + 1] += first[i];
-    }
-    let mut children = vec![0u32; n.saturating_sub(1)];
-    {
+/// The dominator tree's children lists.
+pub struct DominatorTree {
+    first: Vec<u32>,
+    children: Vec<u32>,
+}
+
+impl DominatorTree {
+    /// Builds the children lists of `dom`'s tree.
+    pub fn new(dom: &Dominators) -> Self {
+        let n = dom.idom.len();
+        let mut first = vec![0u32; n + 1];
+        for v in 1..n {
+            first[dom.idom[v] as usize + 1] += 1;
+        }
+        for i in 0..n {
+            first[i + 1] += first[i];
+        }
+        let mut children = vec![0u32; n.saturating_sub(1)];
         let mut fill = first.clone();
         for v in 1..n {
             let d = dom.idom[v] as usize;
             children[fill[d] as usize] = v as u32;
             fill[d] += 1;
         }
+        DominatorTree { first, children }
     }
+}
+
+/// Totals per class index of the nodes `include` accepts, with retained sizes
+/// as DevTools sums them: an instance inside another included instance of its
+/// class (in the dominator tree) is already in that one's retained size.
+pub fn totals_with_retained(
+    g: &HeapGraph,
+    classes: &Classes,
+    dom: &Dominators,
+    tree: &DominatorTree,
+    include: impl Fn(u32) -> bool,
+) -> Vec<Totals> {
+    let n = g.node_count();
+    let (first, children) = (&tree.first, &tree.children);
+    let mut per_class = vec![Totals::default(); classes.names.len()];
     let mut open = vec![0u32; classes.names.len()];
     // (node, next child position); a node is entered when pushed, left when popped.
     let mut stack: Vec<(u32, u32)> = Vec::new();
@@ -239,7 +275,10 @@ mod tests {
         t.locations.push([o2, 42, 20, 9]);
         let g = load(&t.render()).unwrap();
         let scripts = script_names(&g);
-        assert_eq!(scripts.get(&42).map(String::as_str), Some("/app/src/cart.js"));
+        assert_eq!(
+            scripts.get(&42).map(String::as_str),
+            Some("/app/src/cart.js")
+        );
         let c = classify(&g, &scripts);
         let name = |n: u32| c.names[c.of_node[n as usize] as usize].as_str();
         assert_eq!(name(o1), "Object (/app/src/cart.js:21:10)");
@@ -263,12 +302,27 @@ mod tests {
         let g = load(&t.render()).unwrap();
         let classes = classify(&g, &HashMap::new());
         let dom = dominators(&g);
-        let totals = totals_with_retained(&g, &classes, &dom, |_| true);
+        let tree = DominatorTree::new(&dom);
+        let totals = totals_with_retained(&g, &classes, &dom, &tree, |_| true);
         let node = &totals[classes.of_node[a as usize] as usize];
-        assert_eq!(*node, Totals { count: 3, self_size: 70, retained: 75 });
+        assert_eq!(
+            *node,
+            Totals {
+                count: 3,
+                self_size: 70,
+                retained: 75
+            }
+        );
         // Only b and c: b is no longer inside an included Node.
-        let some = totals_with_retained(&g, &classes, &dom, |n| n == b || n == c);
-        assert_eq!(some[classes.of_node[b as usize] as usize], Totals { count: 2, self_size: 60, retained: 65 });
+        let some = totals_with_retained(&g, &classes, &dom, &tree, |n| n == b || n == c);
+        assert_eq!(
+            some[classes.of_node[b as usize] as usize],
+            Totals {
+                count: 2,
+                self_size: 60,
+                retained: 65
+            }
+        );
         let by_name = totals_by_name(&g, &classes, |_| true);
         assert_eq!(by_name["Node"].count, 3);
         assert_eq!(by_name["(string)"].self_size, 5);

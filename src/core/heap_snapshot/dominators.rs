@@ -9,6 +9,7 @@
 //! becomes a child of the root, so its retained size is its own subgraph's.
 
 use super::graph::HeapGraph;
+use super::huge_pages;
 
 const NONE: u32 = u32::MAX;
 
@@ -26,7 +27,7 @@ pub struct Dominators {
 /// A graph as the algorithm sees it: nodes, edges by index, sizes.
 pub trait Successors {
     /// Number of nodes; node 0 is the root.
-    fn len(&self) -> usize;
+    fn nodes(&self) -> usize;
     /// The edge indexes of `v`.
     fn edge_range(&self, v: u32) -> std::ops::Range<usize>;
     /// Edge `e` of `v`'s target, if the edge retains it.
@@ -36,7 +37,7 @@ pub trait Successors {
 }
 
 impl Successors for HeapGraph {
-    fn len(&self) -> usize {
+    fn nodes(&self) -> usize {
         self.node_count()
     }
     fn edge_range(&self, v: u32) -> std::ops::Range<usize> {
@@ -44,7 +45,7 @@ impl Successors for HeapGraph {
     }
     fn target(&self, v: u32, e: usize) -> Option<u32> {
         if self.is_retaining(v, e) {
-            Some(self.edge_to[e])
+            Some(self.edge_to(e))
         } else {
             None
         }
@@ -54,155 +55,185 @@ impl Successors for HeapGraph {
     }
 }
 
-fn for_each_successor(g: &dyn Successors, v: u32, mut f: impl FnMut(u32)) {
-    for e in g.edge_range(v) {
-        if let Some(w) = g.target(v, e) {
-            f(w)
-        }
-    }
+/// Per node while the DFS and the predecessor lists are built: its preorder
+/// number, its DFS parent's, and a predecessor count (then a fill cursor).
+/// Edges lead anywhere in a heap: one cache line serves all three.
+#[derive(Clone, Copy)]
+struct NodeSlot {
+    dfn: u32,
+    parent: u32,
+    preds: u32,
+}
+
+/// Per preorder number during the semidominator pass: one cache line again.
+#[derive(Clone, Copy)]
+struct SemiSlot {
+    ancestor: u32,
+    label: u32,
+    semi: u32,
 }
 
 /// Computes the dominator tree and retained sizes of `g` from node 0.
-pub fn dominators(g: &dyn Successors) -> Dominators {
-    let n = g.len();
+pub fn dominators<G: Successors + ?Sized>(g: &G) -> Dominators {
+    let n = g.nodes();
     if n == 0 {
-        return Dominators { idom: Vec::new(), retained: Vec::new(), unreachable: 0 };
+        return Dominators {
+            idom: Vec::new(),
+            retained: Vec::new(),
+            unreachable: 0,
+        };
     }
-    // 1. Depth-first preorder: dfn per node, vertex per dfn, parent per dfn.
-    let mut dfn = vec![NONE; n];
-    let mut vertex: Vec<u32> = Vec::with_capacity(n);
-    let mut parent: Vec<u32> = Vec::with_capacity(n);
-    let mut orphan_starts: Vec<u32> = Vec::new();
-    let mut stack: Vec<(u32, usize, usize)> = Vec::new();
-    let mut visit = |start: u32, parent_dfn: u32, dfn: &mut Vec<u32>, vertex: &mut Vec<u32>, parent: &mut Vec<u32>| {
-        dfn[start as usize] = vertex.len() as u32;
+    // 1. Depth-first preorder. Edges other than tree edges are counted per
+    // target as they are met: they are the predecessor lists' entries (a
+    // tree edge, or another edge from the DFS parent, gives the parent,
+    // where the semidominator search starts anyway).
+    let mut slots = huge_pages::filled(
+        n,
+        NodeSlot {
+            dfn: NONE,
+            parent: NONE,
+            preds: 0,
+        },
+    );
+    let mut vertex: Vec<u32> = huge_pages::with_capacity(n);
+    // Frames are (node, next edge): 8 bytes, as a DFS may go millions deep.
+    let mut stack: Vec<(u32, u32)> = Vec::new();
+    let mut visit = |start: u32, parent_dfn: u32, slots: &mut [NodeSlot], vertex: &mut Vec<u32>| {
+        slots[start as usize] = NodeSlot {
+            dfn: vertex.len() as u32,
+            parent: parent_dfn,
+            preds: 0,
+        };
         vertex.push(start);
-        parent.push(parent_dfn);
-        let r = g.edge_range(start);
-        stack.push((start, r.start, r.end));
+        stack.push((start, g.edge_range(start).start as u32));
         while let Some(top) = stack.last_mut() {
-            if top.1 >= top.2 {
+            let (v, e) = (top.0, top.1 as usize);
+            if e >= g.edge_range(v).end {
                 stack.pop();
                 continue;
             }
-            let (v, e) = (top.0, top.1);
             top.1 += 1;
-            if let Some(w) = g.target(v, e) {
-                if dfn[w as usize] == NONE {
-                    dfn[w as usize] = vertex.len() as u32;
-                    vertex.push(w);
-                    parent.push(dfn[v as usize]);
-                    let r = g.edge_range(w);
-                    stack.push((w, r.start, r.end));
-                }
+            let Some(w) = g.target(v, e) else { continue };
+            let v_dfn = slots[v as usize].dfn;
+            let slot = &mut slots[w as usize];
+            if slot.dfn == NONE {
+                *slot = NodeSlot {
+                    dfn: vertex.len() as u32,
+                    parent: v_dfn,
+                    preds: 0,
+                };
+                vertex.push(w);
+                stack.push((w, g.edge_range(w).start as u32));
+            } else if slot.parent != v_dfn {
+                slot.preds += 1;
             }
         }
     };
-    visit(0, NONE, &mut dfn, &mut vertex, &mut parent);
+    visit(0, NONE, &mut slots, &mut vertex);
     let unreachable = (n - vertex.len()) as u64;
+    // Unreached nodes, in order, hang from the root.
     for v in 1..n as u32 {
-        if dfn[v as usize] == NONE {
-            orphan_starts.push(v);
-            visit(v, 0, &mut dfn, &mut vertex, &mut parent);
+        if slots[v as usize].dfn == NONE {
+            visit(v, 0, &mut slots, &mut vertex);
         }
     }
 
-    // 2. Predecessors in dfn space (retaining edges, plus root → each orphan start).
-    let mut pred_first = vec![0u32; n + 1];
+    // 2. Predecessor lists in preorder, and the parents by preorder number.
+    let mut pred_first = huge_pages::filled(n + 1, 0u32);
+    let mut parent = huge_pages::filled(n, NONE);
+    for d in 0..n {
+        let slot = &mut slots[vertex[d] as usize];
+        parent[d] = slot.parent;
+        pred_first[d + 1] = pred_first[d] + slot.preds;
+        slot.preds = pred_first[d];
+    }
+    let mut preds = huge_pages::filled(pred_first[n] as usize, 0u32);
     for v in 0..n as u32 {
-        for_each_successor(g, v, |w| pred_first[dfn[w as usize] as usize + 1] += 1);
-    }
-    for &o in &orphan_starts {
-        pred_first[dfn[o as usize] as usize + 1] += 1;
-    }
-    for i in 0..n {
-        pred_first[i + 1] += pred_first[i];
-    }
-    let mut preds = vec![0u32; pred_first[n] as usize];
-    {
-        let mut fill = pred_first.clone();
-        for v in 0..n as u32 {
-            let dv = dfn[v as usize];
-            for_each_successor(g, v, |w| {
-                let slot = &mut fill[dfn[w as usize] as usize];
-                preds[*slot as usize] = dv;
-                *slot += 1;
-            });
-        }
-        for &o in &orphan_starts {
-            let slot = &mut fill[dfn[o as usize] as usize];
-            preds[*slot as usize] = 0;
-            *slot += 1;
+        let dv = slots[v as usize].dfn;
+        for e in g.edge_range(v) {
+            if let Some(w) = g.target(v, e) {
+                let slot = &mut slots[w as usize];
+                if slot.parent != dv {
+                    preds[slot.preds as usize] = dv;
+                    slot.preds += 1;
+                }
+            }
         }
     }
+    drop(slots);
 
     // 3. Semidominators, in reverse preorder, with path-compressed evaluation.
-    let mut semi: Vec<u32> = (0..n as u32).collect();
-    let mut label: Vec<u32> = (0..n as u32).collect();
-    let mut ancestor = vec![NONE; n];
+    let mut sem: Vec<SemiSlot> = huge_pages::with_capacity(n);
+    sem.extend((0..n as u32).map(|d| SemiSlot {
+        ancestor: NONE,
+        label: d,
+        semi: d,
+    }));
     let mut path: Vec<u32> = Vec::new();
     for w in (1..n).rev() {
-        let mut s = semi[w];
+        // The parent (not yet linked, so its own semidominator) is the first candidate.
+        let mut best = parent[w];
         for &v in &preds[pred_first[w] as usize..pred_first[w + 1] as usize] {
-            let u = eval(v, &mut ancestor, &mut label, &semi, &mut path);
-            s = s.min(semi[u as usize]);
+            let u = eval(v, &mut sem, &mut path);
+            best = best.min(sem[u as usize].semi);
         }
-        semi[w] = s;
-        ancestor[w] = parent[w];
+        sem[w].semi = best;
+        sem[w].ancestor = parent[w];
     }
     drop(preds);
     drop(pred_first);
-    drop(label);
-    drop(ancestor);
 
     // 4. Immediate dominators: climb from the parent until at or above the semidominator.
     let mut idom = parent;
     for w in 1..n {
         let mut d = idom[w];
-        while d > semi[w] {
+        while d > sem[w].semi {
             d = idom[d as usize];
         }
         idom[w] = d;
     }
-    drop(semi);
+    drop(sem);
 
-    // 5. Retained sizes, children before parents (a dominator precedes what it dominates).
-    let mut retained: Vec<u64> = vertex.iter().map(|&v| g.size(v)).collect();
+    // 5. Retained sizes, straight into node numbering, children before
+    // parents (a dominator precedes what it dominates in preorder).
+    let mut retained: Vec<u64> = huge_pages::with_capacity(n);
+    retained.extend((0..n as u32).map(|v| g.size(v)));
     for w in (1..n).rev() {
-        let d = idom[w] as usize;
-        retained[d] = retained[d].saturating_add(retained[w]);
+        let (child, dominator) = (vertex[w] as usize, vertex[idom[w] as usize] as usize);
+        retained[dominator] = retained[dominator].saturating_add(retained[child]);
     }
-
-    // Back to node numbering.
-    let mut idom_node = vec![0u32; n];
-    let mut retained_node = vec![0u64; n];
+    let mut idom_node = huge_pages::filled(n, 0u32);
     for (d, &v) in vertex.iter().enumerate() {
         idom_node[v as usize] = if d == 0 { v } else { vertex[idom[d] as usize] };
-        retained_node[v as usize] = retained[d];
     }
-    Dominators { idom: idom_node, retained: retained_node, unreachable }
+    Dominators {
+        idom: idom_node,
+        retained,
+        unreachable,
+    }
 }
 
 /// The vertex with the smallest semidominator on `v`'s path to its forest root.
-fn eval(v: u32, ancestor: &mut [u32], label: &mut [u32], semi: &[u32], path: &mut Vec<u32>) -> u32 {
-    if ancestor[v as usize] == NONE {
+fn eval(v: u32, s: &mut [SemiSlot], path: &mut Vec<u32>) -> u32 {
+    if s[v as usize].ancestor == NONE {
         return v;
     }
     // Compress: collect the path, then fold from the top down.
     path.clear();
     let mut x = v;
-    while ancestor[ancestor[x as usize] as usize] != NONE {
+    while s[s[x as usize].ancestor as usize].ancestor != NONE {
         path.push(x);
-        x = ancestor[x as usize];
+        x = s[x as usize].ancestor;
     }
     while let Some(x) = path.pop() {
-        let a = ancestor[x as usize] as usize;
-        if semi[label[a] as usize] < semi[label[x as usize] as usize] {
-            label[x as usize] = label[a];
+        let a = s[x as usize].ancestor as usize;
+        let la = s[a].label;
+        if s[la as usize].semi < s[s[x as usize].label as usize].semi {
+            s[x as usize].label = la;
         }
-        ancestor[x as usize] = ancestor[a];
+        s[x as usize].ancestor = s[a].ancestor;
     }
-    label[v as usize]
+    s[v as usize].label
 }
 
 #[cfg(test)]
@@ -215,7 +246,7 @@ mod tests {
     }
 
     impl Successors for Plain {
-        fn len(&self) -> usize {
+        fn nodes(&self) -> usize {
             self.out.len()
         }
         fn edge_range(&self, v: u32) -> std::ops::Range<usize> {
@@ -231,7 +262,11 @@ mod tests {
 
     fn reach(out: &[Vec<u32>], starts: &[u32], removed: Option<u32>) -> Vec<bool> {
         let mut seen = vec![false; out.len()];
-        let mut stack: Vec<u32> = starts.iter().copied().filter(|&s| Some(s) != removed).collect();
+        let mut stack: Vec<u32> = starts
+            .iter()
+            .copied()
+            .filter(|&s| Some(s) != removed)
+            .collect();
         for &s in &stack {
             seen[s as usize] = true;
         }
@@ -259,7 +294,11 @@ mod tests {
             }
         }
         let doms: Vec<Vec<u32>> = (0..n as u32)
-            .map(|v| (0..n as u32).filter(|&d| d == v || d == 0 || !reach(&out, &[0], Some(d))[v as usize]).collect())
+            .map(|v| {
+                (0..n as u32)
+                    .filter(|&d| d == v || d == 0 || !reach(&out, &[0], Some(d))[v as usize])
+                    .collect()
+            })
             .collect();
         let idom = (0..n)
             .map(|v| {
@@ -267,11 +306,20 @@ mod tests {
                     return 0;
                 }
                 // The strict dominator with the most dominators of its own is the nearest.
-                *doms[v].iter().filter(|&&d| d as usize != v).max_by_key(|&&d| doms[d as usize].len()).unwrap()
+                *doms[v]
+                    .iter()
+                    .filter(|&&d| d as usize != v)
+                    .max_by_key(|&&d| doms[d as usize].len())
+                    .unwrap()
             })
             .collect();
         let retained = (0..n as u32)
-            .map(|d| (0..n).filter(|&v| doms[v].contains(&d)).map(|v| p.sizes[v]).sum())
+            .map(|d| {
+                (0..n)
+                    .filter(|&v| doms[v].contains(&d))
+                    .map(|v| p.sizes[v])
+                    .sum()
+            })
             .collect();
         (idom, retained)
     }
@@ -306,7 +354,10 @@ mod tests {
     #[test]
     fn a_chain_and_a_diamond() {
         // 0 → 1 → 2 → 3, 1 → 4 → 3: 3 is dominated by 1, not by 2 or 4.
-        let p = Plain { out: vec![vec![1], vec![2, 4], vec![3], vec![], vec![3]], sizes: vec![0, 1, 10, 100, 1000] };
+        let p = Plain {
+            out: vec![vec![1], vec![2, 4], vec![3], vec![], vec![3]],
+            sizes: vec![0, 1, 10, 100, 1000],
+        };
         let d = dominators(&p);
         assert_eq!(d.idom, vec![0, 0, 1, 1, 1]);
         assert_eq!(d.retained, vec![1111, 1111, 10, 100, 1000]);
@@ -316,7 +367,10 @@ mod tests {
     #[test]
     fn unreachable_nodes_hang_from_the_root() {
         // 3 is reached from nothing but 2's subtree; 2 is unreachable.
-        let p = Plain { out: vec![vec![1], vec![], vec![3], vec![]], sizes: vec![0, 1, 10, 100] };
+        let p = Plain {
+            out: vec![vec![1], vec![], vec![3], vec![]],
+            sizes: vec![0, 1, 10, 100],
+        };
         let d = dominators(&p);
         assert_eq!(d.idom, vec![0, 0, 0, 2]);
         assert_eq!(d.retained, vec![111, 1, 110, 100]);
@@ -326,8 +380,19 @@ mod tests {
     #[test]
     fn deep_chains_do_not_overflow_the_stack() {
         let n = 300_000;
-        let out = (0..n).map(|i| if i + 1 < n { vec![i as u32 + 1] } else { vec![] }).collect();
-        let d = dominators(&Plain { out, sizes: vec![1; n] });
+        let out = (0..n)
+            .map(|i| {
+                if i + 1 < n {
+                    vec![i as u32 + 1]
+                } else {
+                    vec![]
+                }
+            })
+            .collect();
+        let d = dominators(&Plain {
+            out,
+            sizes: vec![1; n],
+        });
         assert_eq!(d.retained[0], n as u64);
         assert_eq!(d.idom[n - 1], n as u32 - 2);
     }

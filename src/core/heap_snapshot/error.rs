@@ -43,7 +43,12 @@ pub struct SnapshotError {
 
 impl SnapshotError {
     /// An error at `offset` of `file`.
-    pub fn at(kind: SnapshotErrorKind, file: &str, offset: u64, message: impl Into<String>) -> Self {
+    pub fn at(
+        kind: SnapshotErrorKind,
+        file: &str,
+        offset: u64,
+        message: impl Into<String>,
+    ) -> Self {
         SnapshotError {
             kind,
             file: file.to_string(),

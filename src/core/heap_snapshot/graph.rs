@@ -4,6 +4,18 @@
 
 use std::collections::HashMap;
 
+/// Bits of [`HeapGraph::edge_target`] that hold the target node.
+pub const TARGET_BITS: u32 = 28;
+/// Nodes a graph can hold (2^28 - 1: a snapshot of some 20 GB).
+pub const MAX_NODES: u64 = (1 << TARGET_BITS) - 1;
+/// Edge types a graph can tell apart.
+pub const MAX_EDGE_TYPES: usize = 1 << (32 - TARGET_BITS);
+
+/// Packs an edge's target and type.
+pub fn pack_edge(to: u32, edge_type: u8) -> u32 {
+    to | (edge_type as u32) << TARGET_BITS
+}
+
 /// Self sizes at or past this are kept in [`HeapGraph::big_sizes`].
 pub const BIG_SIZE: u32 = u32::MAX;
 
@@ -134,20 +146,19 @@ pub struct HeapGraph {
     pub big_sizes: HashMap<u32, u64>,
     /// Per node plus one: index of its first edge (empty when edges were not kept).
     pub first_edge: Vec<u32>,
-    /// Per edge: type code.
-    pub edge_type: Vec<u8>,
+    /// Per edge: target node in the low [`TARGET_BITS`] bits, type code above
+    /// (one array: a DFS reads both for every edge).
+    pub edge_target: Vec<u32>,
     /// Per edge: name (string index) or element index, as the type says.
     pub edge_name: Vec<u32>,
-    /// Per edge: target node.
-    pub edge_to: Vec<u32>,
     /// The strings.
     pub strings: StringArena,
     /// Locations, sorted by node.
     pub locations: Vec<Location>,
     /// Edges the file holds (kept or not).
     pub edges_read: u64,
-    /// WeakMap ephemeron edge names (string index) and the table id each names.
-    pub ephemeron_tables: HashMap<u32, u64>,
+    /// WeakMap ephemeron edge names (string index) and the table node each names.
+    pub ephemeron_tables: HashMap<u32, u32>,
 }
 
 impl HeapGraph {
@@ -158,7 +169,19 @@ impl HeapGraph {
 
     /// Number of edges kept.
     pub fn edge_count(&self) -> usize {
-        self.edge_to.len()
+        self.edge_target.len()
+    }
+
+    /// Edge `e`'s target node.
+    #[inline]
+    pub fn edge_to(&self, e: usize) -> u32 {
+        self.edge_target[e] & MAX_NODES as u32
+    }
+
+    /// Edge `e`'s type code.
+    #[inline]
+    pub fn edge_type(&self, e: usize) -> u8 {
+        (self.edge_target[e] >> TARGET_BITS) as u8
     }
 
     /// Whether edges were kept (a full load).
@@ -196,7 +219,7 @@ impl HeapGraph {
 
     /// Whether edge `e`'s name is an element index rather than a string.
     pub fn edge_name_is_index(&self, e: usize) -> bool {
-        let t = Some(self.edge_type[e]);
+        let t = Some(self.edge_type(e));
         t == self.codes.element || t == self.codes.hidden_edge
     }
 
@@ -223,7 +246,7 @@ impl HeapGraph {
     /// edge from a WeakMap's table to a value doesn't (the edge from the key
     /// stands for the pair).
     pub fn is_retaining(&self, from: u32, e: usize) -> bool {
-        let t = Some(self.edge_type[e]);
+        let t = Some(self.edge_type(e));
         if t == self.codes.weak {
             return false;
         }
@@ -232,16 +255,30 @@ impl HeapGraph {
         }
         if t == self.codes.internal && !self.ephemeron_tables.is_empty() {
             if let Some(&table) = self.ephemeron_tables.get(&self.edge_name[e]) {
-                return self.node_id[from as usize] as u64 != table;
+                return from != table;
             }
         }
         true
     }
 
-    /// Finds the WeakMap ephemeron edge names among the strings (once, after loading).
+    /// Finds the WeakMap ephemeron edge names among the strings and the
+    /// table node each names (once, after loading; ids are not needed after).
     pub fn index_ephemerons(&mut self) {
-        self.ephemeron_tables = (0..self.strings.len() as u32)
+        let by_name: HashMap<u32, u64> = (0..self.strings.len() as u32)
             .filter_map(|i| weak_map_table_id(self.strings.get(i)).map(|t| (i, t)))
+            .collect();
+        if by_name.is_empty() {
+            self.ephemeron_tables.clear();
+            return;
+        }
+        let wanted: std::collections::HashSet<u64> = by_name.values().copied().collect();
+        let node_of: HashMap<u64, u32> = (0..self.node_count() as u32)
+            .filter(|&n| wanted.contains(&(self.node_id[n as usize] as u64)))
+            .map(|n| (self.node_id[n as usize] as u64, n))
+            .collect();
+        self.ephemeron_tables = by_name
+            .into_iter()
+            .filter_map(|(s, t)| node_of.get(&t).map(|&n| (s, n)))
             .collect();
     }
 }
@@ -265,7 +302,9 @@ mod tests {
     #[test]
     fn weak_map_edge_names_give_their_table() {
         assert_eq!(
-            weak_map_table_id("3 / part of key (Object @81) -> value (Cart @83) pair in WeakMap (table @79)"),
+            weak_map_table_id(
+                "3 / part of key (Object @81) -> value (Cart @83) pair in WeakMap (table @79)"
+            ),
             Some(79)
         );
         assert_eq!(weak_map_table_id("table"), None);
@@ -279,6 +318,9 @@ mod tests {
             a.bytes.extend_from_slice(s.as_bytes());
             a.ends.push(a.bytes.len());
         }
-        assert_eq!((a.get(0), a.get(1), a.get(2), a.get(9)), ("", "ab", "é", ""));
+        assert_eq!(
+            (a.get(0), a.get(1), a.get(2), a.get(9)),
+            ("", "ab", "é", "")
+        );
     }
 }

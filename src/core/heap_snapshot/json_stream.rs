@@ -92,7 +92,12 @@ impl<R: Read> JsonStream<R> {
 
     /// A syntax error at the current offset.
     pub fn syntax(&self, message: impl Into<String>) -> SnapshotError {
-        SnapshotError::at(SnapshotErrorKind::Syntax, &self.file, self.offset(), message)
+        SnapshotError::at(
+            SnapshotErrorKind::Syntax,
+            &self.file,
+            self.offset(),
+            message,
+        )
     }
 
     /// A format error at `offset`.
@@ -206,6 +211,16 @@ impl<R: Read> JsonStream<R> {
             return Ok(());
         }
         loop {
+            // Fast path: a plain number and its separator, inside the buffer.
+            if let Some((value, start, next, more)) = self.plain_item() {
+                let at = self.base + (self.pos + start) as u64;
+                self.pos += next;
+                item(value, at)?;
+                if !more {
+                    return Ok(());
+                }
+                continue;
+            }
             let at = {
                 self.peek()?;
                 self.offset()
@@ -215,6 +230,42 @@ impl<R: Read> JsonStream<R> {
             if !self.next_item(b']')? {
                 return Ok(());
             }
+        }
+    }
+
+    /// The next array item when it is a plain unsigned integer followed by
+    /// `,` or `]`, all inside the buffer: (value, its start, the offset past
+    /// the separator, whether more items follow). `None` leaves the rest to
+    /// the careful path (buffer ends, long numbers, anything unusual).
+    #[inline]
+    fn plain_item(&self) -> Option<(u64, usize, usize, bool)> {
+        const WINDOW: usize = 96;
+        if self.len - self.pos < WINDOW {
+            return None;
+        }
+        let b = &self.buf[self.pos..self.pos + WINDOW];
+        let space = |c: u8| matches!(c, b' ' | b'\n' | b'\r' | b'\t');
+        let mut i = 0;
+        while i < 32 && space(b[i]) {
+            i += 1;
+        }
+        let start = i;
+        let mut value: u64 = 0;
+        // Up to 19 digits cannot overflow 64 bits.
+        while i < start + 19 && b[i].is_ascii_digit() {
+            value = value * 10 + (b[i] - b'0') as u64;
+            i += 1;
+        }
+        if i == start || b[i].is_ascii_digit() || matches!(b[i], b'.' | b'e' | b'E') {
+            return None;
+        }
+        while i < start + 19 + 32 && space(b[i]) {
+            i += 1;
+        }
+        match b[i] {
+            b',' => Some((value, start, i + 1, true)),
+            b']' => Some((value, start, i + 1, false)),
+            _ => None,
         }
     }
 
@@ -238,11 +289,16 @@ impl<R: Read> JsonStream<R> {
             let b = self.buf[self.pos];
             if !b.is_ascii_digit() {
                 if matches!(b, b'.' | b'e' | b'E' | b'-' | b'+') {
-                    return Err(self.syntax("expected an unsigned integer, found a fraction or exponent"));
+                    return Err(
+                        self.syntax("expected an unsigned integer, found a fraction or exponent")
+                    );
                 }
                 break;
             }
-            value = match value.checked_mul(10).and_then(|v| v.checked_add((b - b'0') as u64)) {
+            value = match value
+                .checked_mul(10)
+                .and_then(|v| v.checked_add((b - b'0') as u64))
+            {
                 Some(v) => v,
                 None => {
                     return Err(SnapshotError::at(
@@ -280,7 +336,11 @@ impl<R: Read> JsonStream<R> {
     }
 
     /// Reads a string, appending its decoded UTF-8 to `out`; `limit` bounds its length.
-    pub fn read_string_into(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), SnapshotError> {
+    pub fn read_string_into(
+        &mut self,
+        out: &mut Vec<u8>,
+        limit: usize,
+    ) -> Result<(), SnapshotError> {
         self.expect(b'"', "a string")?;
         let start_len = out.len();
         loop {
@@ -325,7 +385,9 @@ impl<R: Read> JsonStream<R> {
                                 if self.peek_raw()? == Some(b'\\') {
                                     self.pos += 1;
                                     if self.next_byte()? != b'u' {
-                                        return Err(self.syntax("an invalid escape after a surrogate"));
+                                        return Err(
+                                            self.syntax("an invalid escape after a surrogate")
+                                        );
                                     }
                                     let lo = self.hex4()?;
                                     if (0xDC00..0xE000).contains(&lo) {
@@ -397,7 +459,8 @@ impl<R: Read> JsonStream<R> {
                 break;
             }
         }
-        text.parse::<f64>().map_err(|_| self.syntax(format!("an invalid number '{text}'")))
+        text.parse::<f64>()
+            .map_err(|_| self.syntax(format!("an invalid number '{text}'")))
     }
 
     /// Reads a small value whole (bounded in depth and size).
@@ -452,7 +515,10 @@ impl<R: Read> JsonStream<R> {
             Some(b'f') => self.literal(b"false").map(|_| JsonValue::Bool(false)),
             Some(b'n') => self.literal(b"null").map(|_| JsonValue::Null),
             Some(b'-' | b'0'..=b'9') => Ok(JsonValue::Number(self.read_number()?)),
-            found => Err(self.syntax(format!("expected a JSON value, found {}", Self::describe(found)))),
+            found => Err(self.syntax(format!(
+                "expected a JSON value, found {}",
+                Self::describe(found)
+            ))),
         }
     }
 
@@ -493,7 +559,10 @@ impl<R: Read> JsonStream<R> {
                     self.read_number()?;
                 }
                 found => {
-                    return Err(self.syntax(format!("expected a JSON value, found {}", Self::describe(found))))
+                    return Err(self.syntax(format!(
+                        "expected a JSON value, found {}",
+                        Self::describe(found)
+                    )))
                 }
             }
             // After a value: close containers or move to the next item.
@@ -517,7 +586,10 @@ impl<R: Read> JsonStream<R> {
     pub fn expect_end(&mut self) -> Result<(), SnapshotError> {
         match self.peek()? {
             None => Ok(()),
-            Some(b) => Err(self.syntax(format!("unexpected {} after the snapshot", Self::describe(Some(b))))),
+            Some(b) => Err(self.syntax(format!(
+                "unexpected {} after the snapshot",
+                Self::describe(Some(b))
+            ))),
         }
     }
 }
@@ -544,10 +616,14 @@ mod tests {
 
     #[test]
     fn refuses_fractions_and_signs_in_number_arrays() {
-        let e = stream("[1,2.5]").read_uint_array("nodes", |_, _| Ok(())).unwrap_err();
+        let e = stream("[1,2.5]")
+            .read_uint_array("nodes", |_, _| Ok(()))
+            .unwrap_err();
         assert_eq!(e.kind, SnapshotErrorKind::Syntax);
         assert_eq!(e.offset, Some(4));
-        let e = stream("[-1]").read_uint_array("nodes", |_, _| Ok(())).unwrap_err();
+        let e = stream("[-1]")
+            .read_uint_array("nodes", |_, _| Ok(()))
+            .unwrap_err();
         assert_eq!(e.offset, Some(1));
     }
 

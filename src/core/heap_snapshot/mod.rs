@@ -6,6 +6,7 @@ pub mod classes;
 pub mod dominators;
 pub mod error;
 pub mod graph;
+pub mod huge_pages;
 pub mod json_stream;
 pub mod reader;
 pub mod retainer_paths;

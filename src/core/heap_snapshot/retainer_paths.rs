@@ -7,50 +7,63 @@
 //! V8's own bookkeeping objects (tables, contexts, maps) are left out.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use super::classes::{location_text, Classes};
 use super::graph::HeapGraph;
+use super::huge_pages;
 
 const NONE: u32 = u32::MAX;
 /// Steps shown at most; a longer path ends in `← …`.
 const MAX_STEPS: usize = 10;
 
-/// The shortest-path tree from the root: each reached node's parent and the edge from it.
+/// The shortest-path tree from the root: each reached node's parent (the
+/// edge from it is the parent's first retaining edge to the node).
 #[derive(Clone, Debug)]
 pub struct ShortestPaths {
     /// Per node: the node it is reached from (`u32::MAX` when unreachable; the root's is itself).
     pub parent: Vec<u32>,
-    /// Per node: the edge from `parent`.
-    pub edge: Vec<u32>,
+}
+
+impl ShortestPaths {
+    /// The edge by which `n` is reached from its parent.
+    fn edge(&self, g: &HeapGraph, n: u32) -> u32 {
+        let p = self.parent[n as usize];
+        g.edges(p)
+            .find(|&e| g.edge_to(e) == n && g.is_retaining(p, e))
+            .map(|e| e as u32)
+            .unwrap_or(NONE)
+    }
 }
 
 /// Breadth-first from the root through retaining edges.
 pub fn shortest_paths(g: &HeapGraph) -> ShortestPaths {
     let n = g.node_count();
-    let mut parent = vec![NONE; n];
-    let mut edge = vec![NONE; n];
+    let mut parent = huge_pages::filled(n, NONE);
     if n == 0 {
-        return ShortestPaths { parent, edge };
+        return ShortestPaths { parent };
     }
     parent[0] = 0;
-    let mut queue = VecDeque::new();
-    queue.push_back(0u32);
-    while let Some(v) = queue.pop_front() {
+    // Each node enters the queue once: a vector and a read position.
+    let mut queue: Vec<u32> = huge_pages::with_capacity(n);
+    queue.push(0);
+    let mut head = 0;
+    while head < queue.len() {
+        let v = queue[head];
+        head += 1;
         for e in g.edges(v) {
             if !g.is_retaining(v, e) {
                 continue;
             }
-            let w = g.edge_to[e];
+            let w = g.edge_to(e);
             if parent[w as usize] == NONE {
                 parent[w as usize] = v;
-                edge[w as usize] = e as u32;
-                queue.push_back(w);
+                queue.push(w);
             }
         }
     }
-    ShortestPaths { parent, edge }
+    ShortestPaths { parent }
 }
 
 /// Objects held the same way, and how.
@@ -77,7 +90,9 @@ pub struct Describer<'a> {
 impl Describer<'_> {
     fn visible(&self, n: u32) -> bool {
         let g = self.graph;
-        n == 0 || !self.classes.internal[self.classes.of_node[n as usize] as usize] || Some(g.node_type[n as usize]) == g.codes.synthetic
+        n == 0
+            || !self.classes.internal[self.classes.of_node[n as usize] as usize]
+            || Some(g.node_type[n as usize]) == g.codes.synthetic
     }
 
     /// How node `n` reads in a path.
@@ -103,8 +118,11 @@ impl Describer<'_> {
     /// How edge `e` names what it points to: `.prop`, `'variable'`, `[]`, or nothing.
     fn label(&self, e: u32) -> Option<String> {
         let g = self.graph;
+        if e == NONE {
+            return None;
+        }
         let e = e as usize;
-        let t = Some(g.edge_type[e]);
+        let t = Some(g.edge_type(e));
         if g.edge_name_is_index(e) {
             return Some("[]".to_string());
         }
@@ -113,7 +131,11 @@ impl Describer<'_> {
             return Some(format!("'{name}'"));
         }
         if t == g.codes.property {
-            return Some(if name.is_empty() { "[]".to_string() } else { format!(".{name}") });
+            return Some(if name.is_empty() {
+                "[]".to_string()
+            } else {
+                format!(".{name}")
+            });
         }
         if t == g.codes.internal && !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
             return Some("[]".to_string());
@@ -132,7 +154,11 @@ impl Describer<'_> {
         let mut pending_label: Option<String> = None;
         let mut guard = 0usize;
         loop {
-            let label = if v == 0 { None } else { self.label(sp.edge[v as usize]) };
+            let label = if v == 0 {
+                None
+            } else {
+                self.label(sp.edge(g, v))
+            };
             if self.visible(v) {
                 // A node held through V8's bookkeeping takes the label of the step into it.
                 steps.push((v, label.or(pending_label.take())));
@@ -154,7 +180,10 @@ impl Describer<'_> {
             last.1 = None;
         }
         let len = steps.len();
-        if len >= 2 && Some(g.node_type[steps[len - 1].0 as usize]) == g.codes.synthetic && steps[len - 2].1.as_deref() == Some("[]") {
+        if len >= 2
+            && Some(g.node_type[steps[len - 1].0 as usize]) == g.codes.synthetic
+            && steps[len - 2].1.as_deref() == Some("[]")
+        {
             steps[len - 2].1 = None;
         }
         Some(steps)
@@ -179,17 +208,28 @@ impl Describer<'_> {
 /// Clusters the paths of `nodes` (at most `max_objects` of them are walked)
 /// by the classes and labels of their visible steps; returns the `max_paths`
 /// clusters holding the most objects, largest first.
-pub fn cluster_paths(d: &Describer<'_>, sp: &ShortestPaths, nodes: &[u32], max_objects: usize, max_paths: usize) -> Vec<RetainerPath> {
+pub fn cluster_paths(
+    d: &Describer<'_>,
+    sp: &ShortestPaths,
+    nodes: &[u32],
+    max_objects: usize,
+    max_paths: usize,
+) -> Vec<RetainerPath> {
     let mut clusters: HashMap<u64, (u64, u32)> = HashMap::new();
     for &n in nodes.iter().take(max_objects) {
-        let Some(steps) = d.steps(sp, n) else { continue };
+        let Some(steps) = d.steps(sp, n) else {
+            continue;
+        };
         let mut h = DefaultHasher::new();
         for (v, label) in steps.iter().take(MAX_STEPS) {
             d.classes.of_node[*v as usize].hash(&mut h);
             // Closures differ by function, not only by class.
             if Some(d.graph.node_type[*v as usize]) == d.graph.codes.closure {
                 d.graph.node_name[*v as usize].hash(&mut h);
-                d.graph.location(*v).map(|l| (l.script_id, l.line, l.column)).hash(&mut h);
+                d.graph
+                    .location(*v)
+                    .map(|l| (l.script_id, l.line, l.column))
+                    .hash(&mut h);
             }
             label.hash(&mut h);
         }
@@ -203,7 +243,11 @@ pub fn cluster_paths(d: &Describer<'_>, sp: &ShortestPaths, nodes: &[u32], max_o
         .take(max_paths)
         .filter_map(|(count, n)| {
             let steps = d.render(&d.steps(sp, n)?);
-            Some(RetainerPath { count, path: steps.join(" ← "), steps })
+            Some(RetainerPath {
+                count,
+                path: steps.join(" ← "),
+                steps,
+            })
         })
         .collect()
 }
@@ -246,11 +290,18 @@ mod tests {
         let scripts = script_names(&g);
         let classes = classify(&g, &scripts);
         let sp = shortest_paths(&g);
-        let d = Describer { graph: &g, classes: &classes, scripts: &scripts };
+        let d = Describer {
+            graph: &g,
+            classes: &classes,
+            scripts: &scripts,
+        };
         let paths = cluster_paths(&d, &sp, &carts, 10_000, 5);
         assert_eq!(paths.len(), 2);
         assert_eq!(paths[0].count, 50);
-        assert_eq!(paths[0].path, "Cart [] ← Map 'carts' ← (closure) makeRegistry (src/registry.js:12:3) ← (GC roots)");
+        assert_eq!(
+            paths[0].path,
+            "Cart [] ← Map 'carts' ← (closure) makeRegistry (src/registry.js:12:3) ← (GC roots)"
+        );
         assert_eq!(paths[1].count, 1);
         assert_eq!(paths[1].path, "Cart .lastCart ← (GC roots)");
     }
