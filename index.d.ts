@@ -212,8 +212,12 @@ export interface StartOptions {
   log?: 'warning' | 'json' | 'off'
   /** Per leak: least time between two reports (coalesced), and a reminder interval while it goes on (0: none; else >= minIntervalMs). Defaults 0, 0. */
   alerts?: { minIntervalMs?: number; realertMs?: number }
-  /** Heap snapshots on alert into `dir` (see README). */
-  snapshot?: { dir: string; maxFiles?: number; minIntervalMs?: number; memoryLimitBytes?: number }
+  /**
+   * Heap snapshots on alert into `dir` (see README). A heap report's snapshot
+   * gets a second one `compareAfterMs` later (default 60,000; 0: none), and
+   * the pair is analysed off the main thread: the `'analysis'` event.
+   */
+  snapshot?: { dir: string; maxFiles?: number; minIntervalMs?: number; memoryLimitBytes?: number; compareAfterMs?: number }
   /** Samples ignored after start. Default 8. */
   warmupSamples?: number
   /**
@@ -296,6 +300,101 @@ export interface GuardStats {
   }
 }
 
+/** A heap snapshot written by `guard.captureHeapSnapshot()`. */
+export interface CapturedSnapshot {
+  /** The file, mode 0600. */
+  path: string
+  bytes: number
+  /** How long the app was paused while it was written. */
+  pauseMs: number
+}
+
+/** A heap report's two snapshots, compared (the `'analysis'` event). */
+export interface SnapshotComparison {
+  /** The heap report the first snapshot was taken for. */
+  report: LeakReport
+  /** The two snapshots, oldest first. */
+  files: string[]
+  /** How long the app paused for the second snapshot. */
+  pauseMs?: number
+  /** What grew between them and what holds it. */
+  analysis?: HeapAnalysis
+  /** Why there is no analysis (no memory for the second snapshot, a write error). */
+  error?: string
+  /** One line: the report's message, the class that grew and its path. */
+  message: string
+}
+
+/** Count and sizes of a set of objects in a heap snapshot. */
+export interface ObjectTotals {
+  count: number
+  /** Sum of their own sizes, in bytes. */
+  selfSize: number
+  /** Bytes they keep alive (dominator-based); absent where only counts were read. */
+  retainedSize?: number
+}
+
+/** Objects held the same way, clustered. */
+export interface RetainerPath {
+  /** Objects this path holds. */
+  count: number
+  /** From the object up: `Cart [] ← Map 'carts' ← (closure) add (src/registry.js:14:8) ← (GC roots)`. */
+  path: string
+  /** The same, step by step. */
+  steps: string[]
+}
+
+/** One class in a heap analysis. */
+export interface HeapClass {
+  /** Constructor name, or `(closure)`, `(string)`, `(array)`…; a plain `Object` with a V8 location gets it. */
+  name: string
+  /** All its instances in the first snapshot (two or three snapshots). */
+  base?: ObjectTotals
+  /** All its instances in the second (or only) snapshot. */
+  target: ObjectTotals
+  /** All its instances in the third snapshot. */
+  last?: ObjectTotals
+  /** Its objects new in the second snapshot (and alive in the third): the suspected leak. */
+  newObjects?: ObjectTotals
+  /** How they (or, with one snapshot, all instances) are held, most objects first. */
+  retainerPaths: RetainerPath[]
+}
+
+/** What `analyzeHeapSnapshots` found. */
+export interface HeapAnalysis {
+  snapshots: { file: string; nodes: number; edges: number; totalBytes: number; readMs: number }[]
+  /** With two or three snapshots: classes whose new objects retain the most; with one: classes by retained size. */
+  classes: HeapClass[]
+  /** All objects new in the second snapshot (and alive in the third). */
+  newObjects?: ObjectTotals
+  /** Nodes of the second snapshot the root does not reach through retaining edges. */
+  unreachable: number
+  /** Milliseconds per step: read, compare, dominators, classes, paths. */
+  timings: { step: string; ms: number }[]
+  totalMs: number
+}
+
+/** Options of `analyzeHeapSnapshots`. */
+export interface AnalyzeOptions {
+  /** Classes reported, 1 to 1,000. Default 10. */
+  top?: number
+  /** Retainer paths per class, 0 to 100. Default 3. */
+  paths?: number
+  /** Called at the start, every 250 ms and at the end. */
+  onProgress?: (progress: { phase: 'reading' | 'dominators' | 'comparing' | 'paths' | 'done'; bytesRead: number; totalBytes: number }) => void
+}
+
+/**
+ * Analyses one to three heap snapshots of one process, oldest first, on the
+ * thread pool (the event loop keeps running). Rejects with
+ * `ERR_LEAKGUARD_SNAPSHOT_READ` (a file that cannot be read),
+ * `ERR_LEAKGUARD_SNAPSHOT_INVALID` (not a snapshot, truncated, inconsistent:
+ * `file` and `offset` say where), `ERR_LEAKGUARD_SNAPSHOT_MISMATCH`
+ * (snapshots out of order or from different processes), or coded
+ * `TypeError`/`RangeError`s on bad arguments.
+ */
+export function analyzeHeapSnapshots(files: string | string[], options?: AnalyzeOptions): Promise<HeapAnalysis>
+
 /** A running watch over this thread, returned by `start()`. */
 export interface Guard {
   /** Stops watching and undoes everything `start()` did. Idempotent. */
@@ -307,9 +406,21 @@ export interface Guard {
   on(event: 'leak', listener: (report: LeakReport) => void | Promise<void>): this
   /** Subscribes `listener` to the end of reported leaks. */
   on(event: 'resolved', listener: (report: ResolvedReport) => void | Promise<void>): this
+  /** Subscribes `listener` to heap snapshot comparisons made for heap reports (`snapshot` option). */
+  on(event: 'analysis', listener: (result: SnapshotComparison) => void | Promise<void>): this
   /** Removes the latest subscription of `listener`. */
   off(event: 'leak', listener: (report: LeakReport) => void | Promise<void>): this
   off(event: 'resolved', listener: (report: ResolvedReport) => void | Promise<void>): this
+  off(event: 'analysis', listener: (result: SnapshotComparison) => void | Promise<void>): this
+  /**
+   * Writes a heap snapshot now (mode 0600) into `options.dir`, default the
+   * `snapshot` option's dir. The app pauses while it is written (`pauseMs`).
+   * Throws `ERR_INVALID_ARG_TYPE` without a directory,
+   * `ERR_LEAKGUARD_SNAPSHOT_DIR` for an unsafe one,
+   * `ERR_LEAKGUARD_SNAPSHOT_MEMORY` when the memory limit leaves no room,
+   * `ERR_LEAKGUARD_SNAPSHOT_WRITE` when writing fails.
+   */
+  captureHeapSnapshot(options?: { dir?: string }): CapturedSnapshot
   /** The latest figures. */
   stats(): GuardStats
   /**
@@ -390,6 +501,32 @@ export interface CheckOptions {
   kinds?: CheckKind[]
   /** Growth per call below which a kind is clean (bytes for memory kinds, items otherwise). */
   thresholds?: Partial<Record<CheckKind, number>>
+  /**
+   * For a confirmed heap leak, two heap snapshots around a few more calls
+   * name what each call keeps and what holds it (`heapGrowth`). Default true.
+   */
+  heapSnapshots?: boolean
+}
+
+/** What each call of a leaking function keeps, from two heap snapshots around extra calls. */
+export interface HeapGrowth {
+  /** Calls made between the snapshots. */
+  calls: number
+  /** How long the two snapshots paused the process. */
+  pauseMs?: number
+  /** How long comparing them took (off the main thread). */
+  analysisMs?: number
+  /** Classes the calls kept, most retained first. */
+  classes?: {
+    name: string
+    /** Objects kept per call. */
+    perCall: number
+    bytesPerCall: number
+    retainedBytesPerCall: number
+    retainerPaths: { count: number; path: string }[]
+  }[]
+  /** Why there is no comparison (the snapshots could not be written or read). */
+  skipped?: string
 }
 
 /** Growth per call, by kind (only the kinds measured are present). */
@@ -419,6 +556,8 @@ export interface CheckReport {
   addSite?: string
   /** For `'heap'`: where what each call keeps was allocated (sampled during the confirming round). */
   allocationSites?: AllocationSite[]
+  /** For `'heap'` (option `heapSnapshots`): what each call keeps, by class, and what holds it. */
+  heapGrowth?: HeapGrowth
 }
 
 /** What `checkLeak` found: data, never an exception. */

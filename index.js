@@ -7,5 +7,6 @@ const { probe } = require('./lib/probe')
 const { assertNoLeak, checkLeak } = require('./lib/check-leak')
 const { prometheus } = require('./lib/prometheus')
 const { openTelemetry } = require('./lib/open-telemetry')
+const { analyzeHeapSnapshots } = require('./lib/heap-analysis')
 
-module.exports = { start, gc, probe, checkLeak, assertNoLeak, prometheus, openTelemetry }
+module.exports = { start, gc, probe, checkLeak, assertNoLeak, prometheus, openTelemetry, analyzeHeapSnapshots }

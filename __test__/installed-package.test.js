@@ -107,8 +107,8 @@ describe('the installed package', () => {
     const { code, stdout, stderr } = await inProject(['require-all.cjs'])
     assert.equal(code, 0, stderr)
     assert.deepEqual(JSON.parse(stdout.trim()), {
-      main: ['assertNoLeak', 'checkLeak', 'gc', 'openTelemetry', 'probe', 'prometheus', 'start'],
-      register: ['expectCollected', 'off', 'on', 'stats', 'stop', 'track'],
+      main: ['analyzeHeapSnapshots', 'assertNoLeak', 'checkLeak', 'gc', 'openTelemetry', 'probe', 'prometheus', 'start'],
+      register: ['captureHeapSnapshot', 'expectCollected', 'off', 'on', 'stats', 'stop', 'track'],
       jest: ['toBeCollected', 'toLeak'],
       mocha: ['afterEach', 'beforeEach'],
       packageJson: 'leakguard',
@@ -120,8 +120,8 @@ describe('the installed package', () => {
     const { code, stdout, stderr } = await inProject(['import-all.mjs'])
     assert.equal(code, 0, stderr)
     assert.deepEqual(JSON.parse(stdout.trim()), {
-      named: ['assertNoLeak', 'checkLeak', 'gc', 'openTelemetry', 'probe', 'prometheus', 'start'],
-      register: ['expectCollected', 'off', 'on', 'stats', 'stop', 'track'],
+      named: ['analyzeHeapSnapshots', 'assertNoLeak', 'checkLeak', 'gc', 'openTelemetry', 'probe', 'prometheus', 'start'],
+      register: ['captureHeapSnapshot', 'expectCollected', 'off', 'on', 'stats', 'stop', 'track'],
       jest: ['toBeCollected', 'toLeak'],
       mocha: ['afterEach', 'beforeEach'],
       packageJson: 'leakguard',
@@ -144,6 +144,19 @@ describe('the installed package', () => {
     assert.deepEqual(report.failures.map((f) => f.title), ['leaves a listener behind (fails on purpose)'])
     assert.match(report.failures[0].err.message, /left 1 'update' listener\(s\) left on EventEmitter \(added at .*plugin\.spec\.cjs:9:9\)/)
     assert.deepEqual(report.tests.find((t) => t.title === 'cleans up after itself').err, {})
+  })
+
+  test('npx leakguard analyze: the installed command line on snapshots the installed package wrote', async () => {
+    const { code, stdout, stderr } = await inProject(['snapshot-pair.cjs'])
+    assert.equal(code, 0, stderr)
+    const [base, target] = JSON.parse(stdout.trim())
+    const npx = execFileSync('sh', ['-c', 'command -v npx'], { encoding: 'utf8' }).trim()
+    const printed = execFileSync(npx, ['--no-install', 'leakguard', 'analyze', base, target, '--top', '1'], { cwd: project, env: { ...process.env, ...env }, encoding: 'utf8' })
+    assert.match(printed, /Order: \+300 new/, printed)
+    assert.match(printed, /300 × Order \[\] ← Map 'orders' ← \(closure\) place \(.*snapshot-pair\.cjs:\d+:\d+\)/, printed)
+    const bin = path.join(project, 'node_modules', '.bin', 'leakguard')
+    const json = JSON.parse(execFileSync(bin, ['analyze', base, target, '--json'], { cwd: project, env: { ...process.env, ...env }, encoding: 'utf8' }))
+    assert.equal(json.classes[0].name, 'Order')
   })
 
   test('tsc --strict accepts every export and type of the installed package', async () => {

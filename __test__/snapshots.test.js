@@ -101,4 +101,51 @@ describe('heap snapshots on alert', () => {
     assert.equal(stdout, '')
     assert.match(stderr, /ERR_LEAKGUARD_SNAPSHOT_DIR.*LEAKGUARD_SNAPSHOT_DIR=".*link": The snapshot directory .* is a symbolic link/)
   })
+
+  test('a heap report is followed by a second snapshot compareAfterMs later; the pair, analysed off the main thread, names what grew and what holds it', async () => {
+    const dir = privateDir()
+    const stop = leakHeap()
+    let guard
+    const lines = []
+    const write = process.stderr.write
+    try {
+      const result = await waitFor((done) => {
+        guard = leakguard.start({ ...FAST, allocationSites: false, log: 'json', snapshot: { dir, minIntervalMs: 0, compareAfterMs: 1500 } })
+        // The JSON log line is written too (log: 'json').
+        process.stderr.write = function (chunk, ...rest) {
+          if (String(chunk).includes('"LeakAnalysis"')) lines.push(JSON.parse(String(chunk)))
+          return write.call(this, chunk, ...rest)
+        }
+        guard.on('analysis', done)
+      }, 40_000, 'a snapshot comparison')
+      assert.equal(result.report.kind, 'heap')
+      assert.equal(result.files.length, 2)
+      assert.equal(result.files[0], result.report.snapshot.path)
+      for (const file of result.files) assert.equal(fs.statSync(file).mode & 0o777, 0o600)
+      const top = result.analysis.classes[0]
+      // leakHeap keeps Arrays of 2,500 numbers in its `kept` Array.
+      assert.equal(top.name, 'Array')
+      assert.ok(top.newObjects.count >= 10, JSON.stringify(top.newObjects))
+      assert.match(top.retainerPaths[0].path, /^Array \[\] ← Array 'kept' ← \(closure\)/)
+      assert.match(result.message, /heap snapshots show [\d,]+ new Array \([\d.]+ [KM]iB retained\), (all|[\d,]+ of them) held by Array \[\] ← Array 'kept'/)
+      await new Promise((resolve) => setImmediate(resolve))
+      assert.equal(lines.length, 1)
+      assert.equal(lines[0].code, 'LEAKGUARD_ANALYSIS')
+      assert.equal(lines[0].analysis.classes[0].name, 'Array')
+      assert.deepEqual(lines[0].files, result.files)
+    } finally {
+      process.stderr.write = write
+      stop()
+      guard.stop()
+    }
+  })
+
+  test('a stopped guard makes no follow-up; compareAfterMs is validated', async () => {
+    const dir = privateDir()
+    const reports = await heapReports({ dir, minIntervalMs: 0, compareAfterMs: 300 }, 1)
+    await new Promise((resolve) => setTimeout(resolve, 800))
+    assert.deepEqual(fs.readdirSync(dir), [path.basename(reports[0].snapshot.path)], 'only the report\'s own snapshot')
+    assert.throws(() => leakguard.start({ snapshot: { dir, compareAfterMs: -1 } }), { code: 'ERR_OUT_OF_RANGE' })
+    assert.throws(() => leakguard.start({ snapshot: { dir, compareAfterMs: '1m' } }), { code: 'ERR_INVALID_ARG_TYPE' })
+  })
 })

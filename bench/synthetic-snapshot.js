@@ -1,8 +1,8 @@
 'use strict'
 // Writes synthetic V8 heap snapshots of any size, streamed (never whole in
-// memory): a base, and a target of the same process where some objects died,
-// some were replaced, and a leak added `leaked` Carts to a Map held by a
-// closure. Node k is the same object (same id, class, size, edges) in both,
+// memory): a base, and a target of the same process where some leaf objects
+// were replaced (one in 50), and a leak added `leaked` Carts to a Map held
+// by a closure. Node k is the same object (same id, class, size, edges) in both,
 // as V8 keeps ids within one process. Shape: a tree from the global object
 // (three children a node) plus cross links, ~2.9 edges a node, and some weak
 // edges; 55 % objects of 300 classes, strings, arrays, closures, code.
@@ -73,7 +73,9 @@ function bodyNode(k) {
  */
 function plan(bodyNodes, leaked, target) {
   const last = FIRST_BODY + bodyNodes // index past the body
-  const idOf = (k) => (target && k >= FIRST_BODY && hash(k, 9) % CHURN === 0 ? 2 * (k + 4 * bodyNodes) + 1 : 2 * k + 1)
+  // Only leaves are replaced (a churned object drags no subtree along).
+  const leaf = (k) => 3 * (k - 2) + FIRST_BODY >= last
+  const idOf = (k) => (target && k >= FIRST_BODY && leaf(k) && hash(k, 9) % CHURN === 0 ? 2 * (k + 4 * bodyNodes) + 1 : 2 * k + 1)
   const children = (k) => {
     // Tree: node k (k >= 2) has children 3(k-2)+3 .. +2.
     const out = []
@@ -91,7 +93,7 @@ function* nodesAndEdges(p) {
   yield [T.synthetic, STR.empty, 1, 0, [[E.element, 1, 1], [E.shortcut, STR.global, 2]]]
   yield [T.synthetic, STR.gcRoots, 3, 0, [[E.element, 1, 2]]]
   const globalEdges = p.children(2).map((c, i) => [E.property, propertyString(i), c])
-  if (leaked > 0) globalEdges.push([E.property, STR.registry, holder])
+  globalEdges.push([E.property, STR.registry, holder])
   yield [T.object, STR.global, 5, 64, globalEdges]
   for (let k = FIRST_BODY; k < p.last; k++) {
     const [type, name, size, cross] = bodyNode(k)
@@ -103,7 +105,8 @@ function* nodesAndEdges(p) {
     }
     yield [type, name, p.idOf(k), size, edges]
   }
-  if (leaked > 0) {
+  // The registry exists in both snapshots; only the target's Map holds Carts.
+  {
     const base = 2 * (6 * p.last) + 1
     const ctx = holder + 1
     const map = holder + 2
@@ -113,11 +116,12 @@ function* nodesAndEdges(p) {
     yield [T.object, STR.systemContext, base + 2, 24, [[E.context, STR.carts, map]]]
     yield [T.object, STR.map, base + 4, 16, [[E.internal, STR.table, table]]]
     const cartEdges = []
-    for (let i = 0; i < leaked; i++) cartEdges.push([E.internal, valueString(i % STRING_VALUES), firstCart + 2 * i])
-    yield [T.array, STR.empty, base + 6, 16 + 8 * leaked, cartEdges]
+    for (let i = 0; i < leaked; i++) cartEdges.push([E.element, i, firstCart + 2 * i])
+    // V8 reallocates a Map's table as it grows: a new id.
+    yield [T.array, STR.empty, base + 6 + 4 * leaked, 16 + 8 * leaked, cartEdges]
     for (let i = 0; i < leaked; i++) {
-      yield [T.object, STR.cart, base + 8 + 4 * i, 40, [[E.property, STR.id, firstCart + 2 * i + 1]]]
-      yield [T.string, valueString(i % STRING_VALUES), base + 10 + 4 * i, 24, []]
+      yield [T.object, STR.cart, base + 10 + 4 * leaked + 4 * i, 40, [[E.property, STR.id, firstCart + 2 * i + 1]]]
+      yield [T.string, valueString(i % STRING_VALUES), base + 12 + 4 * leaked + 4 * i, 24, []]
     }
   }
 }

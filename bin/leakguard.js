@@ -56,15 +56,15 @@ function parse(argv) {
 }
 
 function progressPrinter(files, stream) {
-  const names = files.length === 1 ? ['snapshot'] : ['base', 'target', 'final']
+  const names = files.length === 1 ? 'snapshot' : ['base', 'target', 'final'].slice(0, files.length).join(', ')
   const tty = stream.isTTY
   let last = ''
   return {
     update(p) {
-      const name = names[p.file] || `file ${p.file + 1}`
+      if (p.phase === 'done') return
       const text =
         p.phase === 'reading'
-          ? `reading ${name}: ${formatBytes(p.bytesRead)} of ${formatBytes(p.fileBytes)} (${p.fileBytes > 0 ? Math.floor((100 * p.bytesRead) / p.fileBytes) : 0} %)`
+          ? `reading ${names}: ${formatBytes(p.bytesRead)} of ${formatBytes(p.totalBytes)} (${p.totalBytes > 0 ? Math.floor((100 * p.bytesRead) / p.totalBytes) : 0} %)`
           : `${p.phase}…`
       if (text === last) return
       last = text

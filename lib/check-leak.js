@@ -12,7 +12,8 @@ const { ledgerClose, ledgerFile, ledgerOpen, nativeBytes, topCallSite } = native
 const { CHECK_INTERVAL, sampler } = require('./allocation-sampler')
 const { settledGc } = require('./gc')
 const { captureStack } = require('./stack')
-const { codedError, validateFunction, validateNumber, validateObject } = require('./errors')
+const { codedError, validateBoolean, validateFunction, validateNumber, validateObject } = require('./errors')
+const { describeHeapGrowth, explainHeapLeak } = require('./check-snapshots')
 const { trackedAlive } = require('./object-watch')
 const { interceptAdds } = require('./intercept-adds')
 const { listenerCount } = require('./listener-hook')
@@ -49,11 +50,12 @@ const STACK_EVERY = 8
 function normalizeCheckOptions(options) {
   if (options === undefined) options = {}
   validateObject(options, 'options')
-  const { batches = DEFAULTS.batches, batchSize, warmup, kinds = KINDS, thresholds, timeoutMs = DEFAULTS.timeoutMs } = options
+  const { batches = DEFAULTS.batches, batchSize, warmup, kinds = KINDS, thresholds, timeoutMs = DEFAULTS.timeoutMs, heapSnapshots = true } = options
   validateNumber(batches, 'options.batches', { min: 3, max: 1000, integer: true })
   validateNumber(batchSize, 'options.batchSize', { optional: true, min: 1, max: 1e7, integer: true })
   validateNumber(warmup, 'options.warmup', { optional: true, min: 0, max: 1e7, integer: true })
   validateNumber(timeoutMs, 'options.timeoutMs', { min: 0, exclusiveMin: true, max: 2 ** 31 - 1 })
+  validateBoolean(heapSnapshots, 'options.heapSnapshots')
   if (!Array.isArray(kinds) || kinds.length === 0 || kinds.some((k) => !KINDS.includes(k))) {
     throw codedError('ERR_INVALID_ARG_VALUE', `The property 'options.kinds' must be a non-empty array of ${KINDS.map((k) => `'${k}'`).join(', ')}. Received ${JSON.stringify(kinds)}`)
   }
@@ -64,7 +66,7 @@ function normalizeCheckOptions(options) {
     validateNumber(floor, `options.thresholds.${kind}`, { optional: true, min: 0, max: Number.MAX_VALUE })
     floors[kind] = floor
   }
-  return { batches, batchSize, warmup, kinds, floors, timeoutMs }
+  return { batches, batchSize, warmup, kinds, floors, timeoutMs, heapSnapshots }
 }
 
 /**
@@ -428,19 +430,24 @@ async function runCheck(fn, opts, state) {
   // the verdict (sampling during the measured rounds would slow the calls
   // it measures); the sites are what those calls kept.
   let heapSites = null
+  let heapGrowth = null
   if (verdicts.some((v) => v.kind === 'heap' && v.outcome === 'leak')) {
     sampling.start()
     const calls = Math.max(1, Math.min(SITE_CALLS, lastSize, Math.floor((state.deadline - performance.now()) / Math.max(perCallMs, 1e-6))))
     // A fresh loop, not callMany: by now TurboFan has inlined the function
     // into callMany, and the profiler would see only leakguard's frame.
+    const loop = state.async ? 'return (async () => { for (let i = 0; i < n; i++) await fn() })()' : 'for (let i = 0; i < n; i++) fn()'
+    const callFresh = (n) => new Function('fn', 'n', loop)(fn, n)
     try {
-      const loop = state.async ? 'return (async () => { for (let i = 0; i < n; i++) await fn() })()' : 'for (let i = 0; i < n; i++) fn()'
-      await new Function('fn', 'n', loop)(fn, calls)
+      await callFresh(calls)
     } catch {
       // A call that fails here only ends the sampling early: the verdict stands.
     }
     await new Promise((resolve) => setImmediate(resolve))
     heapSites = sampling.sites()
+    sampling.stop()
+    // After the verdict and outside its budget: what the calls keep, and what holds it.
+    if (opts.heapSnapshots) heapGrowth = await explainHeapLeak(callFresh, { batchSize: lastSize, perCallMs })
   }
   const perCall = {}
   for (const v of verdicts) perCall[PER_CALL_KEYS[v.kind]] = v.perCall
@@ -450,7 +457,10 @@ async function runCheck(fn, opts, state) {
       const report = { kind: v.kind, perCall: v.perCall, noisePerCall: v.noisePerCall, message: v.description }
       if (v.kind === 'heap') {
         report.allocationSites = heapSites ? heapSites.sites : []
+        const kept = heapGrowth && describeHeapGrowth(heapGrowth)
+        if (kept) report.message += `; ${kept}`
         if (heapSites && heapSites.summary) report.message += `; ${heapSites.summary}`
+        if (heapGrowth) report.heapGrowth = heapGrowth
       }
       if (v.kind === 'listeners') {
         const worst = recorder.worst()

@@ -50,6 +50,7 @@ const VARIABLES = {
   LEAKGUARD_SNAPSHOT_MAX_FILES: [number, ['snapshot', 'maxFiles']],
   LEAKGUARD_SNAPSHOT_MIN_INTERVAL_MS: [number, ['snapshot', 'minIntervalMs']],
   LEAKGUARD_SNAPSHOT_MEMORY_LIMIT_BYTES: [number, ['snapshot', 'memoryLimitBytes']],
+  LEAKGUARD_SNAPSHOT_COMPARE_AFTER_MS: [number, ['snapshot', 'compareAfterMs']],
   LEAKGUARD_HEAP_BYTES_PER_MINUTE: [number, ['thresholds', 'heap', 'bytesPerMinute']],
   LEAKGUARD_HEAP_RELATIVE_PER_HOUR: [number, ['thresholds', 'heap', 'relativePerHour']],
   LEAKGUARD_EXTERNAL_BYTES_PER_MINUTE: [number, ['thresholds', 'external', 'bytesPerMinute']],

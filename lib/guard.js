@@ -8,14 +8,15 @@ const { ListenerWatch } = require('./listener-watch')
 const { MemoryWatch, now } = require('./memory-watch')
 const { ObjectWatch } = require('./object-watch')
 const { normalizeStartOptions, monitorOptions } = require('./start-options')
-const { invalidArgType, invalidArgValue, validateFunction } = require('./errors')
+const { codedError, invalidArgType, invalidArgValue, validateFunction, validateObject, validateString } = require('./errors')
 const { AlertGate, identityOf } = require('./alerts')
-const { SnapshotTaker } = require('./snapshots')
-const { logCallbackFailureJson, logLeakJson, logResolvedJson } = require('./json-log')
-const { emitCallbackWarning, emitLeakWarning, emitResolvedWarning } = require('./warnings')
+const { SnapshotTaker, checkDirectory, writePrivateSnapshot } = require('./snapshots')
+const { summarizeHeapAnalysis } = require('./heap-analysis')
+const { logAnalysisJson, logCallbackFailureJson, logLeakJson, logResolvedJson } = require('./json-log')
+const { emitAnalysisWarning, emitCallbackWarning, emitLeakWarning, emitResolvedWarning } = require('./warnings')
 
 /** The events a guard emits to `on()` subscribers. */
-const GUARD_EVENTS = ['leak', 'resolved']
+const GUARD_EVENTS = ['leak', 'resolved', 'analysis']
 
 function validateGuardEvent(event) {
   if (typeof event !== 'string') throw invalidArgType('event', 'of type string', event)
@@ -39,6 +40,7 @@ class Guard {
     /** `on('leak')` and `on('resolved')` subscribers, in subscription order. */
     this.leakSubscribers = []
     this.resolvedSubscribers = []
+    this.analysisSubscribers = []
     this.snapshots = options.snapshot ? new SnapshotTaker(options.snapshot) : null
     this.alerts = new AlertGate({
       minIntervalMs: options.alerts.minIntervalMs,
@@ -239,8 +241,12 @@ class Guard {
     this.reportCount++
     if (report.kind === 'heap' && !report.repeat) this.addAllocationSites(report)
     if (this.snapshots) {
-      const shot = this.snapshots.maybeTake(report, identityOf(report) || `${report.kind}:${report.reason}:${report.label}`)
-      if (shot) report.snapshot = shot
+      const identity = identityOf(report) || `${report.kind}:${report.reason}:${report.label}`
+      const shot = this.snapshots.maybeTake(report, identity)
+      if (shot) {
+        report.snapshot = shot
+        this.snapshots.followUp(report, shot.path, () => this.running && this.leakingNow().has(identity), (result) => this.sendAnalysis(result))
+      }
     }
     const subscribers = this.options.onLeak ? [this.options.onLeak, ...this.leakSubscribers] : [...this.leakSubscribers]
     const log = this.options.log
@@ -312,8 +318,62 @@ class Guard {
     else emitCallbackWarning(error, report)
   }
 
+  /**
+   * A heap report's two snapshots were compared (lib/snapshots.js
+   * followUp): `analysis` subscribers get `{ report, files, analysis,
+   * message }` (or `error` in place of `analysis`), each isolated from the
+   * others; it is logged as `options.log` says (unset: only when nobody
+   * subscribed to 'analysis').
+   */
+  sendAnalysis(result) {
+    result.message = result.analysis
+      ? `${result.report.message}; ${summarizeHeapAnalysis(result.analysis)} (snapshots ${result.files.join(', ')})`
+      : `${result.report.message}; the heap snapshots could not be compared: ${result.error}`
+    const subscribers = [...this.analysisSubscribers]
+    const log = this.options.log
+    if (log === 'json') logAnalysisJson(result)
+    else if (log === 'warning' || (log === 'auto' && subscribers.length === 0)) emitAnalysisWarning(result)
+    for (const subscriber of subscribers) {
+      try {
+        const returned = subscriber(result)
+        if (returned && typeof returned.then === 'function') returned.then(undefined, (error) => this.resolvedCallbackFailed(error, result.report))
+      } catch (error) {
+        this.resolvedCallbackFailed(error, result.report)
+      }
+    }
+  }
+
+  /**
+   * Writes a heap snapshot now into `options.dir` (default: the `snapshot`
+   * option's dir), mode 0600; the app is paused while it is written.
+   * Returns `{ path, bytes, pauseMs }`. Throws ERR_LEAKGUARD_SNAPSHOT_DIR for
+   * an unusable directory, ERR_LEAKGUARD_SNAPSHOT_MEMORY when the memory
+   * limit leaves no room for it, ERR_LEAKGUARD_SNAPSHOT_WRITE when writing fails.
+   */
+  captureHeapSnapshot(options) {
+    if (options === undefined) options = {}
+    validateObject(options, 'options')
+    let dir
+    if (options.dir === undefined) {
+      if (!this.options.snapshot) throw invalidArgType('options.dir', 'of type string (start() was given no snapshot.dir to default to)', undefined)
+      dir = this.options.snapshot.dir
+    } else {
+      validateString(options.dir, 'options.dir')
+      dir = checkDirectory(options.dir)
+    }
+    const taker = this.snapshots || new SnapshotTaker({ dir, maxFiles: Infinity, minIntervalMs: 0, memoryLimitBytes: null, compareAfterMs: 0 })
+    const why = taker.lacksMemory()
+    if (why) throw codedError('ERR_LEAKGUARD_SNAPSHOT_MEMORY', `No heap snapshot was written: ${why}`)
+    try {
+      return writePrivateSnapshot(dir)
+    } catch (error) {
+      throw codedError('ERR_LEAKGUARD_SNAPSHOT_WRITE', `Writing the heap snapshot into ${dir} failed: ${error.message}`, { cause: error })
+    }
+  }
+
   /** The subscriber list of `event`. */
   subscribersOf(event) {
+    if (event === 'analysis') return this.analysisSubscribers
     return event === 'leak' ? this.leakSubscribers : this.resolvedSubscribers
   }
 
@@ -347,6 +407,7 @@ class Guard {
     this.finalStats = { ...this.stats(), running: false }
     this.running = false
     clearInterval(this.timer)
+    if (this.snapshots) this.snapshots.stop()
     if (this.sampling) this.endSampling()
     this.memory.stop()
     if (this.listeners) this.listeners.stop()

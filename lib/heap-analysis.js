@@ -49,8 +49,8 @@ function failureError(failure) {
  * Analyses one to three heap snapshots of one process (oldest first). With
  * one, the classes that retain the most; with two or three, the objects new
  * in the second (and alive in the third) by class, ranked by retained size,
- * with their retainer paths. `options.onProgress({ phase, file, bytesRead,
- * fileBytes })` is called while it runs.
+ * with their retainer paths. `options.onProgress({ phase, bytesRead,
+ * totalBytes })` is called at the start, every 250 ms, and at the end.
  */
 function analyzeHeapSnapshots(files, options) {
   let job
@@ -63,13 +63,17 @@ function analyzeHeapSnapshots(files, options) {
     return Promise.reject(error)
   }
   let timer = null
+  const running = job.run()
   if (opts.onProgress) {
+    // A first report at once, then every DEFAULTS.progressMs, and a last one when done.
+    opts.onProgress(job.progress())
     timer = setInterval(() => opts.onProgress(job.progress()), DEFAULTS.progressMs)
   }
-  return job.run().then(
+  return running.then(
     (outcome) => {
       if (timer) clearInterval(timer)
       if (outcome.failure) throw failureError(outcome.failure)
+      if (opts.onProgress) opts.onProgress(job.progress())
       return outcome.analysis
     },
     (error) => {
@@ -124,4 +128,17 @@ function formatHeapAnalysis(analysis) {
   return lines.join('\n')
 }
 
-module.exports = { analyzeHeapSnapshots, failureError, formatBytes, formatHeapAnalysis }
+/**
+ * One sentence for a two- or three-snapshot analysis: the class whose new
+ * objects retain the most, and the path holding most of them.
+ */
+function summarizeHeapAnalysis(analysis) {
+  const top = analysis.classes[0]
+  if (!top || !top.newObjects) return 'nothing new is retained between the heap snapshots'
+  const n = top.newObjects
+  const path = top.retainerPaths[0]
+  const held = path ? `, ${path.count === n.count ? 'all' : `${count(path.count)} of them`} held by ${path.path}` : ''
+  return `heap snapshots show ${count(n.count)} new ${top.name} (${formatBytes(n.retainedSize)} retained)${held}`
+}
+
+module.exports = { analyzeHeapSnapshots, failureError, formatBytes, formatHeapAnalysis, summarizeHeapAnalysis }

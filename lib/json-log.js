@@ -38,4 +38,18 @@ function logCallbackFailureJson(error, report) {
   process.stderr.write(`${jsonLine('LeakCallbackWarning', 'LEAKGUARD_CALLBACK_FAILED', report, error)}\n`)
 }
 
-module.exports = { jsonLine, logCallbackFailureJson, logLeakJson, logResolvedJson }
+/**
+ * Writes a snapshot comparison as one JSON line on stderr: name
+ * 'LeakAnalysis', `report` the leak it explains, `analysis` the top classes
+ * with their retainer paths (or `error`), `files` the two snapshots.
+ */
+function logAnalysisJson(result) {
+  const line = JSON.parse(jsonLine('LeakAnalysis', 'LEAKGUARD_ANALYSIS', result.report, undefined, 'warn'))
+  line.message = result.message
+  line.files = result.files
+  if (result.analysis) line.analysis = { classes: result.analysis.classes, newObjects: result.analysis.newObjects }
+  else line.error = result.error
+  process.stderr.write(`${JSON.stringify(line)}\n`)
+}
+
+module.exports = { jsonLine, logAnalysisJson, logCallbackFailureJson, logLeakJson, logResolvedJson }

@@ -1,11 +1,14 @@
 'use strict'
 // Heap snapshots on alert (option `snapshot: { dir, maxFiles, minIntervalMs,
-// memoryLimitBytes }`, LEAKGUARD_SNAPSHOT_*): at most one per leak identity
-// and per `minIntervalMs`, into `dir` only, each file created with mode 0600,
-// the oldest of leakguard's files there deleted past `maxFiles`. A snapshot
-// needs about the heap's size again in memory: it is skipped (the report
-// says so) unless the effective memory limit — the cgroup's (v2, then v1)
-// when there is one, else physical memory — leaves that much headroom.
+// memoryLimitBytes, compareAfterMs }`, LEAKGUARD_SNAPSHOT_*): at most one per
+// leak identity and per `minIntervalMs`, into `dir` only, each file created
+// with mode 0600, the oldest of leakguard's files there deleted past
+// `maxFiles`. A snapshot needs about the heap's size again in memory: it is
+// skipped (the report says so) unless the effective memory limit — the
+// cgroup's (v2, then v1) when there is one, else physical memory — leaves
+// that much headroom. A heap report's snapshot gets a second one
+// `compareAfterMs` later, and the pair is analysed off the main thread
+// (lib/heap-analysis.js): what grew, and what holds it.
 
 const fs = require('node:fs')
 const os = require('node:os')
@@ -14,6 +17,8 @@ const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
 const { threadId } = require('node:worker_threads')
 const { codedError, validateNumber, validateObject, validateString } = require('./errors')
+const { analyzeHeapSnapshots } = require('./heap-analysis')
+const { writeHeapSnapshotFile } = require('./heap-snapshot-file')
 
 const FILE_PREFIX = 'leakguard-'
 /**
@@ -32,12 +37,13 @@ const V1_UNLIMITED = 2 ** 60
 function normalizeSnapshot(snapshot) {
   if (snapshot === undefined) return null
   validateObject(snapshot, 'options.snapshot')
-  const { dir, maxFiles = 5, minIntervalMs = 10 * 60_000, memoryLimitBytes } = snapshot
+  const { dir, maxFiles = 5, minIntervalMs = 10 * 60_000, memoryLimitBytes, compareAfterMs = 60_000 } = snapshot
   validateString(dir, 'options.snapshot.dir')
   validateNumber(maxFiles, 'options.snapshot.maxFiles', { min: 1, max: 1000, integer: true })
   validateNumber(minIntervalMs, 'options.snapshot.minIntervalMs', { min: 0, max: 7 * 24 * 3_600_000 })
   validateNumber(memoryLimitBytes, 'options.snapshot.memoryLimitBytes', { optional: true, min: 1, max: Number.MAX_SAFE_INTEGER })
-  return { dir: checkDirectory(dir), maxFiles, minIntervalMs, memoryLimitBytes: memoryLimitBytes === undefined ? null : memoryLimitBytes }
+  validateNumber(compareAfterMs, 'options.snapshot.compareAfterMs', { min: 0, max: 24 * 3_600_000 })
+  return { dir: checkDirectory(dir), maxFiles, minIntervalMs, memoryLimitBytes: memoryLimitBytes === undefined ? null : memoryLimitBytes, compareAfterMs }
 }
 
 /** The snapshot directory, resolved; throws ERR_LEAKGUARD_SNAPSHOT_DIR when it is unsafe or unusable. */
@@ -87,6 +93,27 @@ function mib(bytes) {
   return `${(bytes / 1048576).toFixed(1)} MiB`
 }
 
+/**
+ * Writes a heap snapshot into `dir` (mode 0600: written in a private 0700
+ * directory, then moved into place, so it is never readable by others even
+ * for a moment). Returns `{ path, pauseMs, bytes }`; throws on failure.
+ */
+function writePrivateSnapshot(dir) {
+  const name = `${FILE_PREFIX}${process.pid}-${threadId}-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 8)}.heapsnapshot`
+  let privateDir = null
+  const started = performance.now()
+  try {
+    privateDir = fs.mkdtempSync(path.join(dir, '.leakguard-'))
+    const temporary = writeHeapSnapshotFile(path.join(privateDir, name))
+    const final = path.join(dir, name)
+    fs.renameSync(temporary, final)
+    const pauseMs = performance.now() - started
+    return { path: final, pauseMs: Math.round(pauseMs), bytes: fs.statSync(final).size }
+  } finally {
+    if (privateDir) fs.rmSync(privateDir, { recursive: true, force: true })
+  }
+}
+
 class SnapshotTaker {
   /** @param {NonNullable<ReturnType<typeof normalizeSnapshot>>} settings */
   constructor(settings) {
@@ -95,6 +122,63 @@ class SnapshotTaker {
     /** identity -> true once a snapshot was taken for it */
     this.taken = new Set()
     this.written = 0
+    /** Follow-up timers not yet run. */
+    this.pending = new Set()
+  }
+
+  /** The headroom check: null when a snapshot fits, else why it does not. */
+  lacksMemory() {
+    const heapUsed = v8.getHeapStatistics().used_heap_size
+    const needed = heapUsed * HEADROOM_PER_HEAP_BYTE
+    const memory = this.settings.memoryLimitBytes === null ? effectiveMemory() : { limit: this.settings.memoryLimitBytes, used: process.memoryUsage.rss(), source: 'options.snapshot.memoryLimitBytes' }
+    const headroom = memory.limit - memory.used
+    if (headroom >= needed) return null
+    return `not enough memory: a snapshot of a ${mib(heapUsed)} heap needs ~${mib(needed)}, and ${mib(Math.max(0, headroom))} is left under the ${mib(memory.limit)} limit (${memory.source})`
+  }
+
+  /**
+   * For a heap report whose snapshot was written: a second snapshot
+   * `compareAfterMs` later (if `stillLeaking()`), and the pair analysed off
+   * the main thread; `deliver({ report, files, analysis })` gets the result,
+   * or `{ report, files, error }` when there is none.
+   */
+  followUp(report, firstPath, stillLeaking, deliver) {
+    if (report.kind !== 'heap' || !firstPath || this.settings.compareAfterMs === 0) return
+    const timer = setTimeout(() => {
+      this.pending.delete(timer)
+      if (!stillLeaking()) return
+      const files = [firstPath]
+      const fail = (error) => deliver({ report, files, error: error instanceof Error ? error.message : String(error) })
+      const why = this.lacksMemory()
+      if (why) return fail(why)
+      let second
+      try {
+        second = writePrivateSnapshot(this.settings.dir)
+      } catch (error) {
+        return fail(`writing the second snapshot failed: ${error.message}`)
+      }
+      this.written++
+      files.push(second.path)
+      // The pair stays until it is analysed; old files are pruned after.
+      analyzeHeapSnapshots(files, { top: 5, paths: 2 }).then(
+        (analysis) => {
+          this.prune()
+          deliver({ report, files, pauseMs: second.pauseMs, analysis })
+        },
+        (error) => {
+          this.prune()
+          fail(error)
+        },
+      )
+    }, this.settings.compareAfterMs)
+    timer.unref()
+    this.pending.add(timer)
+  }
+
+  /** Cancels follow-ups not yet run. */
+  stop() {
+    for (const timer of this.pending) clearTimeout(timer)
+    this.pending.clear()
   }
 
   /**
@@ -108,39 +192,21 @@ class SnapshotTaker {
     const at = performance.now()
     if (at - this.lastAt < this.settings.minIntervalMs) return { path: null, skipped: `a snapshot was written ${Math.round((at - this.lastAt) / 1000)} s ago (minIntervalMs ${this.settings.minIntervalMs})` }
     this.taken.add(identity)
-    const heapUsed = v8.getHeapStatistics().used_heap_size
-    const needed = heapUsed * HEADROOM_PER_HEAP_BYTE
-    const memory = this.settings.memoryLimitBytes === null ? effectiveMemory() : { limit: this.settings.memoryLimitBytes, used: process.memoryUsage.rss(), source: 'options.snapshot.memoryLimitBytes' }
-    const headroom = memory.limit - memory.used
-    if (!(headroom >= needed)) {
-      return { path: null, skipped: `not enough memory: a snapshot of a ${mib(heapUsed)} heap needs ~${mib(needed)}, and ${mib(Math.max(0, headroom))} is left under the ${mib(memory.limit)} limit (${memory.source})` }
-    }
+    const why = this.lacksMemory()
+    if (why) return { path: null, skipped: why }
     this.lastAt = at
     return this.write()
   }
 
   /** Writes a snapshot; never throws (a failure is what the report says). */
   write() {
-    const { dir } = this.settings
-    const name = `${FILE_PREFIX}${process.pid}-${threadId}-${new Date().toISOString().replace(/[:.]/g, '-')}.heapsnapshot`
-    let privateDir = null
-    const started = performance.now()
     try {
-      // Written in a private (0700) directory, made 0600, then moved into
-      // place: the file is never readable by others, even for a moment.
-      privateDir = fs.mkdtempSync(path.join(dir, '.leakguard-'))
-      const temporary = v8.writeHeapSnapshot(path.join(privateDir, name))
-      fs.chmodSync(temporary, 0o600)
-      const final = path.join(dir, name)
-      fs.renameSync(temporary, final)
-      const pauseMs = performance.now() - started
+      const shot = writePrivateSnapshot(this.settings.dir)
       this.written++
       this.prune()
-      return { path: final, pauseMs: Math.round(pauseMs), bytes: fs.statSync(final).size }
+      return shot
     } catch (error) {
       return { path: null, skipped: `writing the snapshot failed: ${error.message}` }
-    } finally {
-      if (privateDir) fs.rmSync(privateDir, { recursive: true, force: true })
     }
   }
 
@@ -156,4 +222,4 @@ class SnapshotTaker {
   }
 }
 
-module.exports = { SnapshotTaker, normalizeSnapshot }
+module.exports = { SnapshotTaker, checkDirectory, normalizeSnapshot, writePrivateSnapshot }

@@ -35,4 +35,15 @@ function emitCallbackWarning(error, report) {
   process.emitWarning(warning)
 }
 
-module.exports = { emitCallbackWarning, emitLeakWarning, emitResolvedWarning }
+/** Emits a heap snapshot comparison as a warning named `LeakAnalysis` (code `LEAKGUARD_ANALYSIS`). */
+function emitAnalysisWarning(result) {
+  const warning = new Error(result.message)
+  warning.name = 'LeakAnalysis'
+  warning.code = 'LEAKGUARD_ANALYSIS'
+  warning.files = result.files
+  warning.analysis = result.analysis
+  warning.report = result.report
+  process.emitWarning(warning)
+}
+
+module.exports = { emitAnalysisWarning, emitCallbackWarning, emitLeakWarning, emitResolvedWarning }

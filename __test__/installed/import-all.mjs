@@ -1,18 +1,18 @@
 // Loads every documented entry point of the installed package with import.
-import { assertNoLeak, checkLeak, gc, openTelemetry, probe, prometheus, start } from 'leakguard'
+import { analyzeHeapSnapshots, assertNoLeak, checkLeak, gc, openTelemetry, probe, prometheus, start } from 'leakguard'
 import guard from 'leakguard/register'
 import * as jest from 'leakguard/jest'
 import { mochaHooks } from 'leakguard/mocha'
 import manifest from 'leakguard/package.json' with { type: 'json' }
 
 gc()
-const named = { assertNoLeak, checkLeak, gc, openTelemetry, probe, prometheus, start }
+const named = { analyzeHeapSnapshots, assertNoLeak, checkLeak, gc, openTelemetry, probe, prometheus, start }
 const started = start({ intervalMs: 60_000 })
 started.stop()
 guard.stop()
 console.log(JSON.stringify({
   named: Object.keys(named).filter((k) => typeof named[k] === 'function').sort(),
-  register: ['expectCollected', 'off', 'on', 'stats', 'stop', 'track'].filter((m) => typeof guard[m] === 'function'),
+  register: ['captureHeapSnapshot', 'expectCollected', 'off', 'on', 'stats', 'stop', 'track'].filter((m) => typeof guard[m] === 'function'),
   jest: Object.keys(jest).filter((k) => k !== 'default').sort(),
   mocha: Object.keys(mochaHooks).sort(),
   packageJson: manifest.name,

@@ -13,7 +13,7 @@ leakguard
     guard.stop()
     console.log(JSON.stringify({
       main: Object.keys(leakguard).sort(),
-      register: ['expectCollected', 'off', 'on', 'stats', 'stop', 'track'].filter((m) => typeof guard[m] === 'function'),
+      register: ['captureHeapSnapshot', 'expectCollected', 'off', 'on', 'stats', 'stop', 'track'].filter((m) => typeof guard[m] === 'function'),
       jest: Object.keys(jest).sort(),
       mocha: Object.keys(mocha.mochaHooks).sort(),
       packageJson: manifest.name,

@@ -3,6 +3,14 @@ import leakguard = require('leakguard')
 import type {
   AllocationSamplingStatus,
   AllocationSiteMode,
+  AnalyzeOptions,
+  CapturedSnapshot,
+  HeapAnalysis,
+  HeapClass,
+  HeapGrowth,
+  ObjectTotals,
+  RetainerPath,
+  SnapshotComparison,
   LeakLogLine,
   ReportSnapshot,
   ResolvedReport,
@@ -71,6 +79,19 @@ const line: LeakLogLine = JSON.parse('{}') as LeakLogLine
 const onResolved = (report: ResolvedReport): void => console.log(report.identity, report.durationMs)
 const alerting: Guard = leakguard.start({ alerts: { minIntervalMs: 60_000, realertMs: 3_600_000 }, snapshot: { dir: '/var/snapshots', maxFiles: 3 } })
 alerting.on('resolved', onResolved).off('resolved', onResolved)
+const onAnalysis = (result: SnapshotComparison): void => {
+  const top: HeapClass | undefined = result.analysis?.classes[0]
+  const fresh: ObjectTotals | undefined = top?.newObjects
+  const path: RetainerPath | undefined = top?.retainerPaths[0]
+  console.log(result.message, result.files, result.error, fresh?.retainedSize, path?.steps)
+}
+alerting.on('analysis', onAnalysis).off('analysis', onAnalysis)
+const captured: CapturedSnapshot = alerting.captureHeapSnapshot({ dir: '/var/snapshots' })
+console.log(captured.path, captured.bytes, captured.pauseMs)
+const analyzeOptions: AnalyzeOptions = { top: 5, paths: 2, onProgress: (p) => console.log(p.phase, p.bytesRead / p.totalBytes) }
+void leakguard.analyzeHeapSnapshots([captured.path, captured.path], analyzeOptions).then((analysis: HeapAnalysis) => console.log(analysis.classes.length, analysis.timings[0]?.ms))
+// @ts-expect-error: files are paths
+void leakguard.analyzeHeapSnapshots([1, 2])
 const unregister: () => void = leakguard.prometheus({ register: undefined, prefix: 'app_', labels: { service: 'x' }, guard: alerting, top: 5 })
 const remove: () => void = leakguard.openTelemetry({ guard: alerting })
 unregister()
@@ -97,7 +118,9 @@ async function main(): Promise<void> {
   const perCall: PerCallGrowth = result.perCall
   const first: CheckReport | undefined = result.reports[0]
   const checkSites: AllocationSite[] | undefined = first?.allocationSites
-  console.log(checkSites?.length)
+  const growth: HeapGrowth | undefined = first?.heapGrowth
+  console.log(checkSites?.length, growth?.classes?.[0]?.perCall, growth?.skipped)
+  await leakguard.checkLeak(() => undefined, { heapSnapshots: false })
   const undecided: CheckKind[] = result.undecided
   console.log(gone, perCall.heapBytes, first?.message, result.iterations, result.rounds, result.truncated, result.elapsedMs, undecided)
   try {

@@ -12,6 +12,13 @@ pub fn native_bytes() -> f64 {
     process_memory::native_bytes()
 }
 
+/// Counts `delta` bytes of native memory as leakguard's own (kept out of
+/// `nativeBytes`): what a heap snapshot leaves allocated in V8.
+#[napi]
+pub fn add_own_native_bytes(delta: f64) {
+    process_memory::add_own_bytes(delta)
+}
+
 /// Where native memory is read from: `'mallinfo2'`, `'statm'` or `'unavailable'`.
 #[napi]
 pub fn native_source() -> &'static str {

@@ -312,6 +312,16 @@ mod tests {
     }
 
     #[test]
+    fn edges_reach_nodes_past_16_7_million() {
+        let mut g = HeapGraph::default();
+        g.edge_target.push(pack_edge(20_000_000, 6));
+        g.edge_target
+            .push(pack_edge(MAX_NODES as u32, (MAX_EDGE_TYPES - 1) as u8));
+        assert_eq!((g.edge_to(0), g.edge_type(0)), (20_000_000, 6));
+        assert_eq!((g.edge_to(1), g.edge_type(1)), (MAX_NODES as u32, 15));
+    }
+
+    #[test]
     fn string_arena_returns_each_string() {
         let mut a = StringArena::default();
         for s in ["", "ab", "é"] {
