@@ -208,7 +208,8 @@ describe('checkLeak names what each call keeps', () => {
   test('a leak into the Map: the result and the message name Cart, one per call, and the path through the Map', async () => {
     const registry = makeRegistry()
     let next = 0
-    const result = await leakguard.checkLeak(() => registry.add(next++))
+    // The snapshots must fit in the check's budget: a leaky heap's take seconds.
+    const result = await leakguard.checkLeak(() => registry.add(next++), { timeoutMs: 30_000 })
     assert.equal(result.leaked, true)
     const heap = result.reports.find((r) => r.kind === 'heap')
     assert.ok(heap, JSON.stringify(result.reports))
@@ -222,11 +223,29 @@ describe('checkLeak names what each call keeps', () => {
     assert.match(top.retainerPaths[0].path, /^Cart \[\] ← Map 'carts' ← \(closure\) add/)
     assert.match(heap.message, /each call keeps 1 Cart \(\d+ B retained\), held by Cart \[\] ← Map 'carts' ← \(closure\) add \(.*registry\.js:\d+:\d+\)/)
     await assert.rejects(
-      leakguard.assertNoLeak(function addCart() {
-        registry.add(next++)
-      }),
+      leakguard.assertNoLeak(
+        function addCart() {
+          registry.add(next++)
+        },
+        { timeoutMs: 30_000 },
+      ),
       (e) => e.code === 'ERR_LEAK_DETECTED' && /addCart\(\) leaks: .*held by Cart \[\] ← Map 'carts'/.test(e.message),
     )
+  })
+
+  test('snapshots that would not fit in what is left of timeoutMs are skipped, and heapGrowth says why', async () => {
+    const registry = makeRegistry()
+    let next = 0
+    // A heap made big beforehand: two snapshots of it cannot fit in 2.5 s.
+    const ballast = Array.from({ length: 300_000 }, (_, i) => ({ i }))
+    const started = Date.now()
+    const result = await leakguard.checkLeak(() => registry.add(next++), { timeoutMs: 2500 })
+    const elapsed = Date.now() - started
+    assert.equal(ballast.length, 300_000)
+    const heap = result.reports.find((r) => r.kind === 'heap')
+    assert.ok(heap, JSON.stringify(result.reports))
+    assert.match(heap.heapGrowth.skipped, /^heap snapshots of this \d+ MiB heap would take ~[\d.]+ s, and the check's timeoutMs leaves [\d.]+ s: raise timeoutMs to have them$/)
+    assert.ok(elapsed < 2500 + 2000, `the check kept near its budget: ${elapsed} ms`)
   })
 
   test('heapSnapshots: false leaves snapshots out; a clean function takes none', async () => {

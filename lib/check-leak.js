@@ -446,8 +446,8 @@ async function runCheck(fn, opts, state) {
     await new Promise((resolve) => setImmediate(resolve))
     heapSites = sampling.sites()
     sampling.stop()
-    // After the verdict and outside its budget: what the calls keep, and what holds it.
-    if (opts.heapSnapshots) heapGrowth = await explainHeapLeak(callFresh, { batchSize: lastSize, perCallMs })
+    // After the verdict, in what is left of the budget: what the calls keep, and what holds it.
+    if (opts.heapSnapshots) heapGrowth = await explainHeapLeak(callFresh, { batchSize: lastSize, perCallMs, leftMs: state.deadline - performance.now() })
   }
   const perCall = {}
   for (const v of verdicts) perCall[PER_CALL_KEYS[v.kind]] = v.perCall

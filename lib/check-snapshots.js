@@ -10,6 +10,7 @@
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
 const { analyzeHeapSnapshots, formatBytes } = require('./heap-analysis')
 const { writeHeapSnapshotFile } = require('./heap-snapshot-file')
@@ -20,19 +21,40 @@ const MAX_CALLS = 2000
 const CALLS_MS = 1000
 /** A class is named when the calls kept at least this many of it per call (or it retains the most). */
 const MIN_PER_CALL = 0.1
+/**
+ * A snapshot's pause per MiB of heap in use, to judge whether two fit in the
+ * check's budget before taking the first: 20 to 66 ms were measured on this
+ * project's machine (heaps of many small objects are the slow ones), in a
+ * check and under Jest; the higher end is assumed.
+ */
+const PAUSE_MS_PER_MIB = 60
+/** The second snapshot and the comparison take about this many times the first one's pause. */
+const AFTER_FIRST = 1.4
 
 function writeSnapshot(dir, name) {
   return writeHeapSnapshotFile(path.join(dir, name))
+}
+
+function seconds(ms) {
+  return `${(ms / 1000).toFixed(1)} s`
 }
 
 /**
  * Takes a snapshot, runs `callMany(n)`, takes another, and resolves
  * `{ calls, pauseMs, analysisMs, classes }` (classes most retained first,
  * each with `perCall`, `bytesPerCall`, `retainedBytesPerCall` and
- * `retainerPaths`), or `{ calls, skipped }` when the snapshots failed.
+ * `retainerPaths`), or `{ calls, skipped }` when the snapshots failed or
+ * would not fit in the `leftMs` the check's budget leaves (a snapshot's
+ * pause grows with the heap: the leak made it bigger).
  */
-async function explainHeapLeak(callMany, { batchSize, perCallMs }) {
+async function explainHeapLeak(callMany, { batchSize, perCallMs, leftMs }) {
   const calls = Math.max(MIN_CALLS, Math.min(MAX_CALLS, batchSize, Math.floor(CALLS_MS / Math.max(perCallMs, 1e-6))))
+  const heapMiB = v8.getHeapStatistics().used_heap_size / 1048576
+  const estimate = heapMiB * PAUSE_MS_PER_MIB * (1 + AFTER_FIRST) + calls * perCallMs
+  const noRoom = (needMs) =>
+    `heap snapshots of this ${heapMiB.toFixed(0)} MiB heap would take ~${seconds(needMs)}, and the check's timeoutMs leaves ${seconds(Math.max(0, leftMs))}: raise timeoutMs to have them`
+  if (estimate > leftMs) return { calls, skipped: noRoom(estimate) }
+  const deadline = performance.now() + leftMs
   let dir = null
   try {
     // Private (0700) and removed after: a snapshot holds everything in the heap.
@@ -40,6 +62,8 @@ async function explainHeapLeak(callMany, { batchSize, perCallMs }) {
     const first = performance.now()
     const base = writeSnapshot(dir, 'base.heapsnapshot')
     const pauseFirst = performance.now() - first
+    const rest = pauseFirst * AFTER_FIRST + calls * perCallMs
+    if (performance.now() + rest > deadline) return { calls, skipped: noRoom(pauseFirst + rest) }
     try {
       await callMany(calls)
     } catch {

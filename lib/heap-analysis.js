@@ -102,7 +102,8 @@ function formatHeapAnalysis(analysis) {
   const names = ['base', 'target', 'final']
   analysis.snapshots.forEach((s, i) => {
     const label = diff ? names[i].padEnd(7) : 'snapshot'
-    lines.push(`${label} ${s.file}: ${count(s.nodes)} objects, ${formatBytes(s.totalBytes)} (read in ${(s.readMs / 1000).toFixed(1)} s)`)
+    const read = s.readMs < 1000 ? `${Math.round(s.readMs)} ms` : `${(s.readMs / 1000).toFixed(1)} s`
+    lines.push(`${label} ${s.file}: ${count(s.nodes)} objects, ${formatBytes(s.totalBytes)} (read in ${read})`)
   })
   if (diff) {
     const fresh = analysis.newObjects
