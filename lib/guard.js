@@ -37,7 +37,7 @@ class Guard {
   constructor(options) {
     this.options = options
     this.reportCount = 0
-    /** `on('leak')` and `on('resolved')` subscribers, in subscription order. */
+    /** `on('leak')`, `on('resolved')` and `on('analysis')` subscribers, in subscription order. */
     this.leakSubscribers = []
     this.resolvedSubscribers = []
     this.analysisSubscribers = []
@@ -306,14 +306,15 @@ class Guard {
     for (const subscriber of subscribers) {
       try {
         const result = subscriber(report)
-        if (result && typeof result.then === 'function') result.then(undefined, (error) => this.resolvedCallbackFailed(error, report))
+        if (result && typeof result.then === 'function') result.then(undefined, (error) => this.subscriberFailed(error, report))
       } catch (error) {
-        this.resolvedCallbackFailed(error, report)
+        this.subscriberFailed(error, report)
       }
     }
   }
 
-  resolvedCallbackFailed(error, report) {
+  /** A 'resolved' or 'analysis' subscriber threw or rejected: logged, never lost. */
+  subscriberFailed(error, report) {
     if (this.options.log === 'json') logCallbackFailureJson(error, report)
     else emitCallbackWarning(error, report)
   }
@@ -336,9 +337,9 @@ class Guard {
     for (const subscriber of subscribers) {
       try {
         const returned = subscriber(result)
-        if (returned && typeof returned.then === 'function') returned.then(undefined, (error) => this.resolvedCallbackFailed(error, result.report))
+        if (returned && typeof returned.then === 'function') returned.then(undefined, (error) => this.subscriberFailed(error, result.report))
       } catch (error) {
-        this.resolvedCallbackFailed(error, result.report)
+        this.subscriberFailed(error, result.report)
       }
     }
   }
@@ -379,7 +380,8 @@ class Guard {
 
   /**
    * Subscribes `listener` to `event`: 'leak' (every report, as `onLeak`
-   * gets them) or 'resolved' (a reported leak is over). Returns the guard.
+   * gets them), 'resolved' (a reported leak is over) or 'analysis' (a heap
+   * report's snapshots compared). Returns the guard.
    */
   on(event, listener) {
     validateGuardEvent(event)

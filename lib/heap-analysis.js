@@ -7,7 +7,8 @@
 const { HeapAnalysisJob } = require('./native')
 const { codedError, invalidArgType, invalidArgValue, validateFunction, validateNumber, validateObject } = require('./errors')
 
-const DEFAULTS = Object.freeze({ top: 10, paths: 3, pathObjects: 20_000, progressMs: 250 })
+/** pathObjects: instances of a class whose paths are walked (the largest by retained size past it). */
+const DEFAULTS = Object.freeze({ top: 10, paths: 3, pathObjects: 1_000_000, progressMs: 250 })
 /** Failure kinds of the Rust core, and the codes they reject with. */
 const CODES = {
   io: 'ERR_LEAKGUARD_SNAPSHOT_READ',

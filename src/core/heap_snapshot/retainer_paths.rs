@@ -18,33 +18,49 @@ const NONE: u32 = u32::MAX;
 /// Steps shown at most; a longer path ends in `← …`.
 const MAX_STEPS: usize = 10;
 
-/// The shortest-path tree from the root: each reached node's parent (the
-/// edge from it is the parent's first retaining edge to the node).
+/// Marks the root in [`ShortestPaths::edge`].
+const ROOT: u32 = u32::MAX - 1;
+
+/// The shortest-path tree from the root: the edge each reached node is
+/// reached by (its source, the parent, is found from the edge index).
 #[derive(Clone, Debug)]
 pub struct ShortestPaths {
-    /// Per node: the node it is reached from (`u32::MAX` when unreachable; the root's is itself).
-    pub parent: Vec<u32>,
+    /// Per node: the edge it is reached by (`u32::MAX` when unreachable).
+    pub edge: Vec<u32>,
 }
 
 impl ShortestPaths {
-    /// The edge by which `n` is reached from its parent.
-    fn edge(&self, g: &HeapGraph, n: u32) -> u32 {
-        let p = self.parent[n as usize];
-        g.edges(p)
-            .find(|&e| g.edge_to(e) == n && g.is_retaining(p, e))
-            .map(|e| e as u32)
-            .unwrap_or(NONE)
+    /// Whether `n` is reached from the root.
+    pub fn reached(&self, n: u32) -> bool {
+        self.edge[n as usize] != NONE
+    }
+
+    /// The node `n` is reached from (the root's is the root), if reached.
+    pub fn parent(&self, g: &HeapGraph, n: u32) -> Option<u32> {
+        match self.edge[n as usize] {
+            NONE => None,
+            ROOT => Some(n),
+            e => Some(g.first_edge.partition_point(|&first| first <= e) as u32 - 1),
+        }
+    }
+
+    /// The edge by which `n` is reached, or `NONE` for the root.
+    fn edge_of(&self, n: u32) -> u32 {
+        match self.edge[n as usize] {
+            ROOT => NONE,
+            e => e,
+        }
     }
 }
 
 /// Breadth-first from the root through retaining edges.
 pub fn shortest_paths(g: &HeapGraph) -> ShortestPaths {
     let n = g.node_count();
-    let mut parent = huge_pages::filled(n, NONE);
+    let mut edge = huge_pages::filled(n, NONE);
     if n == 0 {
-        return ShortestPaths { parent };
+        return ShortestPaths { edge };
     }
-    parent[0] = 0;
+    edge[0] = ROOT;
     // Each node enters the queue once: a vector and a read position.
     let mut queue: Vec<u32> = huge_pages::with_capacity(n);
     queue.push(0);
@@ -57,13 +73,13 @@ pub fn shortest_paths(g: &HeapGraph) -> ShortestPaths {
                 continue;
             }
             let w = g.edge_to(e);
-            if parent[w as usize] == NONE {
-                parent[w as usize] = v;
+            if edge[w as usize] == NONE {
+                edge[w as usize] = e as u32;
                 queue.push(w);
             }
         }
     }
-    ShortestPaths { parent }
+    ShortestPaths { edge }
 }
 
 /// Objects held the same way, and how.
@@ -145,7 +161,7 @@ impl Describer<'_> {
 
     /// The visible steps from `n` up to the first root-side synthetic node, or None if unreachable.
     fn steps(&self, sp: &ShortestPaths, n: u32) -> Option<Vec<(u32, Option<String>)>> {
-        if sp.parent[n as usize] == NONE {
+        if !sp.reached(n) {
             return None;
         }
         let g = self.graph;
@@ -157,7 +173,7 @@ impl Describer<'_> {
             let label = if v == 0 {
                 None
             } else {
-                self.label(sp.edge(g, v))
+                self.label(sp.edge_of(v))
             };
             if self.visible(v) {
                 // A node held through V8's bookkeeping takes the label of the step into it.
@@ -169,7 +185,10 @@ impl Describer<'_> {
             } else if pending_label.is_none() {
                 pending_label = label;
             }
-            v = sp.parent[v as usize];
+            v = match sp.parent(g, v) {
+                Some(p) => p,
+                None => break,
+            };
             guard += 1;
             if guard > g.node_count() {
                 break;
@@ -311,8 +330,13 @@ mod tests {
         let g = load(&every_kind().render()).unwrap();
         let sp = shortest_paths(&g);
         // "Cached" is held only weakly; "Value" only through the WeakMap: by its key.
-        assert_eq!(sp.parent[9], NONE);
-        assert_eq!(sp.parent[13], 12, "the value is reached from its key");
-        assert_eq!(sp.parent[14], NONE, "an orphan has no path");
+        assert_eq!(sp.parent(&g, 9), None);
+        assert_eq!(
+            sp.parent(&g, 13),
+            Some(12),
+            "the value is reached from its key"
+        );
+        assert_eq!(sp.parent(&g, 14), None, "an orphan has no path");
+        assert_eq!(sp.parent(&g, 0), Some(0));
     }
 }
