@@ -80,15 +80,19 @@ export interface LeakLogLine {
   /** ISO 8601. */
   time: string
   level: 'warn'
-  name: 'LeakWarning' | 'LeakCallbackWarning'
-  code: 'LEAKGUARD_LEAK' | 'LEAKGUARD_CALLBACK_FAILED'
+  name: 'LeakWarning' | 'LeakCallbackWarning' | 'LeakAnalysis'
+  code: 'LEAKGUARD_LEAK' | 'LEAKGUARD_CALLBACK_FAILED' | 'LEAKGUARD_ANALYSIS'
   message: string
   pid: number
   hostname: string
   threadId: number
   report: LeakReport
-  /** The subscriber's error message, on a `LeakCallbackWarning` line. */
+  /** The subscriber's error message, on a `LeakCallbackWarning` line; why there is no analysis, on a `LeakAnalysis` line. */
   error?: string
+  /** On a `LeakAnalysis` line: the two snapshots compared. */
+  files?: string[]
+  /** On a `LeakAnalysis` line: what grew and what holds it. */
+  analysis?: Pick<HeapAnalysis, 'classes' | 'newObjects'>
 }
 
 /** When allocations are sampled for heap reports' sites. */

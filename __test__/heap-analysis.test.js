@@ -222,6 +222,8 @@ describe('checkLeak names what each call keeps', () => {
     assert.ok(top.retainedBytesPerCall > top.bytesPerCall)
     assert.match(top.retainerPaths[0].path, /^Cart \[\] ← Map 'carts' ← \(closure\) add/)
     assert.match(heap.message, /each call keeps 1 Cart \(\d+ B retained\), held by Cart \[\] ← Map 'carts' ← \(closure\) add \(.*registry\.js:\d+:\d+\)/)
+    // The path ends before the check's own frames (the loop that calls the function).
+    assert.ok(growth.classes.every((c) => c.retainerPaths.every((p) => !p.path.includes(path.join(__dirname, '..', 'lib')))), JSON.stringify(growth.classes[0].retainerPaths))
     await assert.rejects(
       leakguard.assertNoLeak(
         function addCart() {

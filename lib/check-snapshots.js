@@ -35,6 +35,22 @@ function writeSnapshot(dir, name) {
   return writeHeapSnapshotFile(path.join(dir, name))
 }
 
+/** leakguard's own files: a path that reaches them has reached the check itself. */
+const OWN_DIR = __dirname + path.sep
+
+/**
+ * A retainer path up to the function under check: steps past it go through
+ * the check's own frames (the loop calling it), which say nothing about the
+ * leak. The last step kept loses the name it is held by there.
+ */
+function untilOwnFrames(p) {
+  const at = p.steps.findIndex((step) => step.startsWith('(closure) ') && step.includes(`(${OWN_DIR}`))
+  if (at <= 0) return { count: p.count, path: p.path }
+  const steps = p.steps.slice(0, at)
+  steps[at - 1] = steps[at - 1].replace(/ (?:\.[^ ]+|'[^']*'|\[\])$/, '')
+  return { count: p.count, path: steps.join(' ← ') }
+}
+
 function seconds(ms) {
   return `${(ms / 1000).toFixed(1)} s`
 }
@@ -81,7 +97,7 @@ async function explainHeapLeak(callMany, { batchSize, perCallMs, leftMs }) {
       perCall: c.newObjects.count / calls,
       bytesPerCall: c.newObjects.selfSize / calls,
       retainedBytesPerCall: c.newObjects.retainedSize / calls,
-      retainerPaths: c.retainerPaths.map((p) => ({ count: p.count, path: p.path })),
+      retainerPaths: c.retainerPaths.map(untilOwnFrames),
     }))
     const named = all.filter((c, i) => i === 0 || c.perCall >= MIN_PER_CALL).slice(0, 3)
     return { calls, pauseMs, analysisMs, classes: named }
