@@ -362,6 +362,12 @@ export interface HeapClass {
   newObjects?: ObjectTotals
   /** How they (or, with one snapshot, all instances) are held, most objects first. */
   retainerPaths: RetainerPath[]
+  /**
+   * The functions that allocated them, `name (script:line:column)` (where the
+   * function starts), most objects first: only in snapshots taken with
+   * allocation tracking (`node --track-heap-objects`); empty otherwise.
+   */
+  allocatedAt: { site: string; count: number }[]
 }
 
 /** What `analyzeHeapSnapshots` found. */

@@ -24,9 +24,9 @@ function privateDir() {
   return dir
 }
 
-/** Runs the leaking app; resolves its three snapshot files, oldest first. */
-async function leakSnapshots(dir) {
-  const { code, stdout, stderr } = await runNode([APP, dir], { timeoutMs: 60_000 })
+/** Runs the leaking app (with node `flags`); resolves its three snapshot files, oldest first. */
+async function leakSnapshots(dir, flags = []) {
+  const { code, stdout, stderr } = await runNode([...flags, APP, dir], { timeoutMs: 60_000 })
   assert.equal(code, 0, stderr)
   return JSON.parse(stdout).map((shot) => shot.path)
 }
@@ -120,6 +120,23 @@ describe('leakguard analyze on snapshots of a leaking process', () => {
     assert.equal(seen.at(-1).totalBytes, files.reduce((sum, f) => sum + fs.statSync(f).size, 0))
     const { stderr } = await cli(['analyze', ...files, '--progress'])
     assert.match(stderr, /reading base, target, final: .* of .* \(\d+ %\)/, stderr)
+  })
+
+  test('snapshots taken with allocation tracking (node --track-heap-objects) also say which function allocated them', async () => {
+    const tracked = privateDir()
+    try {
+      const shots = await leakSnapshots(tracked, ['--track-heap-objects'])
+      const { code, stdout, stderr } = await cli(['analyze', ...shots, '--top', '1'])
+      assert.equal(code, 0, stderr)
+      assert.match(stdout, /allocated at add \(.*registry\.js:\d+:\d+\) ×500/, stdout)
+      const analysis = await leakguard.analyzeHeapSnapshots(shots, { top: 1 })
+      assert.equal(analysis.classes[0].allocatedAt[0].count, 500)
+      // Without tracking there is nothing to say, and nothing is said.
+      const plain = await leakguard.analyzeHeapSnapshots(files, { top: 1 })
+      assert.deepEqual(plain.classes[0].allocatedAt, [])
+    } finally {
+      fs.rmSync(tracked, { recursive: true, force: true })
+    }
   })
 
   test('bad input: one line on stderr and a non-zero exit, naming the file and the byte', async () => {

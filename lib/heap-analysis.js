@@ -126,6 +126,7 @@ function formatHeapAnalysis(analysis) {
       lines.push(`  ${c.name}: ${count(c.target.count)} (${formatBytes(c.target.selfSize)} self, ${formatBytes(c.target.retainedSize)} retained)`)
     }
     for (const p of c.retainerPaths) lines.push(`    ${count(p.count)} × ${p.path}`)
+    if (c.allocatedAt.length > 0) lines.push(`    allocated at ${c.allocatedAt.map((a) => `${a.site} ×${count(a.count)}`).join(', ')}`)
   }
   return lines.join('\n')
 }

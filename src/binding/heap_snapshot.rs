@@ -83,6 +83,17 @@ pub struct ClassReportObject {
     pub new_objects: Option<TotalsObject>,
     /// How they are held.
     pub retainer_paths: Vec<RetainerPathObject>,
+    /// Where they were allocated (snapshots taken with allocation tracking only).
+    pub allocated_at: Vec<AllocationTraceSite>,
+}
+
+/// A function that allocated objects of a class, from the snapshot's allocation traces.
+#[napi(object)]
+pub struct AllocationTraceSite {
+    /// `name (script:line:column)`.
+    pub site: String,
+    /// Objects it allocated.
+    pub count: f64,
 }
 
 impl From<ClassReport> for ClassReportObject {
@@ -94,6 +105,14 @@ impl From<ClassReport> for ClassReportObject {
             last: c.last.map(counts_only),
             new_objects: c.new_objects.map(Into::into),
             retainer_paths: c.retainer_paths.into_iter().map(Into::into).collect(),
+            allocated_at: c
+                .allocated_at
+                .into_iter()
+                .map(|(site, count)| AllocationTraceSite {
+                    site,
+                    count: count as f64,
+                })
+                .collect(),
         }
     }
 }

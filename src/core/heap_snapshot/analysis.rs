@@ -140,6 +140,8 @@ pub struct ClassReport {
     pub new_objects: Option<Totals>,
     /// How those (or, with one snapshot, all) instances are held, clustered.
     pub retainer_paths: Vec<RetainerPath>,
+    /// Where they were allocated, most first (snapshots taken with allocation tracking only).
+    pub allocated_at: Vec<(String, u64)>,
 }
 
 /// The result of an analysis.
@@ -544,6 +546,7 @@ pub fn analyze(
                     options.max_path_objects,
                     options.paths_per_class,
                 ),
+                allocated_at: allocation_sites(&g, &nodes, options.paths_per_class),
             }
         })
         .collect();
@@ -580,6 +583,26 @@ pub fn analyze(
         timings: watch.laps,
         total_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
+}
+
+/// The `top` functions that allocated `nodes`, with counts, most first.
+fn allocation_sites(g: &HeapGraph, nodes: &[u32], top: usize) -> Vec<(String, u64)> {
+    if g.trace_node.is_empty() {
+        return Vec::new();
+    }
+    let mut tally: HashMap<u32, u64> = HashMap::new();
+    for &n in nodes {
+        if let Some(f) = g.allocating_function(n) {
+            *tally.entry(f).or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<(u32, u64)> = tally.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked
+        .into_iter()
+        .take(top)
+        .map(|(f, count)| (g.function_site(f), count))
+        .collect()
 }
 
 /// For each ranked class, its (new) instances, largest retained first, at most `limit`.

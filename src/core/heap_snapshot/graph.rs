@@ -93,6 +93,19 @@ pub struct Location {
     pub column: u32,
 }
 
+/// A function of the allocation traces (snapshots taken with allocation tracking).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TraceFunction {
+    /// Its name (string index).
+    pub name: u32,
+    /// Its script's name (string index).
+    pub script: u32,
+    /// Line as V8 writes it (0: unknown).
+    pub line: u32,
+    /// Column as V8 writes it.
+    pub column: u32,
+}
+
 /// Strings stored end to end.
 #[derive(Clone, Debug, Default)]
 pub struct StringArena {
@@ -157,6 +170,12 @@ pub struct HeapGraph {
     pub locations: Vec<Location>,
     /// Edges the file holds (kept or not).
     pub edges_read: u64,
+    /// Per node: its allocation trace node (empty without allocation tracking).
+    pub trace_node: Vec<u32>,
+    /// The allocation traces' functions.
+    pub trace_functions: Vec<TraceFunction>,
+    /// Allocation trace nodes: id → (function index, parent id).
+    pub trace_tree: HashMap<u32, (u32, u32)>,
     /// WeakMap ephemeron edge names (string index) and the table node each names.
     pub ephemeron_tables: HashMap<u32, u32>,
 }
@@ -259,6 +278,33 @@ impl HeapGraph {
             }
         }
         true
+    }
+
+    /// The function (index in `trace_functions`) that allocated node `n`:
+    /// the innermost of its allocation trace, when the snapshot has traces.
+    pub fn allocating_function(&self, n: u32) -> Option<u32> {
+        let trace = *self.trace_node.get(n as usize)?;
+        let &(function, _) = self.trace_tree.get(&trace)?;
+        ((function as usize) < self.trace_functions.len()).then_some(function)
+    }
+
+    /// Trace function `function` as `name (script:line:column)`.
+    pub fn function_site(&self, function: u32) -> String {
+        let Some(f) = self.trace_functions.get(function as usize) else {
+            return String::new();
+        };
+        let name = match self.strings.get(f.name) {
+            "" => "(anonymous)",
+            other => other,
+        };
+        let script = self.strings.get(f.script);
+        if script.is_empty() {
+            name.to_string()
+        } else if f.line == 0 {
+            format!("{name} ({script})")
+        } else {
+            format!("{name} ({script}:{}:{})", f.line, f.column)
+        }
     }
 
     /// Finds the WeakMap ephemeron edge names among the strings and the

@@ -4,13 +4,15 @@
 //! the bytes left in the file, so an absurd count cannot make it allocate
 //! more than the input could fill.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::error::{SnapshotError, SnapshotErrorKind};
 use super::graph::{
-    pack_edge, HeapGraph, Location, StringArena, TypeCodes, BIG_SIZE, MAX_EDGE_TYPES, MAX_NODES,
+    pack_edge, HeapGraph, Location, StringArena, TraceFunction, TypeCodes, BIG_SIZE,
+    MAX_EDGE_TYPES, MAX_NODES,
 };
 use super::huge_pages;
 use super::json_stream::{JsonStream, JsonValue};
@@ -35,6 +37,7 @@ enum NodeField {
     Id,
     SelfSize,
     EdgeCount,
+    TraceNodeId,
     Other,
 }
 
@@ -64,6 +67,12 @@ struct Layout {
     edge_types: Vec<String>,
     node_count: Option<u64>,
     edge_count: Option<u64>,
+    /// Functions in the allocation traces (0: the snapshot has none).
+    trace_function_count: u64,
+    /// Positions of name, script_name, line, column in a trace function info, and its field count.
+    trace_function_fields: Option<([usize; 4], usize)>,
+    /// Positions of id, function_info_index, children in a trace node, and its field count.
+    trace_node_fields: Option<([usize; 3], usize)>,
 }
 
 /// Reads a snapshot file; `progress` (if given) follows the bytes read.
@@ -202,6 +211,10 @@ pub fn read_snapshot<R: Read>(
                 let mut k = 0usize;
                 let mut node: u64 = 0;
                 let n_types = l.node_types.len() as u64;
+                let keep_traces = mode == LoadMode::Full && l.trace_function_count > 0;
+                if keep_traces {
+                    graph.trace_node = huge_pages::with_capacity(cap);
+                }
                 let fields = l.node_fields.clone();
                 s.read_uint_array("'nodes'", |v, at| {
                     match fields[k] {
@@ -244,6 +257,11 @@ pub fn read_snapshot<R: Read>(
                             }
                             if mode == LoadMode::Full {
                                 graph.first_edge.push(edge_counts_total as u32);
+                            }
+                        }
+                        NodeField::TraceNodeId => {
+                            if keep_traces {
+                                graph.trace_node.push(v.min(u32::MAX as u64) as u32);
                             }
                         }
                         NodeField::Other => {}
@@ -409,6 +427,40 @@ pub fn read_snapshot<R: Read>(
                     graph.locations.sort_unstable_by_key(|l| l.node);
                 }
             }
+            "trace_function_infos" if mode == LoadMode::Full => {
+                match layout.as_ref().and_then(|l| l.trace_function_fields) {
+                    Some((at, nf)) => {
+                        let mut k = 0;
+                        let mut current = TraceFunction::default();
+                        let functions = &mut graph.trace_functions;
+                        s.read_uint_array("'trace_function_infos'", |v, _| {
+                            let v = v.min(u32::MAX as u64) as u32;
+                            if k == at[0] {
+                                current.name = v;
+                            } else if k == at[1] {
+                                current.script = v;
+                            } else if k == at[2] {
+                                current.line = v;
+                            } else if k == at[3] {
+                                current.column = v;
+                            }
+                            k += 1;
+                            if k == nf {
+                                k = 0;
+                                functions.push(current);
+                            }
+                            Ok(())
+                        })?;
+                    }
+                    None => s.skip_value()?,
+                }
+            }
+            "trace_tree" if mode == LoadMode::Full => {
+                match layout.as_ref().and_then(|l| l.trace_node_fields) {
+                    Some((at, nf)) => read_trace_tree(&mut s, at, nf, &mut graph.trace_tree)?,
+                    None => s.skip_value()?,
+                }
+            }
             "strings" => {
                 let arena: &mut StringArena = &mut graph.strings;
                 if s.open_array("'[' opening 'strings'")? {
@@ -480,6 +532,76 @@ pub fn read_snapshot<R: Read>(
     Ok(graph)
 }
 
+/// Reads the allocation trace tree: nested arrays of trace nodes, each
+/// `nf` fields with one of them (`at[2]`) the array of its children.
+/// Iterative: a deep tree cannot overflow the stack. Fills
+/// `out`: trace node id → (function info index, parent trace node id).
+fn read_trace_tree<R: Read>(
+    s: &mut JsonStream<R>,
+    at: [usize; 3],
+    nf: usize,
+    out: &mut HashMap<u32, (u32, u32)>,
+) -> Result<(), SnapshotError> {
+    struct Frame {
+        parent: u32,
+        k: usize,
+        id: u32,
+        function: u32,
+    }
+    if !s.open_array("'[' opening 'trace_tree'")? {
+        return Ok(());
+    }
+    let mut stack = vec![Frame {
+        parent: u32::MAX,
+        k: 0,
+        id: 0,
+        function: 0,
+    }];
+    loop {
+        let f = stack.last_mut().expect("a frame");
+        if f.k == at[2] {
+            out.insert(f.id, (f.function, f.parent));
+            f.k += 1;
+            let id = f.id;
+            if s.open_array("'[' opening a trace node's children")? {
+                stack.push(Frame {
+                    parent: id,
+                    k: 0,
+                    id: 0,
+                    function: 0,
+                });
+                continue;
+            }
+        } else {
+            let v = s.read_uint()?.min(u32::MAX as u64) as u32;
+            if f.k == at[0] {
+                f.id = v;
+            } else if f.k == at[1] {
+                f.function = v;
+            }
+            f.k += 1;
+        }
+        // After a field: the next field, the next node of this list, or the end of the list.
+        loop {
+            let Some(f) = stack.last_mut() else {
+                return Ok(());
+            };
+            if f.k < nf {
+                s.expect(b',', "',' between a trace node's fields")?;
+                break;
+            }
+            if s.next_item(b']')? {
+                f.k = 0;
+                break;
+            }
+            stack.pop();
+        }
+        if stack.is_empty() {
+            return Ok(());
+        }
+    }
+}
+
 fn format_error(file: &str, at: u64, message: impl Into<String>) -> SnapshotError {
     SnapshotError::at(SnapshotErrorKind::Format, file, at, message)
 }
@@ -530,6 +652,20 @@ fn count(header: &JsonValue, key: &str) -> Result<Option<u64>, String> {
     }
 }
 
+/// Where each of `names` stands in the meta's list `key`, and the list's length.
+fn positions<const N: usize>(
+    meta: &JsonValue,
+    key: &str,
+    names: [&str; N],
+) -> Option<([usize; N], usize)> {
+    let list = meta.get(key).and_then(JsonValue::as_strings)?;
+    let mut at = [0; N];
+    for (i, name) in names.iter().enumerate() {
+        at[i] = list.iter().position(|f| f == name)?;
+    }
+    Some((at, list.len()))
+}
+
 fn parse_layout(header: &JsonValue) -> Result<Layout, String> {
     let meta = header
         .get("meta")
@@ -544,6 +680,7 @@ fn parse_layout(header: &JsonValue) -> Result<Layout, String> {
             "id" => NodeField::Id,
             "self_size" => NodeField::SelfSize,
             "edge_count" => NodeField::EdgeCount,
+            "trace_node_id" => NodeField::TraceNodeId,
             _ => NodeField::Other,
         })
         .collect();
@@ -601,6 +738,17 @@ fn parse_layout(header: &JsonValue) -> Result<Layout, String> {
         location_fields,
         node_count: count(header, "node_count")?,
         edge_count: count(header, "edge_count")?,
+        trace_function_count: count(header, "trace_function_count")?.unwrap_or(0),
+        trace_function_fields: positions(
+            meta,
+            "trace_function_info_fields",
+            ["name", "script_name", "line", "column"],
+        ),
+        trace_node_fields: positions(
+            meta,
+            "trace_node_fields",
+            ["id", "function_info_index", "children"],
+        ),
     })
 }
 
@@ -848,6 +996,36 @@ pub(crate) mod tests {
         assert_eq!(g.type_name(1), "object");
         assert_eq!(g.edge_to(0), 1);
         assert_eq!(g.edge_name_str(0), Some("p"));
+    }
+
+    #[test]
+    fn reads_allocation_traces_when_present() {
+        // Three trace nodes: (root) → main → makeCart; node 1 allocated by makeCart.
+        let text = r#"{"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count","trace_node_id"],"node_types":[["synthetic","object"],"string","number","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["property"],"string_or_number","node"],"trace_function_info_fields":["function_id","name","script_name","script_id","line","column"],"trace_node_fields":["id","function_info_index","count","size","children"]},"node_count":2,"edge_count":1,"trace_function_count":3},
+            "nodes":[0,0,1,0,1,0, 1,1,3,40,0,3],
+            "edges":[0,2,6],
+            "trace_function_infos":[0,3,0,0,0,0, 7,4,5,9,0,0, 8,2,5,9,12,3],
+            "trace_tree":[1,0,0,0,[2,1,5,200,[3,2,5,200,[]]]],
+            "strings":["","Cart","makeCart","(root)","main","src/cart.js"]}"#;
+        let g = load(text).unwrap();
+        assert_eq!(g.trace_node, vec![0, 3]);
+        assert_eq!(g.trace_tree.get(&3), Some(&(2, 2)));
+        assert_eq!(g.trace_tree.get(&2), Some(&(1, 1)));
+        assert_eq!(g.allocating_function(1), Some(2));
+        assert_eq!(g.function_site(2), "makeCart (src/cart.js:12:3)");
+        assert_eq!(g.function_site(1), "main (src/cart.js)");
+        assert_eq!(
+            g.allocating_function(0),
+            None,
+            "trace node 0 is no node of the tree"
+        );
+        // Without tracking (trace_function_count 0), trace ids are not kept.
+        let plain = load(&text.replace("\"trace_function_count\":3", "\"trace_function_count\":0"))
+            .unwrap();
+        assert!(plain.trace_node.is_empty());
+        // A trace tree cut short is an error with its offset, never a panic.
+        let cut = &text[..text.find("[3,2,5").unwrap() + 4];
+        assert!(load(cut).unwrap_err().offset.is_some());
     }
 
     #[test]
