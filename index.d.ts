@@ -391,7 +391,7 @@ export interface AnalyzeOptions {
   /** Retainer paths per class, 0 to 100. Default 3. */
   paths?: number
   /** Called at the start, every 250 ms and at the end. */
-  onProgress?: (progress: { phase: 'reading' | 'dominators' | 'comparing' | 'paths' | 'done'; bytesRead: number; totalBytes: number }) => void
+  onProgress?: (progress: { phase: 'reading' | 'dominators' | 'comparing' | 'classes' | 'paths' | 'done'; bytesRead: number; totalBytes: number }) => void
 }
 
 /**

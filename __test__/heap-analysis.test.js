@@ -14,15 +14,12 @@ const { before, after, describe, test } = require('node:test')
 const leakguard = require('..')
 const { runNode } = require('../scripts/spawn')
 const { makeRegistry } = require('./fixtures/registry')
+const { privateDir } = require('./helpers/leaks')
+const { writeSyntheticSnapshot } = require('../bench/synthetic-snapshot')
 
 const CLI = path.join(__dirname, '..', 'bin', 'leakguard.js')
 const APP = path.join(__dirname, 'fixtures', 'registry-leak-app.js')
 
-function privateDir() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-analysis-'))
-  fs.chmodSync(dir, 0o700)
-  return dir
-}
 
 /** Runs the leaking app (with node `flags`); resolves its three snapshot files, oldest first. */
 async function leakSnapshots(dir, flags = []) {
@@ -106,18 +103,25 @@ describe('leakguard analyze on snapshots of a leaking process', () => {
   })
 
   test('the analysis runs off the main thread: timers keep firing while it runs, and progress is reported', async () => {
+    // A pair large enough to take a while (a 23 MB target): a blocked loop would tick once.
+    const big = [path.join(dir, 'big-base.heapsnapshot'), path.join(dir, 'big-target.heapsnapshot')]
+    writeSyntheticSnapshot(big[0], { bodyNodes: 300_000 })
+    writeSyntheticSnapshot(big[1], { bodyNodes: 300_000, leaked: 5000, target: true })
     let ticks = 0
     const timer = setInterval(() => ticks++, 5)
     const seen = []
     const started = Date.now()
-    await leakguard.analyzeHeapSnapshots(files, { onProgress: (p) => seen.push(p) })
+    const analysis = await leakguard.analyzeHeapSnapshots(big, { onProgress: (p) => seen.push(p) })
     clearInterval(timer)
     const ms = Date.now() - started
+    assert.equal(analysis.classes[0].name, 'Cart')
+    assert.ok(ms >= 100, `the analysis took ${ms} ms: too short to tell`)
     assert.ok(ticks >= Math.floor(ms / 5 / 4), `${ticks} ticks in ${ms} ms`)
     assert.ok(seen.length >= 2, 'a first and a last progress report')
     assert.equal(seen.at(-1).phase, 'done')
     assert.equal(seen.at(-1).bytesRead, seen.at(-1).totalBytes)
-    assert.equal(seen.at(-1).totalBytes, files.reduce((sum, f) => sum + fs.statSync(f).size, 0))
+    assert.equal(seen.at(-1).totalBytes, big.reduce((sum, f) => sum + fs.statSync(f).size, 0))
+    for (const f of big) fs.rmSync(f)
     const { stderr } = await cli(['analyze', ...files, '--progress'])
     assert.match(stderr, /reading base, target, final: .* of .* \(\d+ %\)/, stderr)
   })

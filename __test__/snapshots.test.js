@@ -9,15 +9,9 @@ const os = require('node:os')
 const path = require('node:path')
 const { describe, test } = require('node:test')
 const leakguard = require('..')
-const { FAST, waitFor } = require('./helpers/leaks')
+const { FAST, privateDir, waitFor } = require('./helpers/leaks')
 const { runNode } = require('../scripts/spawn')
 
-/** A fresh private directory. */
-function privateDir() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-snap-'))
-  fs.chmodSync(dir, 0o700)
-  return dir
-}
 
 /** Grows the V8 heap ~2 MB a second until the returned stop() is called. */
 function leakHeap() {

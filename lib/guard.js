@@ -10,7 +10,7 @@ const { ObjectWatch } = require('./object-watch')
 const { normalizeStartOptions, monitorOptions } = require('./start-options')
 const { codedError, invalidArgType, invalidArgValue, validateFunction, validateObject, validateString } = require('./errors')
 const { AlertGate, identityOf } = require('./alerts')
-const { SnapshotTaker, checkDirectory, writePrivateSnapshot } = require('./snapshots')
+const { SnapshotTaker, checkDirectory, lacksMemory, writePrivateSnapshot } = require('./snapshots')
 const { summarizeHeapAnalysis } = require('./heap-analysis')
 const { logAnalysisJson, logCallbackFailureJson, logLeakJson, logResolvedJson } = require('./json-log')
 const { emitAnalysisWarning, emitCallbackWarning, emitLeakWarning, emitResolvedWarning } = require('./warnings')
@@ -362,8 +362,7 @@ class Guard {
       validateString(options.dir, 'options.dir')
       dir = checkDirectory(options.dir)
     }
-    const taker = this.snapshots || new SnapshotTaker({ dir, maxFiles: Infinity, minIntervalMs: 0, memoryLimitBytes: null, compareAfterMs: 0 })
-    const why = taker.lacksMemory()
+    const why = lacksMemory(this.options.snapshot ? this.options.snapshot.memoryLimitBytes : null)
     if (why) throw codedError('ERR_LEAKGUARD_SNAPSHOT_MEMORY', `No heap snapshot was written: ${why}`)
     try {
       return writePrivateSnapshot(dir)

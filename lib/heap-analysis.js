@@ -144,4 +144,4 @@ function summarizeHeapAnalysis(analysis) {
   return `heap snapshots show ${count(n.count)} new ${top.name} (${formatBytes(n.retainedSize)} retained)${held}`
 }
 
-module.exports = { analyzeHeapSnapshots, failureError, formatBytes, formatHeapAnalysis, summarizeHeapAnalysis }
+module.exports = { analyzeHeapSnapshots, formatBytes, formatHeapAnalysis, summarizeHeapAnalysis }

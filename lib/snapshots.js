@@ -94,6 +94,19 @@ function mib(bytes) {
 }
 
 /**
+ * The headroom check: null when a snapshot of the heap fits under the
+ * effective memory limit (or `memoryLimitBytes`, when not null), else why not.
+ */
+function lacksMemory(memoryLimitBytes) {
+  const heapUsed = v8.getHeapStatistics().used_heap_size
+  const needed = heapUsed * HEADROOM_PER_HEAP_BYTE
+  const memory = memoryLimitBytes === null ? effectiveMemory() : { limit: memoryLimitBytes, used: process.memoryUsage.rss(), source: 'options.snapshot.memoryLimitBytes' }
+  const headroom = memory.limit - memory.used
+  if (headroom >= needed) return null
+  return `not enough memory: a snapshot of a ${mib(heapUsed)} heap needs ~${mib(needed)}, and ${mib(Math.max(0, headroom))} is left under the ${mib(memory.limit)} limit (${memory.source})`
+}
+
+/**
  * Writes a heap snapshot into `dir` (mode 0600: written in a private 0700
  * directory, then moved into place, so it is never readable by others even
  * for a moment). Returns `{ path, pauseMs, bytes }`; throws on failure.
@@ -126,14 +139,9 @@ class SnapshotTaker {
     this.pending = new Set()
   }
 
-  /** The headroom check: null when a snapshot fits, else why it does not. */
+  /** The headroom check for this taker's settings (see `lacksMemory`). */
   lacksMemory() {
-    const heapUsed = v8.getHeapStatistics().used_heap_size
-    const needed = heapUsed * HEADROOM_PER_HEAP_BYTE
-    const memory = this.settings.memoryLimitBytes === null ? effectiveMemory() : { limit: this.settings.memoryLimitBytes, used: process.memoryUsage.rss(), source: 'options.snapshot.memoryLimitBytes' }
-    const headroom = memory.limit - memory.used
-    if (headroom >= needed) return null
-    return `not enough memory: a snapshot of a ${mib(heapUsed)} heap needs ~${mib(needed)}, and ${mib(Math.max(0, headroom))} is left under the ${mib(memory.limit)} limit (${memory.source})`
+    return lacksMemory(this.settings.memoryLimitBytes)
   }
 
   /**
@@ -222,4 +230,4 @@ class SnapshotTaker {
   }
 }
 
-module.exports = { SnapshotTaker, checkDirectory, normalizeSnapshot, writePrivateSnapshot }
+module.exports = { SnapshotTaker, checkDirectory, lacksMemory, normalizeSnapshot, writePrivateSnapshot }

@@ -60,4 +60,11 @@ async function watchReports(kind, work, { everyMs = 10, ms, stopAtFirst = true, 
   return { reports, stats: guard.stats() }
 }
 
-module.exports = { FAST, leakBuffers, waitFor, watchReports }
+/** A fresh directory only this user can enter (0700), for heap snapshots. */
+function privateDir() {
+  const dir = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'leakguard-snap-'))
+  require('node:fs').chmodSync(dir, 0o700)
+  return dir
+}
+
+module.exports = { FAST, leakBuffers, privateDir, waitFor, watchReports }

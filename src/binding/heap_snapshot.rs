@@ -226,7 +226,7 @@ pub struct HeapAnalysisOutcome {
 /// Where a running analysis is.
 #[napi(object)]
 pub struct HeapAnalysisProgress {
-    /// `'reading' | 'dominators' | 'comparing' | 'paths' | 'done'`.
+    /// `'reading' | 'dominators' | 'comparing' | 'classes' | 'paths' | 'done'`.
     pub phase: String,
     /// Bytes read of all the files.
     pub bytes_read: f64,

@@ -80,10 +80,12 @@ pub enum Phase {
     Dominators = 1,
     /// Matching objects between snapshots.
     Comparing = 2,
-    /// Finding retainer paths.
-    Paths = 3,
+    /// Summing up classes (and shortest paths beside).
+    Classes = 3,
+    /// Clustering retainer paths.
+    Paths = 4,
     /// Finished.
-    Done = 4,
+    Done = 5,
 }
 
 impl Phase {
@@ -93,7 +95,8 @@ impl Phase {
             0 => Phase::Reading,
             1 => Phase::Dominators,
             2 => Phase::Comparing,
-            3 => Phase::Paths,
+            3 => Phase::Classes,
+            4 => Phase::Paths,
             _ => Phase::Done,
         }
     }
@@ -104,6 +107,7 @@ impl Phase {
             Phase::Reading => "reading",
             Phase::Dominators => "dominators",
             Phase::Comparing => "comparing",
+            Phase::Classes => "classes",
             Phase::Paths => "paths",
             Phase::Done => "done",
         }
@@ -475,7 +479,7 @@ pub fn analyze(
     // Shortest paths on a second thread while this one sums up classes.
     progress
         .phase
-        .store(Phase::Comparing as u32, Ordering::Relaxed);
+        .store(Phase::Classes as u32, Ordering::Relaxed);
     let (sp, (scripts, classes, all, fresh)) = std::thread::scope(|scope| {
         let side = scope.spawn(|| shortest_paths(&g));
         let scripts = script_names(&g);

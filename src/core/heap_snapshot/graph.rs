@@ -37,22 +37,12 @@ pub struct TypeCodes {
     pub context: Option<u8>,
     /// Edge type `property`.
     pub property: Option<u8>,
-    /// Node type `hidden`.
-    pub hidden: Option<u8>,
-    /// Node type `array`.
-    pub array: Option<u8>,
     /// Node type `object`.
     pub object: Option<u8>,
-    /// Node type `native`.
-    pub native: Option<u8>,
-    /// Node type `code`.
-    pub code: Option<u8>,
     /// Node type `closure`.
     pub closure: Option<u8>,
     /// Node type `synthetic`.
     pub synthetic: Option<u8>,
-    /// Node type `object shape`.
-    pub object_shape: Option<u8>,
 }
 
 impl TypeCodes {
@@ -68,14 +58,9 @@ impl TypeCodes {
             internal: e("internal"),
             context: e("context"),
             property: e("property"),
-            hidden: n("hidden"),
-            array: n("array"),
             object: n("object"),
-            native: n("native"),
-            code: n("code"),
             closure: n("closure"),
             synthetic: n("synthetic"),
-            object_shape: n("object shape"),
         }
     }
 }

@@ -85,11 +85,6 @@ impl<R: Read> JsonStream<R> {
         self.base + self.pos as u64
     }
 
-    /// The file name errors carry.
-    pub fn file(&self) -> &str {
-        &self.file
-    }
-
     /// A syntax error at the current offset.
     pub fn syntax(&self, message: impl Into<String>) -> SnapshotError {
         SnapshotError::at(
