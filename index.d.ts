@@ -400,8 +400,9 @@ export interface AnalyzeOptions {
  * `ERR_LEAKGUARD_SNAPSHOT_READ` (a file that cannot be read),
  * `ERR_LEAKGUARD_SNAPSHOT_INVALID` (not a snapshot, truncated, inconsistent:
  * `file` and `offset` say where), `ERR_LEAKGUARD_SNAPSHOT_MISMATCH`
- * (snapshots out of order or from different processes), or coded
- * `TypeError`/`RangeError`s on bad arguments.
+ * (snapshots out of order or from different processes),
+ * `ERR_LEAKGUARD_INTERNAL` (the analysis itself failed), the error an
+ * `onProgress` threw, or coded `TypeError`/`RangeError`s on bad arguments.
  */
 export function analyzeHeapSnapshots(files: string | string[], options?: AnalyzeOptions): Promise<HeapAnalysis>
 
@@ -535,7 +536,7 @@ export interface HeapGrowth {
     retainedBytesPerCall: number
     retainerPaths: { count: number; path: string }[]
   }[]
-  /** Why there is no comparison (the snapshots could not be written or read). */
+  /** Why there is no comparison (no time or memory left for the snapshots, or they could not be written or read). */
   skipped?: string
 }
 

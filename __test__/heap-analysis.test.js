@@ -205,6 +205,29 @@ describe('leakguard analyze on snapshots of a leaking process', () => {
     })
     await assert.rejects(leakguard.analyzeHeapSnapshots([files[2], files[0]]), { code: 'ERR_LEAKGUARD_SNAPSHOT_MISMATCH' })
   })
+
+  test('an onProgress that throws ends the progress calls and rejects the analysis with its error, never an uncaught exception', async () => {
+    const bug = new Error('progress bar bug')
+    let calls = 0
+    const first = leakguard.analyzeHeapSnapshots(files, {
+      onProgress: () => {
+        calls++
+        throw bug
+      },
+    })
+    await assert.rejects(first, (e) => e === bug)
+    assert.equal(calls, 1)
+    // One that throws only on the last report ('done') rejects too.
+    const phases = []
+    const last = leakguard.analyzeHeapSnapshots(files, {
+      onProgress: (p) => {
+        phases.push(p.phase)
+        if (p.phase === 'done') throw bug
+      },
+    })
+    await assert.rejects(last, (e) => e === bug)
+    assert.equal(phases.at(-1), 'done')
+  })
 })
 
 describe('guard.captureHeapSnapshot() misuse', () => {

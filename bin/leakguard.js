@@ -3,7 +3,7 @@
 // The leakguard command line: `leakguard analyze <base> [<target> [<final>]]`.
 
 const fs = require('node:fs')
-const { analyzeHeapSnapshots, formatBytes, formatHeapAnalysis } = require('../lib/heap-analysis')
+const { DEFAULTS, LIMITS, analyzeHeapSnapshots, formatBytes, formatHeapAnalysis } = require('../lib/heap-analysis')
 
 const USAGE = `Usage: leakguard analyze <base> [<target> [<final>]] [options]
 
@@ -13,8 +13,8 @@ With one snapshot, the classes that retain the most.
 
 Options:
   --json           print the analysis as JSON
-  --top <n>        classes to show (default 10)
-  --paths <n>      retainer paths per class (default 3)
+  --top <n>        classes to show (default ${DEFAULTS.top})
+  --paths <n>      retainer paths per class (default ${DEFAULTS.paths})
   --progress       show progress on stderr (default: when stderr is a terminal
                    and the files exceed 20 MB)
   --no-progress    never show progress
@@ -26,7 +26,7 @@ const PROGRESS_BYTES = 20 * 1024 * 1024
 class UsageError extends Error {}
 
 function parse(argv) {
-  const opts = { json: false, top: 10, paths: 3, progress: null, files: [] }
+  const opts = { json: false, top: DEFAULTS.top, paths: DEFAULTS.paths, progress: null, files: [] }
   const [command, ...rest] = argv
   if (command === '-h' || command === '--help') return { help: true }
   if (command === undefined) throw new UsageError('no command given')
@@ -36,8 +36,9 @@ function parse(argv) {
     const number = (name) => {
       const text = rest[++i]
       const n = Number(text)
-      if (text === undefined || !/^\d+$/.test(text) || n < (name === '--top' ? 1 : 0) || n > (name === '--top' ? 1000 : 100)) {
-        throw new UsageError(`${name} needs a whole number ${name === '--top' ? 'from 1 to 1000' : 'from 0 to 100'}${text === undefined ? '' : `, not '${text}'`}`)
+      const { min, max } = LIMITS[name.slice(2)]
+      if (text === undefined || !/^\d+$/.test(text) || n < min || n > max) {
+        throw new UsageError(`${name} needs a whole number from ${min} to ${max}${text === undefined ? '' : `, not '${text}'`}`)
       }
       return n
     }

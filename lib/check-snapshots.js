@@ -14,6 +14,7 @@ const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
 const { analyzeHeapSnapshots, formatBytes } = require('./heap-analysis')
 const { writeHeapSnapshotFile } = require('./heap-snapshot-file')
+const { lacksMemory } = require('./snapshots')
 
 /** Calls between the snapshots: at least, at most, and their time at most. */
 const MIN_CALLS = 20
@@ -30,10 +31,6 @@ const MIN_PER_CALL = 0.1
 const PAUSE_MS_PER_MIB = 60
 /** The second snapshot and the comparison take about this many times the first one's pause. */
 const AFTER_FIRST = 1.4
-
-function writeSnapshot(dir, name) {
-  return writeHeapSnapshotFile(path.join(dir, name))
-}
 
 /** leakguard's own files: a path that reaches them has reached the check itself. */
 const OWN_DIR = __dirname + path.sep
@@ -59,9 +56,10 @@ function seconds(ms) {
  * Takes a snapshot, runs `callMany(n)`, takes another, and resolves
  * `{ calls, pauseMs, analysisMs, classes }` (classes most retained first,
  * each with `perCall`, `bytesPerCall`, `retainedBytesPerCall` and
- * `retainerPaths`), or `{ calls, skipped }` when the snapshots failed or
+ * `retainerPaths`), or `{ calls, skipped }` when the snapshots failed,
  * would not fit in the `leftMs` the check's budget leaves (a snapshot's
- * pause grows with the heap: the leak made it bigger).
+ * pause grows with the heap: the leak made it bigger), or would not fit in
+ * the memory the process has left.
  */
 async function explainHeapLeak(callMany, { batchSize, perCallMs, leftMs }) {
   const calls = Math.max(MIN_CALLS, Math.min(MAX_CALLS, batchSize, Math.floor(CALLS_MS / Math.max(perCallMs, 1e-6))))
@@ -70,13 +68,16 @@ async function explainHeapLeak(callMany, { batchSize, perCallMs, leftMs }) {
   const noRoom = (needMs) =>
     `heap snapshots of this ${heapMiB.toFixed(0)} MiB heap would take ~${seconds(needMs)}, and the check's timeoutMs leaves ${seconds(Math.max(0, leftMs))}: raise timeoutMs to have them`
   if (estimate > leftMs) return { calls, skipped: noRoom(estimate) }
+  // A snapshot needs memory too: the same headroom check as snapshots on alert.
+  const why = lacksMemory(null)
+  if (why) return { calls, skipped: why }
   const deadline = performance.now() + leftMs
   let dir = null
   try {
     // Private (0700) and removed after: a snapshot holds everything in the heap.
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-check-'))
     const first = performance.now()
-    const base = writeSnapshot(dir, 'base.heapsnapshot')
+    const base = writeHeapSnapshotFile(path.join(dir, 'base.heapsnapshot'))
     const pauseFirst = performance.now() - first
     const rest = pauseFirst * AFTER_FIRST + calls * perCallMs
     if (performance.now() + rest > deadline) return { calls, skipped: noRoom(pauseFirst + rest) }
@@ -87,7 +88,7 @@ async function explainHeapLeak(callMany, { batchSize, perCallMs, leftMs }) {
     }
     await new Promise((resolve) => setImmediate(resolve))
     const second = performance.now()
-    const target = writeSnapshot(dir, 'target.heapsnapshot')
+    const target = writeHeapSnapshotFile(path.join(dir, 'target.heapsnapshot'))
     const pauseMs = Math.round(pauseFirst + performance.now() - second)
     const started = performance.now()
     const analysis = await analyzeHeapSnapshots([base, target], { top: 5, paths: 2 })

@@ -32,6 +32,21 @@ const MIN_SITES_WINDOW_MS = 5000
 /** On-suspicion sampling stops after this many samples of a heap that is neither suspected nor leaking. */
 const CALM_SAMPLES = 20
 
+/**
+ * Calls each subscriber with `payload`, isolated from the others: a throw or
+ * a rejection goes to `failed(error)`, and the next subscriber is called.
+ */
+function callEach(subscribers, payload, failed) {
+  for (const subscriber of subscribers) {
+    try {
+      const result = subscriber(payload)
+      if (result && typeof result.then === 'function') result.then(undefined, failed)
+    } catch (error) {
+      failed(error)
+    }
+  }
+}
+
 class Guard {
   /** @param {ReturnType<typeof normalizeStartOptions>} options */
   constructor(options) {
@@ -252,16 +267,7 @@ class Guard {
     const log = this.options.log
     if (log === 'warning' || log === 'json' || (log === 'auto' && subscribers.length === 0)) this.logReport(report)
     for (const observe of this.reportObservers) observe(report)
-    for (const subscriber of subscribers) {
-      try {
-        const result = subscriber(report)
-        if (result && typeof result.then === 'function') {
-          result.then(undefined, (error) => this.callbackFailed(error, report))
-        }
-      } catch (error) {
-        this.callbackFailed(error, report)
-      }
-    }
+    callEach(subscribers, report, (error) => this.callbackFailed(error, report))
   }
 
   logReport(report) {
@@ -303,14 +309,7 @@ class Guard {
     const anySubscriber = subscribers.length > 0 || this.leakSubscribers.length > 0 || this.options.onLeak
     if (log === 'json') logResolvedJson(report)
     else if (log === 'warning' || (log === 'auto' && !anySubscriber)) emitResolvedWarning(report)
-    for (const subscriber of subscribers) {
-      try {
-        const result = subscriber(report)
-        if (result && typeof result.then === 'function') result.then(undefined, (error) => this.subscriberFailed(error, report))
-      } catch (error) {
-        this.subscriberFailed(error, report)
-      }
-    }
+    callEach(subscribers, report, (error) => this.subscriberFailed(error, report))
   }
 
   /** A 'resolved' or 'analysis' subscriber threw or rejected: logged, never lost. */
@@ -334,14 +333,7 @@ class Guard {
     const log = this.options.log
     if (log === 'json') logAnalysisJson(result)
     else if (log === 'warning' || (log === 'auto' && subscribers.length === 0)) emitAnalysisWarning(result)
-    for (const subscriber of subscribers) {
-      try {
-        const returned = subscriber(result)
-        if (returned && typeof returned.then === 'function') returned.then(undefined, (error) => this.subscriberFailed(error, result.report))
-      } catch (error) {
-        this.subscriberFailed(error, result.report)
-      }
-    }
+    callEach(subscribers, result, (error) => this.subscriberFailed(error, result.report))
   }
 
   /**

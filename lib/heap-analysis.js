@@ -9,12 +9,15 @@ const { codedError, invalidArgType, invalidArgValue, validateFunction, validateN
 
 /** pathObjects: instances of a class whose paths are walked (the largest by retained size past it). */
 const DEFAULTS = Object.freeze({ top: 10, paths: 3, pathObjects: 1_000_000, progressMs: 250 })
+/** The accepted range of `top` and `paths` (the CLI's flags check the same). */
+const LIMITS = Object.freeze({ top: { min: 1, max: 1000 }, paths: { min: 0, max: 100 } })
 /** Failure kinds of the Rust core, and the codes they reject with. */
 const CODES = {
   io: 'ERR_LEAKGUARD_SNAPSHOT_READ',
   syntax: 'ERR_LEAKGUARD_SNAPSHOT_INVALID',
   format: 'ERR_LEAKGUARD_SNAPSHOT_INVALID',
   mismatch: 'ERR_LEAKGUARD_SNAPSHOT_MISMATCH',
+  internal: 'ERR_LEAKGUARD_INTERNAL',
 }
 
 function normalizeFiles(files) {
@@ -31,8 +34,8 @@ function normalizeOptions(options) {
   if (options === undefined) options = {}
   validateObject(options, 'options')
   const { top = DEFAULTS.top, paths = DEFAULTS.paths, onProgress } = options
-  validateNumber(top, 'options.top', { min: 1, max: 1000, integer: true })
-  validateNumber(paths, 'options.paths', { min: 0, max: 100, integer: true })
+  validateNumber(top, 'options.top', { ...LIMITS.top, integer: true })
+  validateNumber(paths, 'options.paths', { ...LIMITS.paths, integer: true })
   validateFunction(onProgress, 'options.onProgress', { optional: true })
   return { top, paths, onProgress }
 }
@@ -63,25 +66,43 @@ function analyzeHeapSnapshots(files, options) {
   } catch (error) {
     return Promise.reject(error)
   }
-  let timer = null
   const running = job.run()
-  if (opts.onProgress) {
-    // A first report at once, then every DEFAULTS.progressMs, and a last one when done.
-    opts.onProgress(job.progress())
-    timer = setInterval(() => opts.onProgress(job.progress()), DEFAULTS.progressMs)
+  if (!opts.onProgress) return running.then(outcomeOf)
+  // A first report at once, then every DEFAULTS.progressMs, and a last one
+  // when done. An `onProgress` that throws ends the reports, and the
+  // promise rejects with its error once the job is over: it never escapes
+  // from a timer as an uncaught exception.
+  let progressError = null
+  const report = () => {
+    if (progressError) return
+    try {
+      opts.onProgress(job.progress())
+    } catch (error) {
+      progressError = { error }
+      clearInterval(timer)
+    }
   }
+  const timer = setInterval(report, DEFAULTS.progressMs)
+  report()
   return running.then(
     (outcome) => {
-      if (timer) clearInterval(timer)
-      if (outcome.failure) throw failureError(outcome.failure)
-      if (opts.onProgress) opts.onProgress(job.progress())
-      return outcome.analysis
+      clearInterval(timer)
+      const analysis = outcomeOf(outcome)
+      report()
+      if (progressError) throw progressError.error
+      return analysis
     },
     (error) => {
-      if (timer) clearInterval(timer)
+      clearInterval(timer)
       throw error
     },
   )
+}
+
+/** The analysis of a finished job, or its failure as a coded error. */
+function outcomeOf(outcome) {
+  if (outcome.failure) throw failureError(outcome.failure)
+  return outcome.analysis
 }
 
 /** Bytes as people read them. */
@@ -144,4 +165,4 @@ function summarizeHeapAnalysis(analysis) {
   return `heap snapshots show ${count(n.count)} new ${top.name} (${formatBytes(n.retainedSize)} retained)${held}`
 }
 
-module.exports = { analyzeHeapSnapshots, formatBytes, formatHeapAnalysis, summarizeHeapAnalysis }
+module.exports = { DEFAULTS, LIMITS, analyzeHeapSnapshots, formatBytes, formatHeapAnalysis, summarizeHeapAnalysis }

@@ -132,7 +132,7 @@ class SnapshotTaker {
   constructor(settings) {
     this.settings = settings
     this.lastAt = -Infinity
-    /** identity -> true once a snapshot was taken for it */
+    /** Leak identities a snapshot was taken (or tried) for. */
     this.taken = new Set()
     this.written = 0
     /** Follow-up timers not yet run. */

@@ -15,7 +15,7 @@ use crate::core::heap_snapshot::analysis::{
     analyze, Analysis, AnalyzeOptions, ClassReport, Phase, Progress, SnapshotInfo,
 };
 use crate::core::heap_snapshot::classes::Totals;
-use crate::core::heap_snapshot::error::SnapshotError;
+use crate::core::heap_snapshot::error::{SnapshotError, SnapshotErrorKind};
 use crate::core::heap_snapshot::retainer_paths::RetainerPath;
 
 /// Count and sizes of a set of objects.
@@ -250,12 +250,11 @@ impl Task for AnalysisTask {
         // A bug must not take the process down with it.
         match catch_unwind(AssertUnwindSafe(|| analyze(files, options, progress))) {
             Ok(result) => Ok(result),
-            Err(_) => Ok(Err(SnapshotError {
-                kind: crate::core::heap_snapshot::error::SnapshotErrorKind::Format,
-                file: files.join(", "),
-                offset: None,
-                message: "the analysis failed on an internal error".to_string(),
-            })),
+            Err(_) => Ok(Err(SnapshotError::whole(
+                SnapshotErrorKind::Internal,
+                &files.join(", "),
+                "the analysis failed on an internal error (a bug in leakguard)",
+            ))),
         }
     }
 

@@ -14,6 +14,8 @@ pub enum SnapshotErrorKind {
     Format,
     /// The snapshots do not come from one process, in time order.
     Mismatch,
+    /// The analysis itself failed (a bug in leakguard, not in the files).
+    Internal,
 }
 
 impl SnapshotErrorKind {
@@ -24,6 +26,7 @@ impl SnapshotErrorKind {
             SnapshotErrorKind::Syntax => "syntax",
             SnapshotErrorKind::Format => "format",
             SnapshotErrorKind::Mismatch => "mismatch",
+            SnapshotErrorKind::Internal => "internal",
         }
     }
 }
