@@ -242,8 +242,8 @@ class Guard {
     const leaking = new Set()
     for (const m of this.memory.monitor.status()) if (m.state === 'leaking') leaking.add(m.kind)
     const registry = this.listeners && this.listeners.registry
-    if (registry) for (const p of registry.top(registry.size)) if (p.leaking) leaking.add(`listeners:${p.emitter}:${p.eventName}`)
-    for (const l of this.objects.stats().labels) if (l.leaking) leaking.add(`objects:${l.label}`)
+    if (registry) for (const p of registry.top(registry.size)) if (p.leaking) leaking.add(identityOf({ kind: 'listeners', emitter: p.emitter, eventName: p.eventName }))
+    for (const l of this.objects.stats().labels) if (l.leaking) leaking.add(identityOf({ kind: 'objects', reason: 'growing', label: l.label }))
     return leaking
   }
 

@@ -11,12 +11,12 @@ const hostname = os.hostname()
  * The line for `report`: `time` (ISO 8601), `level` ('warn'; 'info' for a
  * resolution), `name` ('LeakWarning', 'LeakResolved' or 'LeakCallbackWarning'), `code`, `pid`, `hostname`,
  * `threadId`, then the report's own fields under `report`, and `error` (the
- * callback's message) for a failed callback.
+ * callback's message) for a failed callback, then `extra`'s fields.
  */
-function jsonLine(name, code, report, error, level = 'warn') {
+function jsonLine(name, code, report, error, level = 'warn', extra = {}) {
   const reason = error === undefined ? undefined : error instanceof Error ? error.message : String(error)
   const message = reason === undefined ? report.message : `a subscriber threw while handling a ${report.kind} report: ${reason}`
-  const line = { time: new Date().toISOString(), level, name, code, message, pid: process.pid, hostname, threadId, report }
+  const line = { time: new Date().toISOString(), level, name, code, message, pid: process.pid, hostname, threadId, report, ...extra }
   if (reason !== undefined) line.error = reason
   // A report holds plain data; a value JSON cannot hold (a BigInt from an
   // app's track label, say) is written as text rather than lose the line.
@@ -44,12 +44,9 @@ function logCallbackFailureJson(error, report) {
  * with their retainer paths (or `error`), `files` the two snapshots.
  */
 function logAnalysisJson(result) {
-  const line = JSON.parse(jsonLine('LeakAnalysis', 'LEAKGUARD_ANALYSIS', result.report, undefined, 'warn'))
-  line.message = result.message
-  line.files = result.files
-  if (result.analysis) line.analysis = { classes: result.analysis.classes, newObjects: result.analysis.newObjects }
-  else line.error = result.error
-  process.stderr.write(`${JSON.stringify(line)}\n`)
+  const { analysis } = result
+  const extra = { message: result.message, files: result.files, ...(analysis ? { analysis: { classes: analysis.classes, newObjects: analysis.newObjects } } : { error: result.error }) }
+  process.stderr.write(`${jsonLine('LeakAnalysis', 'LEAKGUARD_ANALYSIS', result.report, undefined, 'warn', extra)}\n`)
 }
 
-module.exports = { jsonLine, logAnalysisJson, logCallbackFailureJson, logLeakJson, logResolvedJson }
+module.exports = { logAnalysisJson, logCallbackFailureJson, logLeakJson, logResolvedJson }
