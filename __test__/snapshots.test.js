@@ -4,6 +4,7 @@
 // and unsafe directories refused at start.
 
 const assert = require('node:assert/strict')
+const { describePath } = require('../lib/report/describe')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -56,7 +57,13 @@ describe('heap snapshots on alert', () => {
     const parsed = JSON.parse(fs.readFileSync(first.snapshot.path, 'utf8'))
     assert.ok(Array.isArray(parsed.snapshot.meta.node_fields) && parsed.nodes.length > 0 && parsed.strings.length > 0)
     // maxFiles 2: ours and the newer old one stay; other files are never touched.
-    assert.deepEqual(fs.readdirSync(dir).sort(), [path.basename(first.snapshot.path), 'leakguard-old-2.heapsnapshot', 'not-ours.txt'].sort())
+    const profiles = fs.readdirSync(dir).filter((f) => f.endsWith('.heapprofile'))
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => !f.endsWith('.heapprofile')).sort(), [path.basename(first.snapshot.path), 'leakguard-old-2.heapsnapshot', 'not-ours.txt'].sort())
+    // Beside it, the allocation profile behind the report's sites, as DevTools opens it.
+    assert.deepEqual(profiles, [path.basename(first.allocationProfile)])
+    const profile = JSON.parse(fs.readFileSync(first.allocationProfile, 'utf8'))
+    assert.ok(profile.head && Array.isArray(profile.head.children) && Array.isArray(profile.samples), Object.keys(profile).join())
+    assert.equal(fs.statSync(first.allocationProfile).mode & 0o777, 0o600)
   })
 
   test('without the memory headroom (a simulated low limit) the snapshot is skipped and the report says why', async () => {
@@ -120,7 +127,7 @@ describe('heap snapshots on alert', () => {
       // leakHeap keeps Arrays of 2,500 numbers in its `kept` Array.
       assert.equal(top.name, 'Array')
       assert.ok(top.newObjects.count >= 10, JSON.stringify(top.newObjects))
-      assert.match(top.retainerPaths[0].path, /^Array \[\] ← Array 'kept' ← \(closure\)/)
+      assert.match(describePath(top.retainerPaths[0].steps), /^Array \[\] ← Array 'kept' ← \(closure\)/)
       assert.match(result.message, /heap snapshots show [\d,]+ new Array \([\d.]+ [KM]iB retained\), (all|[\d,]+ of them) held by Array \[\] ← Array 'kept'/)
       await new Promise((resolve) => setImmediate(resolve))
       assert.equal(lines.length, 1)
@@ -138,7 +145,7 @@ describe('heap snapshots on alert', () => {
     const dir = privateDir()
     const reports = await heapReports({ dir, minIntervalMs: 0, compareAfterMs: 300 }, 1)
     await new Promise((resolve) => setTimeout(resolve, 800))
-    assert.deepEqual(fs.readdirSync(dir), [path.basename(reports[0].snapshot.path)], 'only the report\'s own snapshot')
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot')), [path.basename(reports[0].snapshot.path)], 'only the report\'s own snapshot')
     assert.throws(() => leakguard.start({ snapshot: { dir, compareAfterMs: -1 } }), { code: 'ERR_OUT_OF_RANGE' })
     assert.throws(() => leakguard.start({ snapshot: { dir, compareAfterMs: '1m' } }), { code: 'ERR_INVALID_ARG_TYPE' })
   })

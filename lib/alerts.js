@@ -1,33 +1,18 @@
 'use strict'
-// What a guard sends, per leak identity (a memory kind; an emitter/event
-// pair; an object label): reports at most once per `minIntervalMs` (later
+// What a guard sends, per leak identity (the core's: a memory kind; an
+// emitter/event pair; an object label): reports at most once per `minIntervalMs` (later
 // ones in the interval are coalesced: the newest goes out when it ends), a
 // reminder every `realertMs` while the leak goes on, and a `resolved`
 // report when a reported leak is over. The detectors already report a leak
 // once and again only when its severity rises; this gate only spaces and
 // closes what they report.
 
-/** The identity a report is rate-limited and resolved under, or null (one-off reports). */
+/**
+ * The identity a report is rate-limited and resolved under (the core's
+ * `report.identity`), or null for one-off reports (an overdue object).
+ */
 function identityOf(report) {
-  if (report.kind === 'listeners') return `listeners:${report.emitter}:${report.eventName}`
-  if (report.kind === 'objects') return report.reason === 'growing' ? `objects:${report.label}` : null
-  return report.kind
-}
-
-/** Describes a duration for a message: "42 s", "3.5 min", "2.1 h". */
-function duration(ms) {
-  if (ms < 60_000) return `${Math.round(ms / 1000)} s`
-  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`
-  return `${(ms / 3_600_000).toFixed(1)} h`
-}
-
-/** What a resolved report's message says leaked. */
-function subject(report) {
-  if (report.kind === 'heap') return 'V8 heap growth'
-  if (report.kind === 'external') return 'External memory growth'
-  if (report.kind === 'native') return 'Native memory growth'
-  if (report.kind === 'listeners') return `Listener growth on ${report.emitter} '${report.eventName}'`
-  return `Growth of alive '${report.label}' objects`
+  return report.reason === 'overdue' ? null : report.identity
 }
 
 class AlertGate {
@@ -47,9 +32,14 @@ class AlertGate {
     this.open = new Map()
   }
 
-  /** Whether any reported leak is open (the guard then checks which still are, each sample). */
+  /** Whether any reported leak is open. */
   get size() {
     return this.open.size
+  }
+
+  /** Whether the leak of `identity` was reported and is not over. */
+  isOpen(identity) {
+    return this.open.has(identity)
   }
 
   /** A report from a detector, at `now` (ms since the epoch). */
@@ -70,30 +60,30 @@ class AlertGate {
     entry.pending = report
   }
 
-  /**
-   * Once a sample: sends coalesced reports whose interval ended, reminders,
-   * and `resolved` for identities `stillLeaking(identity)` denies.
-   */
-  tick(now, stillLeaking) {
-    for (const [identity, entry] of this.open) {
+  /** Once a sample: sends coalesced reports whose interval ended, and reminders. */
+  tick(now) {
+    for (const entry of this.open.values()) {
       if (entry.pending && now - entry.lastSentAt >= this.minIntervalMs) {
         const report = entry.pending
         entry.pending = null
         entry.lastSentAt = now
         this.sendLeak(report)
       }
-      if (!stillLeaking(identity)) {
-        this.open.delete(identity)
-        // A coalesced report still waiting goes out before the resolution.
-        if (entry.pending) this.sendLeak(entry.pending)
-        this.sendResolved(resolvedReport(identity, entry, now))
-        continue
-      }
       if (this.realertMs > 0 && now - entry.lastSentAt >= this.realertMs) {
         entry.lastSentAt = now
-        this.sendLeak({ ...entry.latest, repeat: true, message: `${entry.latest.message} (still leaking after ${duration(now - entry.firstAt)})` })
+        this.sendLeak({ ...entry.latest, repeat: true, leakingForMs: now - entry.firstAt })
       }
     }
+  }
+
+  /** The detectors say the leak of `identity` is over: `resolved` goes out if it was reported. */
+  end(identity, now) {
+    const entry = this.open.get(identity)
+    if (!entry) return
+    this.open.delete(identity)
+    // A coalesced report still waiting goes out before the resolution.
+    if (entry.pending) this.sendLeak(entry.pending)
+    this.sendResolved(resolvedReport(identity, entry, now))
   }
 }
 
@@ -104,7 +94,6 @@ function resolvedReport(identity, entry, now) {
     kind: last.kind,
     resolved: true,
     identity,
-    message: `${subject(last)} stopped: no longer reported as leaking, ${duration(now - entry.firstAt)} after it was first reported (last seen at ${last.severity} severity)`,
     severity: last.severity,
     firstReportedAt: entry.firstAt,
     resolvedAt: now,

@@ -26,8 +26,8 @@ const COARSE_INTERVAL = 256 * 1024
 const CHECK_INTERVAL = 4 * 1024
 /** Sites kept in a report. */
 const TOP_SITES = 5
-/** A report's message names its top site when it holds this share of the growth. */
-const NAMED_SHARE = 0.4
+/** Stacks kept for a report's flame graph (the rest are summed into one). */
+const TOP_STACKS = 60
 /** leakguard's own files are never a site: lib/ and the package's entry points. */
 const ROOT = path.join(__dirname, '..')
 const OWN_FILES = [__dirname + path.sep, ...['index.js', 'register.js', 'jest.js', 'mocha.js', 'binding.js'].map((f) => path.join(ROOT, f))]
@@ -183,7 +183,8 @@ class AllocationSampler {
 
   /**
    * The allocation sites of what was allocated since the window started and
-   * is still alive: `{ sites, summary }`, or null when sampling is off.
+   * is still alive: `{ sites, stacks, profile }` (`profile` is V8's, as
+   * DevTools opens it from a `.heapprofile` file), or null when sampling is off.
    */
   sites() {
     if (!this.session) return null
@@ -194,7 +195,8 @@ class AllocationSampler {
       this.disable(`the sampling heap profiler was stopped by someone else: ${error.message}`)
       return null
     }
-    return rankAllocationSites(flatten(profile.head), this.windowMs(), OWN_FILES, TOP_SITES, NAMED_SHARE)
+    const ranked = rankAllocationSites(flatten(profile.head), this.windowMs(), OWN_FILES, TOP_SITES, TOP_STACKS)
+    return { sites: ranked.sites, stacks: ranked.stacks, profile }
   }
 
   /** What `stats()` shows. */

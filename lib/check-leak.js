@@ -13,7 +13,9 @@ const { CHECK_INTERVAL, sampler } = require('./allocation-sampler')
 const { settledGc } = require('./gc')
 const { captureStack } = require('./stack')
 const { codedError, validateBoolean, validateFunction, validateNumber, validateObject } = require('./errors')
-const { describeHeapGrowth, explainHeapLeak } = require('./check-snapshots')
+const { explainHeapLeak } = require('./check-snapshots')
+const { describeCheckFailure, describeCheckReport } = require('./report/describe')
+const { writeCheckReport } = require('./report/check-report')
 const { trackedAlive } = require('./object-watch')
 const { interceptAdds } = require('./intercept-adds')
 const { listenerCount } = require('./listener-hook')
@@ -454,24 +456,20 @@ async function runCheck(fn, opts, state) {
   const reports = verdicts
     .filter((v) => v.outcome === 'leak')
     .map((v) => {
-      const report = { kind: v.kind, perCall: v.perCall, noisePerCall: v.noisePerCall, message: v.description }
+      const report = { kind: v.kind, perCall: v.perCall, noisePerCall: v.noisePerCall }
       if (v.kind === 'heap') {
         report.allocationSites = heapSites ? heapSites.sites : []
-        const kept = heapGrowth && describeHeapGrowth(heapGrowth)
-        if (kept) report.message += `; ${kept}`
-        if (heapSites && heapSites.summary) report.message += `; ${heapSites.summary}`
+        report.allocationStacks = heapSites ? heapSites.stacks : []
         if (heapGrowth) report.heapGrowth = heapGrowth
       }
       if (v.kind === 'listeners') {
         const worst = recorder.worst()
-        if (worst) {
-          Object.assign(report, worst)
-          report.message += ` (${worst.emitter} '${worst.eventName}'${worst.addSite ? `, added at ${worst.addSite}` : ''})`
-        }
+        if (worst) Object.assign(report, worst)
       }
+      report.message = describeCheckReport(report, v.calls)
       return report
     })
-  return {
+  const result = {
     leaked: reports.length > 0,
     kinds: reports.map((r) => r.kind),
     perCall,
@@ -484,14 +482,17 @@ async function runCheck(fn, opts, state) {
     elapsedMs: Math.round(performance.now() - state.started),
     reports,
   }
+  // For CI artifacts: a failing check's report (lib/report/check-report.js).
+  const reportDir = process.env.LEAKGUARD_REPORT_DIR
+  if (result.leaked && reportDir) result.reportFile = writeCheckReport(reportDir, fn.name, result)
+  return result
 }
 
 /** Rejects with `ERR_LEAK_DETECTED` when `checkLeak` finds growth; resolves the result otherwise. */
 async function assertNoLeak(fn, options) {
   const result = await checkLeak(fn, options)
   if (result.leaked) {
-    const name = fn.name ? `${fn.name}()` : 'The function'
-    const error = codedError('ERR_LEAK_DETECTED', `${name} leaks: ${result.reports.map((r) => r.message).join('; ')}`)
+    const error = codedError('ERR_LEAK_DETECTED', describeCheckFailure(fn.name, result))
     error.result = result
     throw error
   }

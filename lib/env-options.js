@@ -60,7 +60,12 @@ const VARIABLES = {
   LEAKGUARD_LISTENERS: [boolean, ['listeners']],
   LEAKGUARD_LISTENERS_MIN_GROWTH_PER_MINUTE: [number, ['listeners', 'minGrowthPerMinute']],
   LEAKGUARD_OBJECTS_MIN_GROWTH_PER_MINUTE: [number, ['objects', 'minGrowthPerMinute']],
+  LEAKGUARD_RECORD_FILE: [(raw) => raw, ['record', 'file']],
+  LEAKGUARD_RECORD_FLUSH_MS: [number, ['record', 'flushMs']],
   LEAKGUARD_WORKERS: [boolean, null],
+  // Read by leak checks, not by the preload: known here so it is no typo.
+  LEAKGUARD_REPORT_DIR: [(raw) => raw, undefined],
+  LEAKGUARD_MOCHA: [(raw) => raw, undefined],
 }
 
 /** Levenshtein distance, for naming the variable a typo meant. */
@@ -98,6 +103,7 @@ function readEnvOptions(env = process.env) {
     if (!spec) throw unknownVariable(name)
     if (raw === undefined || raw === '') continue
     const [parse, path] = spec
+    if (path === undefined) continue
     const value = parse(raw, name)
     if (path === null) workers = value
     else given.push([name, raw, path, value])

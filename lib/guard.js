@@ -9,9 +9,13 @@ const { MemoryWatch, now } = require('./memory-watch')
 const { ObjectWatch } = require('./object-watch')
 const { normalizeStartOptions, monitorOptions } = require('./start-options')
 const { codedError, invalidArgType, invalidArgValue, validateFunction, validateObject, validateString } = require('./errors')
-const { AlertGate, identityOf } = require('./alerts')
+const { AlertGate } = require('./alerts')
 const { SnapshotTaker, checkDirectory, lacksMemory, writePrivateSnapshot } = require('./snapshots')
-const { summarizeHeapAnalysis } = require('./heap-analysis')
+const { describe, describeAnalysis } = require('./report/describe')
+const { Recorder } = require('./report/recorder')
+const { reportDocument } = require('./report/document')
+const { renderReport } = require('./report/render')
+const { writePrivateFile } = require('./heap-snapshot-file')
 const { logAnalysisJson, logCallbackFailureJson, logLeakJson, logResolvedJson } = require('./json-log')
 const { emitAnalysisWarning, emitCallbackWarning, emitLeakWarning, emitResolvedWarning } = require('./warnings')
 
@@ -29,6 +33,8 @@ const SAMPLER_WINDOW_MS = 10 * 60_000
 const SAMPLER_CHECK_EVERY = 20
 /** A heap report waits until its sampling window is this old, so its sites rest on enough samples. */
 const MIN_SITES_WINDOW_MS = 5000
+/** How often a guard logging JSON writes its timeline (a `LeakTimeline` line). */
+const JSON_TIMELINE_MS = 30_000
 /** On-suspicion sampling stops after this many samples of a heap that is neither suspected nor leaking. */
 const CALM_SAMPLES = 20
 
@@ -103,6 +109,16 @@ class Guard {
     this.samplerGcs = 0
     /** Sampling windows this guard opened or restarted. */
     this.samplerWindows = 0
+    this.recorder = new Recorder({
+      options,
+      heapLimit: this.memory.heapLimit,
+      jsonLog: options.log === 'json',
+      recordFile: options.record ? options.record.file : null,
+      flushMs: options.record ? options.record.flushMs : JSON_TIMELINE_MS,
+    })
+    /** What the timeline has seen of the forced GCs and the heap's state. */
+    this.forcedSeen = {}
+    this.lastHeapState = 'warming-up'
     this.memory.start()
     if (this.listeners) this.listeners.start()
     this.timer = setInterval(() => this.tick(), options.intervalMs)
@@ -115,9 +131,29 @@ class Guard {
     if (this.sampler) this.renewSamplingWindow()
     if (this.listeners && this.running) this.deliver(this.listeners.sample(now()))
     if (this.running) this.deliver(this.objects.sample(now()))
-    if (this.running && this.alerts.size > 0) {
-      const leaking = this.leakingNow()
-      this.alerts.tick(now(), (identity) => leaking.has(identity))
+    if (!this.running) return
+    const at = now()
+    this.record(at)
+    // The core says which reported leaks are over; the gate sends `resolved`.
+    if (this.alerts.size > 0) {
+      for (const identity of this.memory.monitor.takeEnded()) this.alerts.end(identity, at)
+      if (this.listeners) for (const identity of this.listeners.takeEnded()) this.alerts.end(identity, at)
+      for (const identity of this.objects.takeEnded()) this.alerts.end(identity, at)
+      this.alerts.tick(at)
+    }
+  }
+
+  /** The sample's levels and what happened since the last one, for the timeline. */
+  record(at) {
+    const [heap, external, native] = this.memory.levels
+    this.recorder.sample(at, { heap, external, native, listeners: this.listeners ? this.listeners.mostWatched() : null })
+    if (this.memory.samples === this.options.warmupSamples + 1) this.recorder.event(at, 'warmed-up')
+    const state = this.memory.heapStateNow
+    if (state === 'suspected' && this.lastHeapState !== 'suspected') this.recorder.event(at, 'suspected', { kind: 'heap' })
+    this.lastHeapState = state
+    for (const [reason, n] of Object.entries(this.gcBudget.byReason)) {
+      for (let i = this.forcedSeen[reason] || 0; i < n; i++) this.recorder.event(at, 'forced-gc', { reason })
+      this.forcedSeen[reason] = n
     }
   }
 
@@ -198,13 +234,24 @@ class Guard {
     for (const report of held) this.send(report)
   }
 
-  /** A heap report names the allocation sites of the growth (see lib/allocation-sampler.js). */
+  /**
+   * A heap report names the allocation sites of the growth and their
+   * stacks (see lib/allocation-sampler.js); with a snapshot directory, the
+   * profile behind them is written there as a `.heapprofile` DevTools opens.
+   */
   addAllocationSites(report) {
     const ranked = this.sampling && this.sampler.active ? this.sampler.sites() : null
     report.allocationSites = ranked ? ranked.sites : []
+    report.allocationStacks = ranked ? ranked.stacks : []
     if (!ranked) return
     this.samplerGcs++
-    if (ranked.summary) report.message += `; ${ranked.summary}`
+    if (this.options.snapshot) {
+      try {
+        report.allocationProfile = writePrivateFile(this.options.snapshot.dir, `leakguard-${process.pid}-${Date.now()}.heapprofile`, JSON.stringify(ranked.profile))
+      } catch {
+        // The report goes out without its profile file: the sites are in it.
+      }
+    }
     // The next report's sites describe the growth after this one.
     this.restartSampling(COARSE_INTERVAL)
   }
@@ -237,16 +284,6 @@ class Guard {
     else this.send(report)
   }
 
-  /** The identities (lib/alerts.js) whose leak is reported and not over, read from the detectors. */
-  leakingNow() {
-    const leaking = new Set()
-    for (const m of this.memory.monitor.status()) if (m.state === 'leaking') leaking.add(m.kind)
-    const registry = this.listeners && this.listeners.registry
-    if (registry) for (const p of registry.top(registry.size)) if (p.leaking) leaking.add(identityOf({ kind: 'listeners', emitter: p.emitter, eventName: p.eventName }))
-    for (const l of this.objects.stats().labels) if (l.leaking) leaking.add(identityOf({ kind: 'objects', reason: 'growing', label: l.label }))
-    return leaking
-  }
-
   /**
    * Sends `report` to `onLeak` and every `on('leak')` subscriber, each
    * isolated from the others' exceptions and rejections, and logs it as
@@ -255,14 +292,16 @@ class Guard {
   send(report) {
     this.reportCount++
     if (report.kind === 'heap' && !report.repeat) this.addAllocationSites(report)
+    report.message = describe(report)
     if (this.snapshots) {
-      const identity = identityOf(report) || `${report.kind}:${report.reason}:${report.label}`
+      const identity = report.identity
       const shot = this.snapshots.maybeTake(report, identity)
       if (shot) {
         report.snapshot = shot
-        this.snapshots.followUp(report, shot.path, () => this.running && this.leakingNow().has(identity), (result) => this.sendAnalysis(result))
+        this.snapshots.followUp(report, shot.path, () => this.running && this.alerts.isOpen(identity), (result) => this.sendAnalysis(result))
       }
     }
+    this.recorder.report(report)
     const subscribers = this.options.onLeak ? [this.options.onLeak, ...this.leakSubscribers] : [...this.leakSubscribers]
     const log = this.options.log
     if (log === 'warning' || log === 'json' || (log === 'auto' && subscribers.length === 0)) this.logReport(report)
@@ -304,6 +343,8 @@ class Guard {
    * only when the guard has no subscriber of any kind).
    */
   sendResolved(report) {
+    report.message = describe(report)
+    this.recorder.resolved(report)
     const subscribers = [...this.resolvedSubscribers]
     const log = this.options.log
     const anySubscriber = subscribers.length > 0 || this.leakSubscribers.length > 0 || this.options.onLeak
@@ -326,9 +367,8 @@ class Guard {
    * subscribed to 'analysis').
    */
   sendAnalysis(result) {
-    result.message = result.analysis
-      ? `${result.report.message}; ${summarizeHeapAnalysis(result.analysis)} (snapshots ${result.files.join(', ')})`
-      : `${result.report.message}; the heap snapshots could not be compared: ${result.error}`
+    result.message = describeAnalysis(result)
+    this.recorder.analysis(result)
     const subscribers = [...this.analysisSubscribers]
     const log = this.options.log
     if (log === 'json') logAnalysisJson(result)
@@ -398,6 +438,7 @@ class Guard {
     if (this.heldReports.length > 0) this.releaseHeld()
     // The last figures stay readable; the detectors' memory is freed now.
     this.finalStats = { ...this.stats(), running: false }
+    this.recorder.stop(this.finalStats)
     this.running = false
     clearInterval(this.timer)
     if (this.snapshots) this.snapshots.stop()
@@ -413,6 +454,20 @@ class Guard {
         // A registry that fails to let go must not keep the guard from stopping.
       }
     }
+  }
+
+  /**
+   * This guard's report so far: `format` 'html' (a self-contained page,
+   * the default), 'text' (its sentences) or 'json' (the report document).
+   * After `stop()`, the report of the whole run.
+   */
+  report(options) {
+    if (options === undefined) options = {}
+    validateObject(options, 'options')
+    const format = options.format === undefined ? 'html' : options.format
+    if (typeof format !== 'string') throw invalidArgType('options.format', 'of type string', format)
+    const entry = this.recorder.toProcess({ host: require('node:os').hostname(), pid: process.pid, threadId: require('node:worker_threads').threadId }, this.stats())
+    return renderReport(reportDocument([entry], { source: 'this process' }), format)
   }
 
   /** What `stats().allocationSites` shows. */

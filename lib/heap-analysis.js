@@ -5,6 +5,8 @@
 // with a coded error naming the file and the byte offset.
 
 const { HeapAnalysisJob } = require('./native')
+const { bytes: formatBytes, count, duration } = require('./report/format')
+const { describePath } = require('./report/describe')
 const { codedError, invalidArgType, invalidArgValue, validateFunction, validateNumber, validateObject } = require('./errors')
 
 /** pathObjects: instances of a class whose paths are walked (the largest by retained size past it). */
@@ -105,18 +107,6 @@ function outcomeOf(outcome) {
   return outcome.analysis
 }
 
-/** Bytes as people read them. */
-function formatBytes(bytes) {
-  if (bytes < 1024) return `${Math.round(bytes)} B`
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`
-  if (bytes < 1024 ** 3) return `${(bytes / 1048576).toFixed(1)} MiB`
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`
-}
-
-function count(n) {
-  return Math.round(n).toLocaleString('en')
-}
-
 /** The analysis as the CLI prints it. */
 function formatHeapAnalysis(analysis) {
   const lines = []
@@ -124,7 +114,7 @@ function formatHeapAnalysis(analysis) {
   const names = ['base', 'target', 'final']
   analysis.snapshots.forEach((s, i) => {
     const label = diff ? names[i].padEnd(7) : 'snapshot'
-    const read = s.readMs < 1000 ? `${Math.round(s.readMs)} ms` : `${(s.readMs / 1000).toFixed(1)} s`
+    const read = duration(s.readMs)
     lines.push(`${label} ${s.file}: ${count(s.nodes)} objects, ${formatBytes(s.totalBytes)} (read in ${read})`)
   })
   if (diff) {
@@ -146,23 +136,10 @@ function formatHeapAnalysis(analysis) {
     } else {
       lines.push(`  ${c.name}: ${count(c.target.count)} (${formatBytes(c.target.selfSize)} self, ${formatBytes(c.target.retainedSize)} retained)`)
     }
-    for (const p of c.retainerPaths) lines.push(`    ${count(p.count)} × ${p.path}`)
+    for (const p of c.retainerPaths) lines.push(`    ${count(p.count)} × ${describePath(p.steps)}`)
     if (c.allocatedAt.length > 0) lines.push(`    allocated at ${c.allocatedAt.map((a) => `${a.site} ×${count(a.count)}`).join(', ')}`)
   }
   return lines.join('\n')
 }
 
-/**
- * One sentence for a two- or three-snapshot analysis: the class whose new
- * objects retain the most, and the path holding most of them.
- */
-function summarizeHeapAnalysis(analysis) {
-  const top = analysis.classes[0]
-  if (!top || !top.newObjects) return 'nothing new is retained between the heap snapshots'
-  const n = top.newObjects
-  const path = top.retainerPaths[0]
-  const held = path ? `, ${path.count === n.count ? 'all' : `${count(path.count)} of them`} held by ${path.path}` : ''
-  return `heap snapshots show ${count(n.count)} new ${top.name} (${formatBytes(n.retainedSize)} retained)${held}`
-}
-
-module.exports = { DEFAULTS, LIMITS, analyzeHeapSnapshots, formatBytes, formatHeapAnalysis, summarizeHeapAnalysis }
+module.exports = { DEFAULTS, LIMITS, analyzeHeapSnapshots, formatHeapAnalysis }

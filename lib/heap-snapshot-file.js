@@ -1,5 +1,5 @@
 'use strict'
-// Every heap snapshot leakguard writes goes through here. V8 keeps a table
+// Every heap snapshot (and allocation profile) leakguard writes goes through here. V8 keeps a table
 // of object ids after a snapshot (ids stay stable between snapshots) and
 // malloc grows by it once per snapshot: that growth is counted as
 // leakguard's own, so the native-memory detector never reports it.
@@ -18,4 +18,11 @@ function writeHeapSnapshotFile(file) {
   return written
 }
 
-module.exports = { writeHeapSnapshotFile }
+/** Writes `text` into a new file `name` in `dir`, mode 0600 (never over an existing file); returns its path. */
+function writePrivateFile(dir, name, text) {
+  const file = require('node:path').join(dir, name)
+  fs.writeFileSync(file, text, { mode: 0o600, flag: 'wx' })
+  return file
+}
+
+module.exports = { writeHeapSnapshotFile, writePrivateFile }

@@ -40,6 +40,8 @@ class ListenerWatch {
     this.pairs = new Map()
     this.nextId = 1
     this.running = false
+    /** The highest count read at the latest sample (see mostWatched). */
+    this.most = 0
   }
 
   start() {
@@ -86,8 +88,21 @@ class ListenerWatch {
       }
       ids.push(pair.id)
       counts.push(count)
+      if (count > this.most) this.most = count
     }
     return this.registry.recordCounts(at, ids, counts)
+  }
+
+  /** The listener count of the most-watched tracked emitter/event at the latest sample (0 when none is tracked). */
+  mostWatched() {
+    const most = this.most
+    this.most = 0
+    return most
+  }
+
+  /** The identities of reported listener leaks that are over (the core's). */
+  takeEnded() {
+    return this.registry === null ? [] : this.registry.takeEnded()
   }
 
   untrack(pair, emitter) {

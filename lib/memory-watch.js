@@ -45,16 +45,18 @@ class MemoryWatch {
     this.samples = 0
     this.unsubscribe = null
     this.latest = null
+    /** The heap's state and each kind's judged level after the latest sample. */
+    this.heapStateNow = 'warming-up'
+    this.levels = [NaN, NaN, NaN]
   }
 
   start() {
     this.unsubscribe = subscribe(this)
   }
 
-  /** The heap kind's state: 'warming-up', 'watching', 'suspected' or 'leaking'. */
+  /** The heap kind's state after the latest sample: 'warming-up', 'watching', 'suspected', 'leaking' or 'off'. */
   heapState() {
-    const heap = this.monitor.status().find((s) => s.kind === 'heap')
-    return heap ? heap.state : 'off'
+    return this.heapStateNow
   }
 
   stop() {
@@ -122,6 +124,8 @@ class MemoryWatch {
     this.samples++
     const outcome = this.monitor.recordSample(this.reading(m))
     this.latest = m
+    this.heapStateNow = outcome.heapState
+    this.levels = outcome.levels
     if (outcome.reports.length > 0) this.deliver(outcome.reports)
     // The anchor, once warm-up ends: a live-size baseline to measure the
     // first window's growth from, free of the garbage start-up leaves.

@@ -188,6 +188,11 @@ class ObjectWatch {
     return reports
   }
 
+  /** The identities of reported object growth that is over (the core's). */
+  takeEnded() {
+    return this.ledger === null ? [] : this.ledger.takeEnded()
+  }
+
   checkExpectations(at, reports) {
     if (this.expectations.size === 0) return
     const now = Date.now()

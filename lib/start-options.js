@@ -84,7 +84,7 @@ function normalizeAllocationSites(value, confirmWithGc) {
 }
 
 /** The options `start()` knows; any other name is a typo worth an error. */
-const KNOWN_OPTIONS = ['intervalMs', 'onLeak', 'warmupSamples', 'minSamples', 'maxSamples', 'confirmWithGc', 'allocationSites', 'log', 'alerts', 'snapshot', 'listeners', 'objects', 'thresholds']
+const KNOWN_OPTIONS = ['intervalMs', 'onLeak', 'warmupSamples', 'minSamples', 'maxSamples', 'confirmWithGc', 'allocationSites', 'log', 'alerts', 'snapshot', 'listeners', 'objects', 'thresholds', 'record']
 /** Where reports go when nothing subscribes, or also when set explicitly. */
 const LOG_MODES = ['warning', 'json', 'off']
 
@@ -115,6 +115,20 @@ function normalizeAlerts(alerts) {
   return { minIntervalMs, realertMs }
 }
 
+/**
+ * `record: { file, flushMs }`: every JSON line of the run (context,
+ * timeline, reports) appended to `file` (0600), timeline lines every
+ * `flushMs` (default 5 s), for `leakguard report` or `leakguard run`.
+ */
+function normalizeRecord(record) {
+  if (record === undefined) return null
+  validateObject(record, 'options.record')
+  const { file, flushMs = 5000 } = record
+  if (typeof file !== 'string' || file === '') throw invalidArgType('options.record.file', 'a non-empty string', file)
+  validateNumber(flushMs, 'options.record.flushMs', { min: 100, max: 3_600_000 })
+  return { file, flushMs }
+}
+
 /** Returns the full, validated option set; throws coded errors on bad input. */
 function normalizeStartOptions(options) {
   if (options === undefined) options = {}
@@ -136,6 +150,7 @@ function normalizeStartOptions(options) {
     listeners,
     objects,
     thresholds,
+    record,
   } = options
   validateNumber(intervalMs, 'options.intervalMs', { min: 0, exclusiveMin: true, max: MAX_INTERVAL_MS })
   validateFunction(onLeak, 'options.onLeak', { optional: true })
@@ -158,6 +173,7 @@ function normalizeStartOptions(options) {
     listeners: normalizeListeners(listeners),
     objects: normalizeObjects(objects),
     thresholds: normalizeThresholds(thresholds),
+    record: normalizeRecord(record),
   }
 }
 

@@ -2,7 +2,9 @@
 
 use napi_derive::napi;
 
-use crate::core::allocation_sites::{describe_top, rank_sites, AllocationSite, ProfileNode};
+use crate::core::allocation_sites::{
+    fold_stacks, rank_sites, AllocationSite, FoldedStack, ProfileNode,
+};
 
 /// A sampled heap profile's tree as parallel arrays, one entry a node.
 #[napi(object)]
@@ -38,14 +40,31 @@ pub struct AllocationSiteObject {
     pub frames: Vec<String>,
 }
 
-/// The ranked sites and, when the top one explains `minShare` of the
-/// growth, the clause a message gets.
+/// One stack of the growth, for a flame graph.
+#[napi(object)]
+pub struct FoldedStackObject {
+    /// Printed frames, outermost first.
+    pub frames: Vec<String>,
+    /// Live sampled bytes allocated at the end of this stack.
+    pub bytes: f64,
+}
+
+impl From<FoldedStack> for FoldedStackObject {
+    fn from(s: FoldedStack) -> Self {
+        FoldedStackObject {
+            frames: s.frames,
+            bytes: s.bytes,
+        }
+    }
+}
+
+/// The ranked sites, and the heaviest stacks of the growth.
 #[napi(object)]
 pub struct RankedSites {
     /// The top sites.
     pub sites: Vec<AllocationSiteObject>,
-    /// `"87% of the growth is allocated at src/cart.js:41:17 in addItem"`.
-    pub summary: Option<String>,
+    /// The heaviest stacks, outermost frame first.
+    pub stacks: Vec<FoldedStackObject>,
 }
 
 impl From<AllocationSite> for AllocationSiteObject {
@@ -61,15 +80,16 @@ impl From<AllocationSite> for AllocationSiteObject {
     }
 }
 
-/// Ranks the allocation sites of a profile taken over `windowMs`; frames
-/// under the `ignored` path prefixes are not application code.
+/// Ranks the allocation sites of a profile taken over `windowMs`, and folds
+/// its `topStacks` heaviest stacks; frames under the `ignored` path
+/// prefixes are not application code.
 #[napi]
 pub fn rank_allocation_sites(
     nodes: ProfileNodes,
     window_ms: f64,
     ignored: Vec<String>,
     top: u32,
-    min_share: f64,
+    top_stacks: u32,
 ) -> RankedSites {
     let n = nodes.parents.len();
     let nodes: Vec<ProfileNode> = (0..n)
@@ -84,7 +104,10 @@ pub fn rank_allocation_sites(
         .collect();
     let sites = rank_sites(&nodes, window_ms, &ignored, top as usize);
     RankedSites {
-        summary: describe_top(&sites, min_share),
+        stacks: fold_stacks(&nodes, &ignored, top_stacks as usize)
+            .into_iter()
+            .map(Into::into)
+            .collect(),
         sites: sites.into_iter().map(Into::into).collect(),
     }
 }

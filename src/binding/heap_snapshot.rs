@@ -16,7 +16,7 @@ use crate::core::heap_snapshot::analysis::{
 };
 use crate::core::heap_snapshot::classes::Totals;
 use crate::core::heap_snapshot::error::{SnapshotError, SnapshotErrorKind};
-use crate::core::heap_snapshot::retainer_paths::RetainerPath;
+use crate::core::heap_snapshot::retainer_paths::{PathStep, RetainerPath};
 
 /// Count and sizes of a set of objects.
 #[napi(object)]
@@ -47,23 +47,47 @@ fn counts_only(t: Totals) -> TotalsObject {
     }
 }
 
+/// One object on a retainer path.
+#[napi(object)]
+pub struct PathStepObject {
+    /// Its class (`Map`, `(closure)`, `(GC roots)`); `…` where steps were cut.
+    pub class: String,
+    /// For a closure: its function's name.
+    pub function: Option<String>,
+    /// For a closure: where its function is, `file:line:column`.
+    pub location: Option<String>,
+    /// How the next step up refers to it: `'property'`, `'variable'` or `'element'`.
+    pub edge_kind: Option<String>,
+    /// The property or variable name (empty for elements).
+    pub edge_name: String,
+}
+
+impl From<PathStep> for PathStepObject {
+    fn from(s: PathStep) -> Self {
+        PathStepObject {
+            class: s.class,
+            function: s.function,
+            location: s.location,
+            edge_kind: s.edge_kind.map(|k| k.as_str().to_string()),
+            edge_name: s.edge_name,
+        }
+    }
+}
+
 /// Objects held the same way.
 #[napi(object)]
 pub struct RetainerPathObject {
     /// Objects this path holds.
     pub count: f64,
-    /// The path from the object up, one line.
-    pub path: String,
-    /// Its steps.
-    pub steps: Vec<String>,
+    /// Its steps, from the object up.
+    pub steps: Vec<PathStepObject>,
 }
 
 impl From<RetainerPath> for RetainerPathObject {
     fn from(p: RetainerPath) -> Self {
         RetainerPathObject {
             count: p.count as f64,
-            path: p.path,
-            steps: p.steps,
+            steps: p.steps.into_iter().map(Into::into).collect(),
         }
     }
 }

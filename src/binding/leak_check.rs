@@ -3,9 +3,7 @@
 use napi::{Error, Result, Status};
 use napi_derive::napi;
 
-use crate::core::leak_check::{
-    describe, judge, round_outcome, CheckKind, MetricVerdict, RoundOutcome,
-};
+use crate::core::leak_check::{judge, round_outcome, CheckKind, MetricVerdict, RoundOutcome};
 use crate::core::site_tally::SiteTally;
 
 /// One measure's readings at the batch boundaries.
@@ -32,8 +30,8 @@ pub struct CheckVerdict {
     pub per_call: f64,
     /// Batch-to-batch noise per call in the latest round.
     pub noise_per_call: f64,
-    /// `"heap grew ~812 bytes per call over 3,000 calls"` (the latest round).
-    pub description: String,
+    /// Calls measured by the latest round.
+    pub calls: f64,
 }
 
 /// Judges each measure over the rounds measured so far (oldest first; each
@@ -80,7 +78,7 @@ pub fn judge_leak_rounds(rounds: Vec<Vec<CheckSeries>>) -> Result<Vec<CheckVerdi
                 .to_string(),
                 per_call: last.per_call,
                 noise_per_call: last.noise_per_call,
-                description: describe(last, calls),
+                calls,
                 kind,
             }
         })

@@ -117,6 +117,14 @@ impl ListenerRegistryHandle {
             .collect()
     }
 
+    /// The identities of reported listener leaks that are over since the last call.
+    #[napi]
+    pub fn take_ended(&mut self) -> Vec<String> {
+        self.inner
+            .as_mut()
+            .map_or_else(Vec::new, |r| r.take_ended())
+    }
+
     /// Pairs tracked now.
     #[napi(getter)]
     pub fn size(&self) -> u32 {

@@ -74,6 +74,10 @@ pub struct SampleOutcomeObject {
     pub reports: Vec<LeakReportObject>,
     /// True when a post-GC level would settle a suspicion or a reported leak.
     pub wants_full_gc: bool,
+    /// The baseline each kind was judged on (heap, external, native; NaN when off).
+    pub levels: Vec<f64>,
+    /// The heap's state after this sample: `'warming-up'`, `'watching'`, `'suspected'`, `'leaking'` or `'off'`.
+    pub heap_state: String,
 }
 
 /// Where one memory kind stands.
@@ -157,12 +161,16 @@ impl MemoryMonitorHandle {
             return SampleOutcomeObject {
                 reports: Vec::new(),
                 wants_full_gc: false,
+                levels: vec![f64::NAN; 3],
+                heap_state: "off".to_string(),
             };
         };
         let outcome = inner.record_sample(&sample);
         SampleOutcomeObject {
             reports: to_objects(outcome.reports),
             wants_full_gc: outcome.wants_full_gc,
+            levels: outcome.levels.to_vec(),
+            heap_state: outcome.heap_state.to_string(),
         }
     }
 
@@ -196,6 +204,14 @@ impl MemoryMonitorHandle {
             Some(inner) => to_objects(inner.record_live(&sample, kinds)),
             None => Vec::new(),
         }
+    }
+
+    /// The identities of reported leaks that are over since the last call.
+    #[napi]
+    pub fn take_ended(&mut self) -> Vec<String> {
+        self.inner
+            .as_mut()
+            .map_or_else(Vec::new, |m| m.take_ended())
     }
 
     /// Frees the detector and takes this isolate out of the native ledger.

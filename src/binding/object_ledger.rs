@@ -115,6 +115,14 @@ impl ObjectLedgerHandle {
             .map(LeakReportObject::from)
     }
 
+    /// The identities of reported object growth that is over since the last call.
+    #[napi]
+    pub fn take_ended(&mut self) -> Vec<String> {
+        self.inner
+            .as_mut()
+            .map_or_else(Vec::new, |l| l.take_ended())
+    }
+
     /// Every label's figures, most alive first.
     #[napi]
     pub fn labels(&self) -> Vec<LabelCountObject> {

@@ -211,19 +211,71 @@ fn stack(nodes: &[ProfileNode], i: usize) -> Vec<String> {
     frames
 }
 
-/// The clause a heap report's message gets for its top site, when that site
-/// explains at least `min_share` of the growth:
-/// `"87% of the growth is allocated at src/cart.js:41:17 in addItem"`.
-pub fn describe_top(sites: &[AllocationSite], min_share: f64) -> Option<String> {
-    let top = sites.first()?;
-    (top.share >= min_share).then(|| {
-        format!(
-            "{:.0}% of the growth is allocated at {} in {}",
-            top.share * 100.0,
-            top.site,
-            top.function_name
-        )
-    })
+/// Frames kept in a folded stack, innermost first kept.
+pub const STACK_DEPTH: usize = 32;
+
+/// One stack of the growth, for a flame graph: its frames from the
+/// outermost to the allocating one, and the live bytes allocated there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FoldedStack {
+    /// Printed frames, outermost first; `…` first when deeper frames were cut.
+    pub frames: Vec<String>,
+    /// Live sampled bytes allocated at the end of this stack.
+    pub bytes: f64,
+}
+
+/// The stacks of what was allocated and is still alive, merged where they
+/// print the same, the `top` heaviest kept and the rest summed into one
+/// `(other stacks)` entry. V8's pseudo-frames are left out, and so is what
+/// leakguard's own frames allocated, as in [`rank_sites`].
+pub fn fold_stacks(nodes: &[ProfileNode], ignored: &[String], top: usize) -> Vec<FoldedStack> {
+    let mut by_stack: HashMap<Vec<String>, f64> = HashMap::new();
+    for (i, node) in nodes.iter().enumerate() {
+        if !(node.self_size.is_finite() && node.self_size > 0.0) {
+            continue;
+        }
+        if matches!(app_frame(nodes, i, ignored), Attribution::Ignored) {
+            continue;
+        }
+        let mut frames = Vec::new();
+        let mut at = Some(i);
+        let mut cut = false;
+        for _ in 0..nodes.len() {
+            let Some(n) = at.and_then(|index| nodes.get(index)) else {
+                break;
+            };
+            if !n.url.is_empty() {
+                if frames.len() == STACK_DEPTH {
+                    cut = true;
+                    break;
+                }
+                frames.push(n.frame());
+            }
+            at = n.parent;
+        }
+        if frames.is_empty() {
+            frames.push("(V8)".to_string());
+        }
+        if cut {
+            frames.push("…".to_string());
+        }
+        frames.reverse();
+        *by_stack.entry(frames).or_insert(0.0) += node.self_size;
+    }
+    let mut stacks: Vec<FoldedStack> = by_stack
+        .into_iter()
+        .map(|(frames, bytes)| FoldedStack { frames, bytes })
+        .collect();
+    stacks.sort_by(|a, b| b.bytes.total_cmp(&a.bytes).then(a.frames.cmp(&b.frames)));
+    if stacks.len() > top {
+        let rest: f64 = stacks[top..].iter().map(|s| s.bytes).sum();
+        stacks.truncate(top);
+        stacks.push(FoldedStack {
+            frames: vec!["(other stacks)".to_string()],
+            bytes: rest,
+        });
+    }
+    stacks
 }
 
 #[cfg(test)]
@@ -274,11 +326,43 @@ mod tests {
         assert_eq!(top.frames[0], "addItem (/app/cart.js:41:5)");
         assert_eq!(sites[1].site, "/app/view.js:3:5");
         assert_eq!(sites[2].live_bytes, 1_000.0);
+    }
+
+    #[test]
+    fn stacks_fold_from_the_outermost_frame_and_keep_the_heaviest() {
+        let stacks = fold_stacks(&profile(), &[], 10);
+        let total: f64 = stacks.iter().map(|s| s.bytes).sum();
+        let all: f64 = profile().iter().map(|n| n.self_size).sum();
+        assert_eq!(total, all, "every live byte is in one stack");
+        assert_eq!(stacks[0].bytes, 800_000.0);
         assert_eq!(
-            describe_top(&sites, 0.4).as_deref(),
-            Some("95% of the growth is allocated at /app/cart.js:41:5 in addItem")
+            stacks[0].frames,
+            vec!["main (/app/server.js:10:5)", "addItem (/app/cart.js:41:5)"]
         );
-        assert_eq!(describe_top(&sites[1..], 0.4), None);
+        let two = fold_stacks(&profile(), &[], 1);
+        assert_eq!(two.len(), 2);
+        assert_eq!(two[1].frames, vec!["(other stacks)"]);
+        assert_eq!(two[0].bytes + two[1].bytes, all);
+    }
+
+    #[test]
+    fn deep_stacks_are_cut_from_the_outside() {
+        let mut nodes = vec![node(None, "(root)", "", 0, 0.0)];
+        for i in 0..100 {
+            nodes.push(node(
+                Some(i),
+                &format!("f{i}"),
+                "/app/deep.js",
+                i as u32 + 1,
+                0.0,
+            ));
+        }
+        nodes[100].self_size = 64.0;
+        let stacks = fold_stacks(&nodes, &[], 5);
+        assert_eq!(stacks.len(), 1);
+        assert_eq!(stacks[0].frames.len(), STACK_DEPTH + 1);
+        assert_eq!(stacks[0].frames[0], "…");
+        assert_eq!(stacks[0].frames[STACK_DEPTH], "f99 (/app/deep.js:100:5)");
     }
 
     #[test]
@@ -333,6 +417,7 @@ mod tests {
         assert_eq!(sites[0].site, "/app/b.js:2:5");
         assert_eq!(sites[0].growth_per_minute, 0.0);
         assert!(rank_sites(&[], 1_000.0, &[], 3).is_empty());
-        assert_eq!(describe_top(&[], 0.1), None);
+        assert!(fold_stacks(&nodes, &[], 3).len() <= 4);
+        assert!(fold_stacks(&[], &[], 3).is_empty());
     }
 }

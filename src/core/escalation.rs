@@ -21,13 +21,6 @@ impl ReportDue {
     pub fn escalated(&self) -> bool {
         self.escalated_from.is_some()
     }
-
-    /// `" (escalated from low to high)"`, or nothing.
-    pub fn message_suffix(&self) -> String {
-        self.escalated_from
-            .map(|from| Severity::escalation_suffix(from, self.severity))
-            .unwrap_or_default()
-    }
 }
 
 /// What one subject (a memory kind, an emitter/event pair, a label) has
@@ -60,12 +53,7 @@ impl Escalation {
                     }
                 })
             }
-            Step::Ended => {
-                self.reported = None;
-                self.rate = None;
-                None
-            }
-            Step::Quiet | Step::Suspect | Step::Verify => None,
+            Step::Quiet | Step::Suspect | Step::Verify | Step::Ended => None,
         }
     }
 
@@ -79,6 +67,18 @@ impl Escalation {
             severity: now,
             escalated_from: None,
         }
+    }
+
+    /// Whether a reported leak is over now that its detector says
+    /// `leaking`: true once, when it was reported and the detector no
+    /// longer sees it leak; it may then be reported afresh.
+    pub fn settle(&mut self, leaking: bool) -> bool {
+        if self.reported.is_none() || leaking {
+            return false;
+        }
+        self.reported = None;
+        self.rate = None;
+        true
     }
 
     /// The rate of the leak in progress, if one is.
@@ -127,10 +127,12 @@ mod tests {
         assert!(e.on_step(Step::Ongoing(trend(2.0)), by_rate).is_none());
         let up = e.on_step(Step::Ongoing(trend(20.0)), by_rate).unwrap();
         assert_eq!(up.escalated_from, Some(Severity::Low));
-        assert_eq!(up.message_suffix(), " (escalated from low to high)");
         assert!(e.on_step(Step::Ongoing(trend(30.0)), by_rate).is_none());
         assert_eq!(e.rate(), Some(30.0));
         assert!(e.on_step(Step::Ended, by_rate).is_none());
+        assert!(!e.settle(true), "still leaking");
+        assert!(e.settle(false), "over once");
+        assert!(!e.settle(false), "and only once");
         assert_eq!(e.rate(), None);
         assert!(
             e.on_step(Step::Leak(trend(1.0)), by_rate).is_some(),

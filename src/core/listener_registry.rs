@@ -8,10 +8,9 @@
 use std::collections::HashMap;
 
 use crate::core::escalation::Escalation;
-use crate::core::format;
 use crate::core::growth::{GrowthDetector, GrowthPolicy};
-use crate::core::report::{LeakKind, LeakReport, Severity, Subject};
-use crate::core::site_tally::{SiteCount, SiteTally};
+use crate::core::report::{FittedLine, LeakKind, LeakReport, Severity, Subject};
+use crate::core::site_tally::SiteTally;
 use crate::core::trend::Point;
 
 /// Add sites named in a report at most.
@@ -45,6 +44,8 @@ pub struct ListenerRegistry {
     ignored: Vec<String>,
     pairs: HashMap<u32, Pair>,
     max_pairs: usize,
+    /// Reported leaks of pairs untracked since the last `take_ended`.
+    ended: Vec<String>,
 }
 
 impl ListenerRegistry {
@@ -56,6 +57,7 @@ impl ListenerRegistry {
             ignored,
             pairs: HashMap::new(),
             max_pairs,
+            ended: Vec::new(),
         }
     }
 
@@ -93,7 +95,13 @@ impl ListenerRegistry {
 
     /// Stops tracking `pair` (its emitter died, or its listeners went away).
     pub fn untrack(&mut self, pair: u32) {
-        self.pairs.remove(&pair);
+        if let Some(mut p) = self.pairs.remove(&pair) {
+            // A reported leak whose emitter is gone is over.
+            if p.escalation.settle(false) {
+                self.ended
+                    .push(format!("listeners:{}:{}", p.emitter, p.event_name));
+            }
+        }
     }
 
     /// Counts the add site in `stack` for `pair`.
@@ -124,27 +132,41 @@ impl ListenerRegistry {
             };
             let trend = &due.trend;
             let add_sites = pair.sites.top(SITES_REPORTED);
-            let message = listener_message(pair, &add_sites, trend.growth_per_minute, count)
-                + &due.message_suffix();
             reports.push(LeakReport {
                 kind: LeakKind::Listeners,
-                message,
+                identity: format!("listeners:{}:{}", pair.emitter, pair.event_name),
                 severity: due.severity,
+                escalated_from: due.escalated_from,
+                fit: Some(FittedLine::of(trend)),
+                heap_limit: None,
                 growth_per_minute: trend.growth_per_minute,
                 current: count,
                 detected_at_ms: at_ms,
                 samples: trend.points.clone(),
                 ms_until_limit: None,
                 p_value: trend.p_value,
-                escalated: due.escalated(),
                 subject: Subject::Listeners {
                     emitter: pair.emitter.clone(),
                     event_name: pair.event_name.clone(),
                     add_sites,
+                    sampled_adds: pair.sites.total(),
                 },
             });
         }
         reports
+    }
+
+    /// The identities of reported listener leaks that are over since the
+    /// last call (`listeners:Emitter:event`).
+    pub fn take_ended(&mut self) -> Vec<String> {
+        let mut ended = std::mem::take(&mut self.ended);
+        ended.extend(self.pairs.values_mut().filter_map(|p| {
+            let leaking = p.detector.is_leaking();
+            p.escalation
+                .settle(leaking)
+                .then(|| format!("listeners:{}:{}", p.emitter, p.event_name))
+        }));
+        ended
     }
 
     /// The `n` tracked pairs with the most listeners, most first.
@@ -166,31 +188,6 @@ impl ListenerRegistry {
         });
         all.truncate(n);
         all
-    }
-}
-
-fn listener_message(
-    pair: &Pair,
-    sites: &[SiteCount],
-    growth_per_minute: f64,
-    count: f64,
-) -> String {
-    let head = format!(
-        "{} has {} '{}' listeners, growing {}/min",
-        pair.emitter,
-        format::count(count),
-        pair.event_name,
-        format::count(growth_per_minute)
-    );
-    match sites.first() {
-        Some(top) => {
-            let share = 100.0 * top.count as f64 / pair.sites.total().max(1) as f64;
-            format!(
-                "{head}: added at {} ({share:.0}% of sampled adds) and never removed; remove them when done, or add them with once() (EventTarget: {{ once: true }})",
-                top.site
-            )
-        }
-        None => format!("{head}; remove them when done, or add them with once() (EventTarget: {{ once: true }})"),
     }
 }
 
@@ -223,6 +220,7 @@ mod tests {
             emitter,
             event_name,
             add_sites,
+            sampled_adds,
         } = &report.subject
         else {
             panic!("listener subject");
@@ -233,7 +231,9 @@ mod tests {
         );
         assert_eq!(add_sites[0].site, "/app/server.js:42:10");
         assert_eq!(add_sites[0].count, 24);
-        assert!(report.message.starts_with("Server has 125 'request' listeners, growing 1,200/min: added at /app/server.js:42:10 (100% of sampled adds)"), "{}", report.message);
+        assert_eq!(*sampled_adds, 24);
+        assert_eq!(report.identity, "listeners:Server:request");
+        assert_eq!(report.current, 125.0);
     }
 
     #[test]

@@ -8,9 +8,8 @@
 //! keep a reported leak open while they rise (see [`crate::core::growth`]).
 
 use crate::core::escalation::{Escalation, ReportDue};
-use crate::core::format;
 use crate::core::growth::{GrowthDetector, GrowthPolicy, Step, Trend, TREND_MIN_Z};
-use crate::core::report::{LeakKind, LeakReport, Severity, Subject};
+use crate::core::report::{FittedLine, LeakKind, LeakReport, Severity, Subject};
 use crate::core::trend::Point;
 
 /// Native growth below this share of a concurrent external leak's rate is
@@ -168,6 +167,11 @@ pub struct SampleOutcome {
     pub reports: Vec<LeakReport>,
     /// True when a post-GC level would settle a suspicion or a reported leak.
     pub wants_full_gc: bool,
+    /// The baseline each kind was judged on this sample (heap, external,
+    /// native; NaN for a kind that is off).
+    pub levels: [f64; 3],
+    /// The heap kind's state after this sample (as [`KindStatus::state`]).
+    pub heap_state: &'static str,
 }
 
 /// Where one memory kind stands.
@@ -248,18 +252,35 @@ impl MemoryMonitor {
             .map(|w| KindStatus {
                 kind: w.kind,
                 baseline: w.detector.points().last().map_or(f64::NAN, |p| p.value),
-                state: if !w.enabled {
-                    "off"
-                } else if self.samples <= self.warmup_samples {
-                    "warming-up"
-                } else if w.detector.is_leaking() {
-                    "leaking"
-                } else if w.detector.is_suspected() {
-                    "suspected"
-                } else {
-                    "watching"
-                },
+                state: self.state_of(w),
                 growth_per_minute: w.escalation.rate(),
+            })
+            .collect()
+    }
+
+    fn state_of(&self, w: &KindWatch) -> &'static str {
+        if !w.enabled {
+            "off"
+        } else if self.samples <= self.warmup_samples {
+            "warming-up"
+        } else if w.detector.is_leaking() {
+            "leaking"
+        } else if w.detector.is_suspected() {
+            "suspected"
+        } else {
+            "watching"
+        }
+    }
+
+    /// The identities of reported leaks that are over since the last call.
+    pub fn take_ended(&mut self) -> Vec<String> {
+        self.kinds
+            .iter_mut()
+            .filter_map(|w| {
+                let leaking = w.detector.is_leaking();
+                w.escalation
+                    .settle(leaking)
+                    .then(|| w.kind.as_str().to_string())
             })
             .collect()
     }
@@ -338,10 +359,14 @@ impl MemoryMonitor {
     pub fn record_sample(&mut self, sample: &MemorySample) -> SampleOutcome {
         self.samples += 1;
         self.latest = Some(*sample);
-        let mut outcome = SampleOutcome::default();
-        for watch in self.kinds.iter_mut().filter(|w| w.enabled) {
+        let mut outcome = SampleOutcome {
+            levels: [f64::NAN; 3],
+            ..SampleOutcome::default()
+        };
+        for (i, watch) in self.kinds.iter_mut().enumerate().filter(|(_, w)| w.enabled) {
             let level = sample.level(watch.kind);
             let baseline = watch.lowest_since_sample.min(level);
+            outcome.levels[i] = baseline;
             watch.lowest_since_sample = f64::INFINITY;
             let step = watch.detector.push(Point {
                 at_ms: sample.at_ms,
@@ -360,6 +385,7 @@ impl MemoryMonitor {
                     .push(build_report(kind, &due, sample, level));
             }
         }
+        outcome.heap_state = self.state_of(&self.kinds[0]);
         outcome
     }
 }
@@ -396,45 +422,21 @@ fn build_report(
     current: f64,
 ) -> LeakReport {
     let trend = &due.trend;
-    let until = ms_until_limit(kind, trend, sample, current);
-    let rate = format::bytes(trend.growth_per_minute);
-    let now = format::bytes(current);
-    let window = format::duration(trend.latest.at_ms - trend.start.at_ms);
-    let mut message = match kind {
-        LeakKind::Heap => format!(
-            "V8 heap grows {rate}/min over {window} and keeps it after full GCs (now {now}); \
-             look for globals, caches and closures that only grow"
-        ),
-        LeakKind::External => format!(
-            "External memory (Buffers, ArrayBuffers) grows {rate}/min over {window} and keeps it \
-             after full GCs (now {now}); look for Buffers or typed arrays held in long-lived arrays, \
-             maps or closures"
-        ),
-        _ => format!(
-            "Native memory outside V8 grows {rate}/min over {window} and keeps it after full GCs \
-             (now {now}); heap snapshots will not show it: suspect a native addon or module that \
-             allocates without freeing"
-        ),
-    };
-    if let Some(ms) = until {
-        message.push_str(&format!(
-            "; the heap limit ({}) is reached in ~{} at this rate",
-            format::bytes(sample.heap_limit),
-            format::duration(ms)
-        ));
-    }
-    message.push_str(&due.message_suffix());
+    let heap_limit =
+        (kind == LeakKind::Heap && sample.heap_limit > 0.0).then_some(sample.heap_limit);
     LeakReport {
         kind,
-        message,
+        identity: kind.as_str().to_string(),
         severity: due.severity,
+        escalated_from: due.escalated_from,
+        fit: Some(FittedLine::of(trend)),
+        heap_limit,
         growth_per_minute: trend.growth_per_minute,
         current,
         detected_at_ms: sample.at_ms,
         samples: trend.points.clone(),
-        ms_until_limit: until,
+        ms_until_limit: ms_until_limit(kind, trend, sample, current),
         p_value: trend.p_value,
-        escalated: due.escalated(),
         subject: Subject::Memory,
     }
 }
@@ -489,7 +491,8 @@ mod tests {
         let reports = run(120, leaking, leaking);
         assert_eq!(reports.len(), 1);
         assert_eq!(reports[0].kind, LeakKind::External);
-        assert!(reports[0].message.contains("External memory"));
+        assert_eq!(reports[0].identity, "external");
+        assert_eq!(reports[0].heap_limit, None);
         assert_eq!(reports[0].ms_until_limit, None);
     }
 
@@ -532,7 +535,10 @@ mod tests {
             until > 2.0 * 3_600_000.0 && until < 3.0 * 3_600_000.0,
             "{until}"
         );
-        assert!(r.message.contains("heap limit"));
+        assert!(r.heap_limit.is_some_and(|l| l > 4000.0 * MIB));
+        let fit = r.fit.expect("a fitted line");
+        assert!(fit.end.value > fit.start.value);
+        assert_eq!(fit.end.at_ms, r.samples.last().unwrap().at_ms);
         assert!(r.samples.len() >= 42 && r.samples.len() <= 240);
     }
 
@@ -596,11 +602,14 @@ mod tests {
             }
         }
         assert!(reports.len() >= 2, "{reports:?}");
-        assert!(!reports[0].escalated);
-        let escalated: Vec<_> = reports.iter().filter(|r| r.escalated).collect();
+        assert!(reports[0].escalated_from.is_none());
+        let escalated: Vec<_> = reports
+            .iter()
+            .filter(|r| r.escalated_from.is_some())
+            .collect();
         assert!(!escalated.is_empty());
         assert!(escalated[0].severity > reports[0].severity);
-        assert!(escalated[0].message.contains("escalated from"));
+        assert_eq!(escalated[0].escalated_from, Some(reports[0].severity));
     }
 
     #[test]

@@ -4,11 +4,9 @@
 //! numbers a label: created, collected) and hands it over at each sample.
 
 use crate::core::escalation::{Escalation, ReportDue};
-use crate::core::format;
 use crate::core::growth::{GrowthDetector, GrowthPolicy, Step};
-use crate::core::report::{LeakKind, LeakReport, Severity, Subject};
+use crate::core::report::{FittedLine, LeakKind, LeakReport, Severity, Subject};
 use crate::core::site_tally::SiteTally;
-use crate::core::stack_trace::{call_site, user_frames};
 use crate::core::trend::Point;
 
 /// Creation sites named in a report at most.
@@ -150,37 +148,45 @@ impl ObjectLedger {
         at_ms: f64,
     ) -> Option<LeakReport> {
         let label = self.labels.get(id as usize)?;
-        let frames = user_frames(stack, &self.ignored);
-        let site = call_site(&frames).and_then(|f| f.location.clone());
         let mut sites = SiteTally::default();
         sites.record(stack, &self.ignored);
-        let message = format!(
-            "A '{}' object expected to be collected within {} is still alive after {} and two full GCs; \
-             created at {}: something still references it (a closure, a cache, a listener, a timer)",
-            label.name,
-            format::duration(within_ms),
-            format::duration(age_ms),
-            site.as_deref().unwrap_or("an unknown site")
-        );
         Some(LeakReport {
             kind: LeakKind::Objects,
-            message,
+            identity: format!("objects:{}:overdue", label.name),
             severity: Severity::Medium,
+            escalated_from: None,
+            fit: None,
+            heap_limit: None,
             growth_per_minute: 0.0,
             current: label.alive(),
             detected_at_ms: at_ms,
             samples: Vec::new(),
             ms_until_limit: None,
             p_value: f64::NAN,
-            escalated: false,
             subject: Subject::Objects {
                 label: label.name.clone(),
                 created: label.created,
                 collected: label.collected,
                 creation_sites: sites.top(1),
+                sampled_creations: sites.total(),
                 age_ms: Some(age_ms),
+                within_ms: Some(within_ms),
             },
         })
+    }
+
+    /// The identities of reported object growth that is over since the last
+    /// call (`objects:label`).
+    pub fn take_ended(&mut self) -> Vec<String> {
+        self.labels
+            .iter_mut()
+            .filter_map(|l| {
+                let leaking = l.detector.is_leaking();
+                l.escalation
+                    .settle(leaking)
+                    .then(|| format!("objects:{}", l.name))
+            })
+            .collect()
     }
 
     /// Every label's figures, most alive first.
@@ -209,41 +215,27 @@ fn growth_report(label: &Label, due: &ReportDue, at_ms: f64) -> LeakReport {
     let trend = &due.trend;
     let alive = label.alive();
     let sites = label.sites.top(SITES_REPORTED);
-    let mut message = format!(
-        "'{}' objects pile up: {} alive ({} created, {} collected), growing {}/min and surviving full GCs",
-        label.name,
-        format::count(alive),
-        format::count(label.created),
-        format::count(label.collected),
-        format::count(trend.growth_per_minute)
-    );
-    if let Some(top) = sites.first() {
-        message.push_str(&format!(
-            "; most created at {} ({} of {} sampled)",
-            top.site,
-            top.count,
-            label.sites.total()
-        ));
-    }
-    message.push_str(": something keeps them reachable after use");
-    message.push_str(&due.message_suffix());
     LeakReport {
         kind: LeakKind::Objects,
-        message,
+        identity: format!("objects:{}", label.name),
         severity: due.severity,
+        escalated_from: due.escalated_from,
+        fit: Some(FittedLine::of(trend)),
+        heap_limit: None,
         growth_per_minute: trend.growth_per_minute,
         current: alive,
         detected_at_ms: at_ms,
         samples: trend.points.clone(),
         ms_until_limit: None,
         p_value: trend.p_value,
-        escalated: due.escalated(),
         subject: Subject::Objects {
             label: label.name.clone(),
             created: label.created,
             collected: label.collected,
             creation_sites: sites,
+            sampled_creations: label.sites.total(),
             age_ms: None,
+            within_ms: None,
         },
     }
 }
@@ -302,11 +294,7 @@ mod tests {
         assert_eq!(label, "request");
         assert_eq!(creation_sites[0].site, "/app/server.js:7:3");
         assert_eq!(*age_ms, None);
-        assert!(
-            r.message.starts_with("'request' objects pile up:"),
-            "{}",
-            r.message
-        );
+        assert_eq!(r.identity, "objects:request");
         let labels = l.labels();
         assert_eq!(labels[0].label, "request");
         assert!(labels[0].leaking);
@@ -340,10 +328,27 @@ mod tests {
         let r = l
             .overdue_report(id, 3200.0, 1000.0, CREATED_AT, 5.0)
             .unwrap();
-        assert!(r.message.starts_with("A 'socket' object expected to be collected within 1.0 s is still alive after 3.2 s and two full GCs; created at /app/server.js:7:3"), "{}", r.message);
+        let Subject::Objects {
+            creation_sites,
+            age_ms,
+            within_ms,
+            ..
+        } = &r.subject
+        else {
+            panic!()
+        };
+        assert_eq!(creation_sites[0].site, "/app/server.js:7:3");
+        assert_eq!((*age_ms, *within_ms), (Some(3200.0), Some(1000.0)));
+        assert_eq!(r.identity, "objects:socket:overdue");
         assert!(l.overdue_report(9, 1.0, 1.0, "", 0.0).is_none());
         let r = l.overdue_report(id, 1.0, 1.0, "garbage", 0.0).unwrap();
-        assert!(r.message.contains("an unknown site"));
+        let Subject::Objects { creation_sites, .. } = &r.subject else {
+            panic!()
+        };
+        assert!(
+            creation_sites.is_empty(),
+            "no site from a stack with no frame"
+        );
     }
 
     #[test]

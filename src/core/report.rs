@@ -1,5 +1,6 @@
 //! Leak reports: what a detector found, as plain data.
 
+use crate::core::growth::Trend;
 use crate::core::site_tally::SiteCount;
 use crate::core::trend::Point;
 
@@ -55,15 +56,6 @@ impl Severity {
         }
     }
 
-    /// `" (escalated from low to high)"`, the suffix of an escalated report's message.
-    pub fn escalation_suffix(previous: Severity, now: Severity) -> String {
-        format!(
-            " (escalated from {} to {})",
-            previous.as_str(),
-            now.as_str()
-        )
-    }
-
     /// Severity from a growth rate, the current level and, where the kind has
     /// one, the time left until its limit.
     pub fn assess(growth_per_minute: f64, current: f64, ms_until_limit: Option<f64>) -> Severity {
@@ -97,6 +89,8 @@ pub enum Subject {
         event_name: String,
         /// Where the listeners are added, most frequent first (sampled adds).
         add_sites: Vec<SiteCount>,
+        /// Adds sampled in all, the whole the sites' counts are shares of.
+        sampled_adds: u64,
     },
     /// Application-named objects that stay alive.
     Objects {
@@ -108,20 +102,58 @@ pub enum Subject {
         collected: f64,
         /// Where they were created, most frequent first (sampled creations).
         creation_sites: Vec<SiteCount>,
+        /// Creations sampled in all, the whole the sites' counts are shares of.
+        sampled_creations: u64,
         /// For an object expected to be collected: how old it is, in ms.
         age_ms: Option<f64>,
+        /// For an object expected to be collected: the time it was given, in ms.
+        within_ms: Option<f64>,
     },
 }
 
-/// One finding, ready to hand to the application.
+/// The straight line fitted over the window judged (Theil–Sen), from its
+/// first to its last point.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FittedLine {
+    /// The fitted level where the window starts.
+    pub start: Point,
+    /// The fitted level at the window's last point.
+    pub end: Point,
+}
+
+impl FittedLine {
+    /// The line a trend was fitted along: from its fitted start, at its rate.
+    pub fn of(trend: &Trend) -> FittedLine {
+        let span = trend.latest.at_ms - trend.start.at_ms;
+        FittedLine {
+            start: trend.start,
+            end: Point {
+                at_ms: trend.latest.at_ms,
+                value: trend.start.value + trend.growth_per_minute * span / 60_000.0,
+            },
+        }
+    }
+}
+
+/// One finding as data: every sentence about it is written from these
+/// fields, in one place (the facade's `describe`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LeakReport {
     /// What leaks.
     pub kind: LeakKind,
-    /// One line a person can act on.
-    pub message: String,
+    /// The leak's identity: the same for every report of one leak
+    /// (`heap`, `listeners:Server:request`, `objects:session`), so its
+    /// reports, reminders and resolution can be told apart from another's.
+    /// An overdue object's identity names its label and is never resolved.
+    pub identity: String,
     /// How urgent it is.
     pub severity: Severity,
+    /// The severity reported before, when this report raises it.
+    pub escalated_from: Option<Severity>,
+    /// The line fitted over the window judged.
+    pub fit: Option<FittedLine>,
+    /// For the heap: the heap limit the time to it is measured against.
+    pub heap_limit: Option<f64>,
     /// Growth rate judged, in bytes (or items) per minute.
     pub growth_per_minute: f64,
     /// The latest level, in bytes (or items).
@@ -134,8 +166,6 @@ pub struct LeakReport {
     pub ms_until_limit: Option<f64>,
     /// One-sided Mann–Kendall p-value of the trend.
     pub p_value: f64,
-    /// True when this report raises the severity of an earlier one on the same trend.
-    pub escalated: bool,
     /// What the report is about.
     pub subject: Subject,
 }

@@ -704,7 +704,7 @@ mod tests {
         assert_eq!(top.last.unwrap().count, 50);
         assert_eq!(top.retainer_paths[0].count, 20);
         assert_eq!(
-            top.retainer_paths[0].path,
+            top.retainer_paths[0].text(),
             "Cart [] ← Map 'carts' ← (closure) makeRegistry ← (GC roots)"
         );
         // Temps new in the second snapshot are gone in the third: not suspects.

@@ -757,10 +757,15 @@ pub(crate) mod tests {
     use super::*;
     use crate::core::heap_snapshot::error::SnapshotErrorKind;
 
+    /// An edge of a test node: its type index, name and target node.
+    pub type TestEdge = (u32, String, u32);
+    /// A test node: type index, name, id, self size and its edges.
+    pub type TestNode = (u32, String, u32, u64, Vec<TestEdge>);
+
     /// A snapshot in V8's layout, built node by node for tests.
     #[derive(Default)]
     pub struct SnapshotText {
-        pub nodes: Vec<(u32, String, u32, u64, Vec<(u32, String, u32)>)>,
+        pub nodes: Vec<TestNode>,
         pub locations: Vec<[u32; 4]>,
     }
 

@@ -82,15 +82,84 @@ pub fn shortest_paths(g: &HeapGraph) -> ShortestPaths {
     ShortestPaths { edge }
 }
 
+/// How a step's holder refers to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EdgeKind {
+    /// A named property: `holder.name`.
+    Property,
+    /// A variable a closure captured: `'name'` in the holder's context.
+    Variable,
+    /// An element of an array, a Map or a Set: `[]`.
+    Element,
+}
+
+impl EdgeKind {
+    /// `'property'`, `'variable'` or `'element'`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::Property => "property",
+            EdgeKind::Variable => "variable",
+            EdgeKind::Element => "element",
+        }
+    }
+}
+
+/// One object on a retainer path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathStep {
+    /// Its class (`Map`, `Array`, `(closure)`, `(GC roots)`); `…` for steps cut.
+    pub class: String,
+    /// For a closure: its function's name (`(anonymous)` when it has none).
+    pub function: Option<String>,
+    /// Where a closure's function or a literal object's code is, `file:line:column`.
+    pub location: Option<String>,
+    /// How the next step up refers to this one, where the edge says.
+    pub edge_kind: Option<EdgeKind>,
+    /// The property or variable name (empty for elements).
+    pub edge_name: String,
+}
+
+impl PathStep {
+    /// The step as one line of a path: `Map 'carts'`, `(closure) add (file:1:2) .add`.
+    pub fn text(&self) -> String {
+        let mut out = self.class.clone();
+        if let Some(f) = &self.function {
+            out.push(' ');
+            out.push_str(f);
+        }
+        if let Some(at) = &self.location {
+            if self.function.is_some() {
+                out.push_str(&format!(" ({at})"));
+            }
+        }
+        match self.edge_kind {
+            Some(EdgeKind::Property) => out.push_str(&format!(" .{}", self.edge_name)),
+            Some(EdgeKind::Variable) => out.push_str(&format!(" '{}'", self.edge_name)),
+            Some(EdgeKind::Element) => out.push_str(" []"),
+            None => {}
+        }
+        out
+    }
+}
+
 /// Objects held the same way, and how.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetainerPath {
     /// Objects of the set this path holds.
     pub count: u64,
-    /// The path, one line, from the object up.
-    pub path: String,
-    /// The same steps one by one.
-    pub steps: Vec<String>,
+    /// The steps from the object up to a root.
+    pub steps: Vec<PathStep>,
+}
+
+impl RetainerPath {
+    /// The path on one line, from the object up: `Cart [] ← Map 'carts' ← …`.
+    pub fn text(&self) -> String {
+        self.steps
+            .iter()
+            .map(PathStep::text)
+            .collect::<Vec<_>>()
+            .join(" ← ")
+    }
 }
 
 /// Everything needed to describe nodes.
@@ -208,17 +277,54 @@ impl Describer<'_> {
         Some(steps)
     }
 
-    fn render(&self, steps: &[(u32, Option<String>)]) -> Vec<String> {
-        let mut out: Vec<String> = steps
+    /// Node `n` as a step, referred to by `label` (`.x`, `'x'`, `[]`).
+    fn step(&self, n: u32, label: Option<&str>) -> PathStep {
+        let g = self.graph;
+        let (edge_kind, edge_name) = match label {
+            Some("[]") => (Some(EdgeKind::Element), String::new()),
+            Some(l) if l.starts_with('.') => (Some(EdgeKind::Property), l[1..].to_string()),
+            Some(l) if l.starts_with('\'') && l.len() >= 2 => {
+                (Some(EdgeKind::Variable), l[1..l.len() - 1].to_string())
+            }
+            _ => (None, String::new()),
+        };
+        let closure = n != 0 && Some(g.node_type[n as usize]) == g.codes.closure;
+        let (class, function) = if closure {
+            let name = match g.name(n) {
+                "" => "(anonymous)",
+                other => other,
+            };
+            ("(closure)".to_string(), Some(name.to_string()))
+        } else {
+            (self.node(n), None)
+        };
+        PathStep {
+            class,
+            location: if closure {
+                location_text(g, self.scripts, n)
+            } else {
+                None
+            },
+            function,
+            edge_kind,
+            edge_name,
+        }
+    }
+
+    fn render(&self, steps: &[(u32, Option<String>)]) -> Vec<PathStep> {
+        let mut out: Vec<PathStep> = steps
             .iter()
             .take(MAX_STEPS)
-            .map(|(n, label)| match label {
-                Some(l) => format!("{} {}", self.node(*n), l),
-                None => self.node(*n),
-            })
+            .map(|(n, label)| self.step(*n, label.as_deref()))
             .collect();
         if steps.len() > MAX_STEPS {
-            out.push("…".to_string());
+            out.push(PathStep {
+                class: "…".to_string(),
+                function: None,
+                location: None,
+                edge_kind: None,
+                edge_name: String::new(),
+            });
         }
         out
     }
@@ -262,11 +368,7 @@ pub fn cluster_paths(
         .take(max_paths)
         .filter_map(|(count, n)| {
             let steps = d.render(&d.steps(sp, n)?);
-            Some(RetainerPath {
-                count,
-                path: steps.join(" ← "),
-                steps,
-            })
+            Some(RetainerPath { count, steps })
         })
         .collect()
 }
@@ -318,11 +420,11 @@ mod tests {
         assert_eq!(paths.len(), 2);
         assert_eq!(paths[0].count, 50);
         assert_eq!(
-            paths[0].path,
+            paths[0].text(),
             "Cart [] ← Map 'carts' ← (closure) makeRegistry (src/registry.js:12:3) ← (GC roots)"
         );
         assert_eq!(paths[1].count, 1);
-        assert_eq!(paths[1].path, "Cart .lastCart ← (GC roots)");
+        assert_eq!(paths[1].text(), "Cart .lastCart ← (GC roots)");
     }
 
     #[test]

@@ -1,0 +1,181 @@
+'use strict'
+// Every human sentence about a finding is written here, once, from the
+// report's data: warnings, JSON `message`s, test-runner failures, the CLI's
+// text and the HTML report. Nothing edits a message after it is written.
+
+const fmt = require('./format')
+
+/** A heap report names its top allocation site when it holds this share of the growth. */
+const NAMED_SHARE = 0.4
+
+const MEMORY_KINDS = new Set(['heap', 'external', 'native'])
+
+/** Whether `kind` is measured in bytes. */
+function inBytes(kind) {
+  return MEMORY_KINDS.has(kind)
+}
+
+/** What a memory report's sentence begins with, and the advice it ends with. */
+const MEMORY_TEXT = {
+  heap: ['V8 heap grows', 'look for globals, caches and closures that only grow'],
+  external: ['External memory (Buffers, ArrayBuffers) grows', 'look for Buffers or typed arrays held in long-lived arrays, maps or closures'],
+  native: ['Native memory outside V8 grows', 'heap snapshots will not show it: suspect a native addon or module that allocates without freeing'],
+}
+
+/** `addItem`, or `an anonymous function`. */
+function functionText(name) {
+  return !name || name === '<anonymous>' || name === '(anonymous)' ? 'an anonymous function' : name
+}
+
+/** `"87% of the growth is allocated at src/cart.js:41:17 in addItem"`, or null when no site holds NAMED_SHARE. */
+function describeSites(sites) {
+  const top = sites && sites[0]
+  if (!top || !(top.share >= NAMED_SHARE)) return null
+  return `${fmt.percent(top.share)} of the growth is allocated at ${top.site} in ${functionText(top.functionName)}`
+}
+
+/** One step of a retainer path: `Map 'carts'`, `(closure) add (src/a.js:3:9) .add`, `Cart []`. */
+function describeStep(step) {
+  let text = step.class
+  if (step.function) text += ` ${step.function}${step.location ? ` (${step.location})` : ''}`
+  if (step.edgeKind === 'property') text += ` .${step.edgeName}`
+  else if (step.edgeKind === 'variable') text += ` '${step.edgeName}'`
+  else if (step.edgeKind === 'element') text += ' []'
+  return text
+}
+
+/** A retainer path on one line, from the object up: `Cart [] ← Map 'carts' ← (closure) add (…) ← …`. */
+function describePath(steps) {
+  return steps.map(describeStep).join(' ← ')
+}
+
+/** The span the report's samples cover, in ms. */
+function windowMs(report) {
+  const s = report.samples
+  return s && s.length > 1 ? s[s.length - 1].at - s[0].at : 0
+}
+
+function memorySentence(report) {
+  const [head, advice] = MEMORY_TEXT[report.kind]
+  let text = `${head} ${fmt.rate(report.growthPerMinute, true)} over ${fmt.duration(windowMs(report))} and keeps it after full GCs (now ${fmt.bytes(report.current)}); ${advice}`
+  if (report.msUntilLimit != null && report.heapLimit != null) {
+    text += `; the heap limit (${fmt.bytes(report.heapLimit)}) is reached in ~${fmt.duration(report.msUntilLimit)} at this rate`
+  }
+  const sites = report.kind === 'heap' ? describeSites(report.allocationSites) : null
+  if (sites) text += `; ${sites}`
+  return text
+}
+
+const REMOVE_ADVICE = 'remove them when done, or add them with once() (EventTarget: { once: true })'
+
+function listenerSentence(report) {
+  const head = `${report.emitter} has ${fmt.count(report.current)} '${report.eventName}' listeners, growing ${fmt.rate(report.growthPerMinute, false)}`
+  const top = report.addSites && report.addSites[0]
+  if (!top) return `${head}; ${REMOVE_ADVICE}`
+  const share = top.count / Math.max(1, report.sampledAdds || top.count)
+  return `${head}: added at ${top.site} (${fmt.percent(share)} of sampled adds) and never removed; ${REMOVE_ADVICE}`
+}
+
+function objectSentence(report) {
+  const top = report.creationSites && report.creationSites[0]
+  if (report.reason === 'overdue') {
+    return `A '${report.label}' object expected to be collected within ${fmt.duration(report.withinMs)} is still alive after ${fmt.duration(report.ageMs)} and two full GCs; created at ${top ? top.site : 'an unknown site'}: something still references it (a closure, a cache, a listener, a timer)`
+  }
+  let text = `'${report.label}' objects pile up: ${fmt.count(report.current)} alive (${fmt.count(report.created)} created, ${fmt.count(report.collected)} collected), growing ${fmt.rate(report.growthPerMinute, false)} and surviving full GCs`
+  if (top) text += `; most created at ${top.site} (${fmt.count(top.count)} of ${fmt.count(report.sampledCreations || top.count)} sampled)`
+  return `${text}: something keeps them reachable after use`
+}
+
+/** What a resolution says leaked. */
+function subjectOf(report) {
+  if (report.kind === 'heap') return 'V8 heap growth'
+  if (report.kind === 'external') return 'External memory growth'
+  if (report.kind === 'native') return 'Native memory growth'
+  if (report.kind === 'listeners') return `Listener growth on ${report.emitter} '${report.eventName}'`
+  return `Growth of alive '${report.label}' objects`
+}
+
+/**
+ * The sentence for a guard's report: a leak (first, escalated or a
+ * reminder) or a resolution.
+ */
+function describe(report) {
+  if (report.resolved) {
+    return `${subjectOf(report)} stopped: no longer reported as leaking, ${fmt.duration(report.durationMs)} after it was first reported (last seen at ${report.severity} severity)`
+  }
+  let text
+  if (inBytes(report.kind)) text = memorySentence(report)
+  else if (report.kind === 'listeners') text = listenerSentence(report)
+  else text = objectSentence(report)
+  if (report.escalatedFrom) text += ` (escalated from ${report.escalatedFrom} to ${report.severity})`
+  if (report.repeat && report.leakingForMs != null) text += ` (still leaking after ${fmt.duration(report.leakingForMs)})`
+  return text
+}
+
+/** One sentence for a two- or three-snapshot analysis: the class whose new objects retain the most, and what holds most of them. */
+function describeHeapAnalysis(analysis) {
+  const top = analysis.classes[0]
+  if (!top || !top.newObjects) return 'nothing new is retained between the heap snapshots'
+  const n = top.newObjects
+  const p = top.retainerPaths[0]
+  const held = p ? `, ${p.count === n.count ? 'all' : `${fmt.count(p.count)} of them`} held by ${describePath(p.steps)}` : ''
+  return `heap snapshots show ${fmt.count(n.count)} new ${top.name} (${fmt.bytes(n.retainedSize)} retained)${held}`
+}
+
+/** The sentence for a follow-up comparison of a heap report's snapshots (`{ report, analysis | error, files }`). */
+function describeAnalysis(result) {
+  if (!result.analysis) return `${result.report.message}; the heap snapshots could not be compared: ${result.error}`
+  return `${result.report.message}; ${describeHeapAnalysis(result.analysis)} (snapshots ${result.files.join(', ')})`
+}
+
+/** What each call of a checked function keeps, and what holds it: `"each call keeps 1 Cart (128 B retained), held by …"`. */
+function describeHeapGrowth(growth) {
+  const top = growth && growth.classes && growth.classes[0]
+  if (!top) return null
+  const each = top.perCall >= 0.95 && top.perCall < 1.05 ? `1 ${top.name}` : `${top.perCall.toFixed(top.perCall < 10 ? 2 : 0)} ${top.name}`
+  const held = top.retainerPaths[0] ? `, held by ${describePath(top.retainerPaths[0].steps)}` : ''
+  return `each call keeps ${each} (${fmt.bytes(top.retainedBytesPerCall)} retained)${held}`
+}
+
+/** What a leak check measures, by kind. */
+const CHECK_WHAT = {
+  heap: 'heap',
+  external: 'external memory (Buffers)',
+  native: 'native memory',
+  listeners: 'listeners',
+  handles: 'active handles',
+  objects: 'tracked objects alive',
+}
+
+/** The sentence for one kind a leak check found growing. */
+function describeCheckReport(report, calls) {
+  let text = `${CHECK_WHAT[report.kind]} grew ${fmt.perCall(report.perCall, inBytes(report.kind))} over ${fmt.count(calls)} calls`
+  if (report.kind === 'heap') {
+    const kept = describeHeapGrowth(report.heapGrowth)
+    if (kept) text += `; ${kept}`
+    const sites = describeSites(report.allocationSites)
+    if (sites) text += `; ${sites}`
+  }
+  if (report.kind === 'listeners' && report.emitter) {
+    text += ` (${report.emitter} '${report.eventName}'${report.addSite ? `, added at ${report.addSite}` : ''})`
+  }
+  return text
+}
+
+/** The sentence of a failed check: `"handle() leaks: heap grew …"`. */
+function describeCheckFailure(name, result) {
+  return `${name ? `${name}()` : 'The function'} leaks: ${result.reports.map((r) => r.message).join('; ')}`
+}
+
+module.exports = {
+  NAMED_SHARE,
+  describe,
+  describeAnalysis,
+  describeCheckFailure,
+  describeCheckReport,
+  describeHeapAnalysis,
+  describeHeapGrowth,
+  describePath,
+  describeSites,
+  inBytes,
+}
