@@ -281,6 +281,8 @@ class Guard {
   /** A report the alert gate lets through: a heap report may first wait for its sites. */
   dispatch(report) {
     if (report.kind === 'heap' && !report.repeat && this.sampler && this.mustHoldForSites()) this.holdForSites(report)
+    // A reminder never overtakes the report it reminds of.
+    else if (this.heldReports.some((held) => held.identity === report.identity)) this.holdForSites(report)
     else this.send(report)
   }
 
