@@ -142,7 +142,7 @@ describe('the installed package', () => {
     assert.notEqual(code, 0, stderr)
     const report = JSON.parse(stdout)
     assert.deepEqual(report.failures.map((f) => f.title), ['leaves a listener behind (fails on purpose)'])
-    assert.match(report.failures[0].err.message, /left 1 'update' listener\(s\) left on EventEmitter \(added at .*plugin\.spec\.cjs:9:9\)/)
+    assert.match(report.failures[0].err.message, /left 1 'update' listener\(s\) on EventEmitter \(added at .*plugin\.spec\.cjs:9:9\)/)
     assert.deepEqual(report.tests.find((t) => t.title === 'cleans up after itself').err, {})
   })
 

@@ -99,8 +99,8 @@ test('Mocha: the plugin fails the tests that leave listeners or handles behind',
   assert.equal(code, 2, stderr)
   assert.equal(report.stats.failures, 2)
   const failures = Object.fromEntries(report.failures.map((f) => [f.title, f.err]))
-  assert.match(failures['leaves a listener on a long-lived emitter'].message, /^leakguard: the test left 1 'config' listener\(s\) left on EventEmitter \(added at .*plugin\.spec\.js:\d+:\d+\)/)
-  assert.match(failures['leaves an interval running'].message, /1 active Timeout handle\(s\) left running/)
+  assert.match(failures['leaves a listener on a long-lived emitter'].message, /^leakguard: the test left 1 'config' listener\(s\) on EventEmitter \(added at .*plugin\.spec\.js:\d+:\d+\)$/)
+  assert.match(failures['leaves an interval running'].message, /^leakguard: the test left 1 active Timeout handle\(s\) running$/)
   assert.deepEqual(Object.keys(failures).sort(), ['leaves a listener on a long-lived emitter', 'leaves an interval running'])
   assert.ok(report.passes.some((p) => p.title === 'runs after the failures'), 'the run goes on after a failure')
 })
@@ -111,4 +111,18 @@ test('Mocha: LEAKGUARD_MOCHA=0 turns the plugin off', async () => {
   const report = JSON.parse(stdout)
   assert.equal(report.stats.passes, 5)
   assert.equal(report.stats.failures, 0)
+})
+
+test('Mocha: what a leak check in a test leaves is the check\'s to report, not the plugin\'s again', async () => {
+  const { code, stdout, stderr } = await runNode([mochaBin, '--require', path.join(root, 'mocha.js'), '--reporter', 'json', '--timeout', '30000', path.join(__dirname, 'mocha', 'check.spec.js')], { cwd: root, timeoutMs: 120_000 })
+  const report = JSON.parse(stdout)
+  assert.equal(code, 2, stderr)
+  assert.equal(report.stats.failures, 2, JSON.stringify(report.failures, null, 2))
+  const failed = report.failures.map((f) => f.title)
+  // The check's rejection is that test's only failure: its 100,000-odd listeners are not the test's leftovers.
+  assert.deepEqual(failed, ['a check that finds a listener leak fails the test once', 'a listener the test leaves outside its check is still reported, once'])
+  assert.match(report.failures[0].err.message, /^subscribe\(\) leaks: listeners grew ~[\d.]+ per call over [\d,]+ calls \(EventEmitter 'evt', added at .*check\.spec\.js:\d+:\d+\)$/)
+  // The one listener the test added outside its check is still reported, and only that one.
+  assert.match(report.failures[1].err.message, /^leakguard: the test left 1 'config' listener\(s\) on EventEmitter \(added at .*check\.spec\.js:\d+:\d+\)$/)
+  assert.ok(report.passes.some((p) => p.title === 'a check expected to find a listener leak passes'))
 })
