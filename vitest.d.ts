@@ -11,6 +11,12 @@ export { toBeCollected, toLeak } from './lib/matchers'
 // them as asymmetric matchers, `expect.toLeak()`): an asymmetric matcher is
 // synchronous, and these wait for GCs.
 declare module 'vitest' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unused-vars
-  interface Assertion<T = any> extends LeakguardMatchers<Promise<void>> {}
+  // Members of its own, not `extends LeakguardMatchers<Promise<void>>`: they
+  // win over what leakguard/jest's types put on the global `jest.Matchers`
+  // (which Vitest's Assertion extends with void results).
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  interface Assertion<T = any> {
+    toLeak: LeakguardMatchers<Promise<void>>['toLeak']
+    toBeCollected: LeakguardMatchers<Promise<void>>['toBeCollected']
+  }
 }
