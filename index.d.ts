@@ -614,7 +614,9 @@ export interface LeakDetectedError extends Error {
  * Calls `fn` (sync or async) in batches with full GCs between them and
  * resolves what grew per call. Rejects with `ERR_LEAK_CHECK_FN_FAILED` when
  * `fn` throws, with `ERR_LEAK_CHECK_TIMEOUT` when a call never returns within
- * the budget (or too few calls fit in it to judge), and with coded
+ * the budget (or too few calls fit in it to judge), with
+ * `ERR_LEAK_CHECK_CONCURRENT` when another check is still running in the same
+ * thread (one check at a time: await each), and with coded
  * `TypeError`/`RangeError`s on bad options.
  */
 export function checkLeak(fn: () => unknown, options?: CheckOptions): Promise<CheckResult>

@@ -5,6 +5,7 @@
 
 const EventEmitter = require('node:events')
 const path = require('node:path')
+const { observeChecks } = require('./lib/check-leak')
 const { afterFinalizers } = require('./lib/gc')
 const { topCallSite } = require('./lib/native')
 const { captureStack } = require('./lib/stack')
@@ -31,15 +32,26 @@ function resourceCounts() {
   return counts
 }
 
-/** Watches one test: emitters created in it, and listeners added in it. */
+/**
+ * Watches one test: emitters created in it, and listeners added in it. The
+ * listeners a leak check's calls leave (checkLeak, assertNoLeak, toLeak) are
+ * the check's verdict to give, not the test's leftovers to report again.
+ */
 class TestWatch {
   constructor() {
     this.created = new WeakSet()
     this.pairs = []
     this.seen = new WeakMap()
     this.resources = null
+    /** While a check runs: per emitter, per event, the listener count before the check's first add. */
+    this.inCheck = null
+    this.checked = []
+    /** Active handles by type: when the running check started, and what checks' calls left. */
+    this.resourcesAtCheck = null
+    this.resourcesByChecks = new Map()
     const watch = this
     this.restoreAdds = interceptAdds((emitter, type, before) => watch.note(emitter, type, before))
+    this.unobserve = observeChecks({ started: () => watch.checkStarted(), ended: () => watch.checkEnded() })
     this.previous = { init: EventEmitter.init }
     const init = this.previous.init
     this.init = function (...args) {
@@ -51,20 +63,52 @@ class TestWatch {
 
   note(emitter, type, before) {
     if (this.created.has(emitter)) return
+    if (this.inCheck) {
+      let types = this.inCheck.get(emitter)
+      if (!types) this.inCheck.set(emitter, (types = new Map()))
+      if (!types.has(type)) {
+        types.set(type, before)
+        this.checked.push({ emitter: new WeakRef(emitter), type, before })
+      }
+    }
     let types = this.seen.get(emitter)
     if (!types) this.seen.set(emitter, (types = new Map()))
     if (!types.has(type)) {
       const stack = captureStack(this.note)
       const site = stack && topCallSite([stack], OWN_FILES)
       // Added by Mocha or leakguard, not by the test: not the test's to clean up.
-      const pair = site ? { emitter: new WeakRef(emitter), type, before, site } : null
+      const pair = site ? { emitter: new WeakRef(emitter), type, before, site, byChecks: 0 } : null
       types.set(type, pair)
       if (pair) this.pairs.push(pair)
     }
   }
 
+  checkStarted() {
+    this.inCheck = new WeakMap()
+    this.checked = []
+    this.resourcesAtCheck = resourceCounts()
+  }
+
+  /** Sets aside what the check's calls left: listeners on each pair they added to, and handles. */
+  checkEnded() {
+    for (const [type, count] of resourceCounts()) {
+      const extra = count - (this.resourcesAtCheck.get(type) || 0)
+      if (extra > 0) this.resourcesByChecks.set(type, (this.resourcesByChecks.get(type) || 0) + extra)
+    }
+    this.resourcesAtCheck = null
+    for (const { emitter: ref, type, before } of this.checked) {
+      const emitter = ref.deref()
+      const types = emitter && this.seen.get(emitter)
+      const pair = types && types.get(type)
+      if (pair) pair.byChecks += Math.max(0, listenerCount(emitter, type) - before)
+    }
+    this.inCheck = null
+    this.checked = []
+  }
+
   stop() {
     this.restoreAdds()
+    this.unobserve()
     if (EventEmitter.init === this.init) EventEmitter.init = this.previous.init
   }
 
@@ -74,14 +118,14 @@ class TestWatch {
     for (const pair of this.pairs) {
       const emitter = pair.emitter.deref()
       if (emitter === undefined) continue
-      const added = listenerCount(emitter, pair.type) - pair.before
+      const added = listenerCount(emitter, pair.type) - pair.before - pair.byChecks
       if (added > 0) {
-        lines.push(`${added} '${String(pair.type)}' listener(s) left on ${describeEmitter(emitter)} (added at ${pair.site})`)
+        lines.push(`${added} '${String(pair.type)}' listener(s) on ${describeEmitter(emitter)} (added at ${pair.site})`)
       }
     }
     for (const [type, count] of resourceCounts()) {
-      const extra = count - ((this.resources && this.resources.get(type)) || 0)
-      if (extra > 0) lines.push(`${extra} active ${type} handle(s) left running`)
+      const extra = count - ((this.resources && this.resources.get(type)) || 0) - (this.resourcesByChecks.get(type) || 0)
+      if (extra > 0) lines.push(`${extra} active ${type} handle(s) running`)
     }
     return lines
   }

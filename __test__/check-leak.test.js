@@ -325,3 +325,42 @@ describe('where it runs', () => {
     assert.deepEqual(message, { leaked: true, kinds: ['heap'] })
   })
 })
+
+describe('one check at a time in a thread', () => {
+  test('a check started while another runs rejects with ERR_LEAK_CHECK_CONCURRENT; the running one keeps its verdict', async () => {
+    const kept = []
+    const first = checkLeak(() => kept.push({ n: kept.length, tags: ['a', 'b'] }), { kinds: ['heap'], heapSnapshots: false })
+    for (const second of [checkLeak(() => 1), assertNoLeak(() => 1)]) {
+      await assert.rejects(second, (error) => {
+        assert.equal(error.constructor, Error)
+        assert.equal(error.code, 'ERR_LEAK_CHECK_CONCURRENT')
+        assert.match(error.message, /^Another leak check is running in this thread/)
+        return true
+      })
+    }
+    // Bad arguments are still told as such.
+    await assert.rejects(checkLeak(42), { code: 'ERR_INVALID_ARG_TYPE' })
+    const result = await first
+    assert.equal(result.leaked, true)
+    assert.deepEqual(result.kinds, ['heap'])
+  })
+
+  test('once a check settles, resolved or rejected, the next one runs', async () => {
+    await assert.rejects(
+      checkLeak(() => {
+        throw new Error('boom')
+      }),
+      { code: 'ERR_LEAK_CHECK_FN_FAILED' },
+    )
+    const listeners = new EventEmitter()
+    const result = await checkLeak(
+      () => {
+        const f = () => {}
+        listeners.on('x', f)
+        listeners.off('x', f)
+      },
+      { kinds: ['listeners'] },
+    )
+    assert.equal(result.leaked, false)
+  })
+})

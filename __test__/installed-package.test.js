@@ -3,7 +3,9 @@
 // platform package installed into a fresh project outside the repository,
 // with cargo and rustc absent from PATH. From there: every entry point by
 // require and by import, a real Jest run through `setupFilesAfterEnv:
-// ['leakguard/jest']`, a real Mocha run with `--require leakguard/mocha`,
+// ['leakguard/jest']`, a real Vitest run through `setupFiles:
+// ['leakguard/vitest']` (forks and threads pools), a real Mocha run with
+// `--require leakguard/mocha`,
 // `tsc --strict` on a file using every export and type, the preload (`-r`,
 // `--import`, NODE_OPTIONS) finding a leak in a service and logging it as
 // JSON, worker threads left alone unless asked, and bad LEAKGUARD_*
@@ -20,7 +22,7 @@ const { runNode } = require('../scripts/spawn')
 const root = path.join(__dirname, '..')
 const fixtures = path.join(__dirname, 'installed')
 /** The dev tools the consumer installs, at the versions the repository uses (from npm's cache). */
-const TOOLS = ['jest', 'mocha', 'typescript', '@types/node', '@jest/globals']
+const TOOLS = ['jest', 'mocha', 'vitest', 'typescript', '@types/node', '@jest/globals']
 
 let project = null
 let env = null
@@ -110,6 +112,7 @@ describe('the installed package', () => {
       main: ['analyzeHeapSnapshots', 'assertNoLeak', 'checkLeak', 'gc', 'openTelemetry', 'probe', 'prometheus', 'start'],
       register: ['captureHeapSnapshot', 'expectCollected', 'off', 'on', 'stats', 'stop', 'track'],
       jest: ['toBeCollected', 'toLeak'],
+      vitest: ['toBeCollected', 'toLeak'],
       mocha: ['afterEach', 'beforeEach'],
       packageJson: 'leakguard',
       leaked: true,
@@ -123,6 +126,7 @@ describe('the installed package', () => {
       named: ['analyzeHeapSnapshots', 'assertNoLeak', 'checkLeak', 'gc', 'openTelemetry', 'probe', 'prometheus', 'start'],
       register: ['captureHeapSnapshot', 'expectCollected', 'off', 'on', 'stats', 'stop', 'track'],
       jest: ['toBeCollected', 'toLeak'],
+      vitest: ['toBeCollected', 'toLeak'],
       mocha: ['afterEach', 'beforeEach'],
       packageJson: 'leakguard',
     })
@@ -136,13 +140,28 @@ describe('the installed package', () => {
     assert.match(stderr, /Expected the function not to leak, but heap grew ~[\d,]+ bytes per call/)
   })
 
+  for (const pool of ['forks', 'threads']) {
+    test(`a real Vitest run with setupFiles: ['leakguard/vitest'] (pool: ${pool})`, async () => {
+      const vitest = path.join(project, 'node_modules', 'vitest', 'vitest.mjs')
+      const outputFile = path.join(project, `vitest-${pool}.json`)
+      const { code, stdout, stderr } = await inProject([vitest, 'run', '--pool', pool, '--reporter', 'json', '--outputFile', outputFile], { NO_COLOR: '1', LEAKGUARD_VITEST_POOL: pool })
+      assert.equal(code, 1, stdout + stderr)
+      const report = JSON.parse(fs.readFileSync(outputFile, 'utf8'))
+      const tests = report.testResults.flatMap((file) => file.assertionResults)
+      const failed = tests.filter((t) => t.status !== 'passed')
+      assert.deepEqual(failed.map((t) => t.title), ['a Map that only grows leaks (fails on purpose)'], JSON.stringify(failed, null, 2))
+      assert.equal(report.numPassedTests, 3)
+      assert.match(failed[0].failureMessages[0], /^Error: expect\(fn\)\.not\.toLeak\(options\)\n\nExpected the function not to leak, but heap grew ~[\d,]+ bytes per call/)
+    })
+  }
+
   test('a real Mocha run with --require leakguard/mocha', async () => {
     const mocha = path.join(project, 'node_modules', 'mocha', 'bin', 'mocha.js')
     const { code, stdout, stderr } = await inProject([mocha, '--require', 'leakguard/mocha', '--reporter', 'json', 'plugin.spec.cjs'])
     assert.notEqual(code, 0, stderr)
     const report = JSON.parse(stdout)
     assert.deepEqual(report.failures.map((f) => f.title), ['leaves a listener behind (fails on purpose)'])
-    assert.match(report.failures[0].err.message, /left 1 'update' listener\(s\) left on EventEmitter \(added at .*plugin\.spec\.cjs:9:9\)/)
+    assert.match(report.failures[0].err.message, /left 1 'update' listener\(s\) on EventEmitter \(added at .*plugin\.spec\.cjs:9:9\)/)
     assert.deepEqual(report.tests.find((t) => t.title === 'cleans up after itself').err, {})
   })
 

@@ -30,7 +30,7 @@ const TOP_SITES = 5
 const TOP_STACKS = 60
 /** leakguard's own files are never a site: lib/ and the package's entry points. */
 const ROOT = path.join(__dirname, '..')
-const OWN_FILES = [__dirname + path.sep, ...['index.js', 'register.js', 'jest.js', 'mocha.js', 'binding.js'].map((f) => path.join(ROOT, f))]
+const OWN_FILES = [__dirname + path.sep, ...['index.js', 'register.js', 'jest.js', 'vitest.js', 'mocha.js', 'binding.js'].map((f) => path.join(ROOT, f))]
 
 /** A sampled profile's tree as the parallel arrays Rust takes. */
 function flatten(head) {

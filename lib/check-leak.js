@@ -274,10 +274,30 @@ function checkLeak(fn, options) {
   try {
     validateFunction(fn, 'fn')
     const opts = normalizeCheckOptions(options)
-    return withWatchdog(opts.timeoutMs, (state) => runCheck(fn, opts, state))
+    // Two checks at once would each count what the other's calls keep.
+    if (checkRunning) {
+      throw codedError('ERR_LEAK_CHECK_CONCURRENT', 'Another leak check is running in this thread: a check measures the whole thread, so two at once would judge each other\'s calls. Await one check before starting the next')
+    }
+    for (const observer of checkObservers) observer.started()
+    checkRunning = true
+    return withWatchdog(opts.timeoutMs, (state) => runCheck(fn, opts, state)).finally(() => {
+      checkRunning = false
+      for (const observer of checkObservers) observer.ended()
+    })
   } catch (error) {
     return Promise.reject(error)
   }
+}
+
+/** Whether a check runs in this thread now; one at a time. */
+let checkRunning = false
+/** `{ started(), ended() }` observers of this thread's checks (leakguard/mocha's per-test watch). */
+const checkObservers = new Set()
+
+/** Calls `observer.started()` as each check starts and `observer.ended()` once it settles; returns `unobserve()`. */
+function observeChecks(observer) {
+  checkObservers.add(observer)
+  return () => checkObservers.delete(observer)
 }
 
 /**
@@ -499,4 +519,4 @@ async function assertNoLeak(fn, options) {
   return result
 }
 
-module.exports = { KINDS, assertNoLeak, checkLeak }
+module.exports = { KINDS, assertNoLeak, checkLeak, observeChecks }

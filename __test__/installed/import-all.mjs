@@ -2,6 +2,7 @@
 import { analyzeHeapSnapshots, assertNoLeak, checkLeak, gc, openTelemetry, probe, prometheus, start } from 'leakguard'
 import guard from 'leakguard/register'
 import * as jest from 'leakguard/jest'
+import * as vitest from 'leakguard/vitest'
 import { mochaHooks } from 'leakguard/mocha'
 import manifest from 'leakguard/package.json' with { type: 'json' }
 
@@ -14,6 +15,7 @@ console.log(JSON.stringify({
   named: Object.keys(named).filter((k) => typeof named[k] === 'function').sort(),
   register: ['captureHeapSnapshot', 'expectCollected', 'off', 'on', 'stats', 'stop', 'track'].filter((m) => typeof guard[m] === 'function'),
   jest: Object.keys(jest).filter((k) => k !== 'default').sort(),
+  vitest: Object.keys(vitest).filter((k) => k !== 'default').sort(),
   mocha: Object.keys(mochaHooks).sort(),
   packageJson: manifest.name,
 }))

@@ -3,6 +3,7 @@
 const leakguard = require('leakguard')
 const guard = require('leakguard/register')
 const jest = require('leakguard/jest')
+const vitest = require('leakguard/vitest')
 const mocha = require('leakguard/mocha')
 const manifest = require('leakguard/package.json')
 
@@ -15,6 +16,7 @@ leakguard
       main: Object.keys(leakguard).sort(),
       register: ['captureHeapSnapshot', 'expectCollected', 'off', 'on', 'stats', 'stop', 'track'].filter((m) => typeof guard[m] === 'function'),
       jest: Object.keys(jest).sort(),
+      vitest: Object.keys(vitest).sort(),
       mocha: Object.keys(mocha.mochaHooks).sort(),
       packageJson: manifest.name,
       leaked: result.leaked,
