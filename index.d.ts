@@ -17,14 +17,34 @@ export interface SamplePoint {
   value: number
 }
 
+/** The straight line fitted over the window a verdict judged (ms since the epoch, bytes or items). */
+export interface FittedTrend {
+  startAt: number
+  startValue: number
+  endAt: number
+  endValue: number
+}
+
 /** What every report carries. */
 export interface ReportBase {
   kind: LeakKind
-  /** One line a person can act on. */
+  /**
+   * The leak's identity, the same for all its reports, reminders and its
+   * resolution: the memory kind, `listeners:<emitter>:<event>`,
+   * `objects:<label>` (an overdue object: `objects:<label>:overdue`).
+   */
+  identity: string
+  /** One line a person can act on (written from the report's data; see docs/reports.md). */
   message: string
   severity: Severity
+  /** The severity reported before, when this report raises it. */
+  escalatedFrom?: Severity | null
+  /** The line fitted over the window judged, where the verdict had one. */
+  trend?: FittedTrend | null
   /** A reminder of a leak that goes on (`alerts.realertMs`). */
   repeat?: true
+  /** For a reminder: how long the leak has gone on since it was first reported. */
+  leakingForMs?: number
   /** The heap snapshot taken for this leak (`snapshot` option; heap, listener and object reports). */
   snapshot?: ReportSnapshot
   /** Growth in bytes (listeners, objects: items) per minute. */
@@ -46,6 +66,12 @@ export interface MemoryLeakReport extends ReportBase {
   kind: MemoryKind
   /** For `'heap'`: milliseconds until the heap limit at this rate. */
   msUntilLimit?: number
+  /** For `'heap'`: the heap limit in bytes. */
+  heapLimit?: number | null
+  /** For `'heap'`: the heaviest sampled stacks of the growth, outermost frame first (what the report's flame graph draws). */
+  allocationStacks?: AllocationStack[]
+  /** For `'heap'` with `snapshot.dir`: the allocation profile behind the sites, a `.heapprofile` Chrome DevTools opens. */
+  allocationProfile?: string
   /**
    * For `'heap'`: where the growth was allocated, from V8's sampling heap
    * profiler, top first (empty when sampling is off or unavailable; see
@@ -75,13 +101,19 @@ export interface AllocationSite {
   frames: string[]
 }
 
+/** One stack of heap growth: frames outermost first (`'fn (file:line:column)'`), and the live sampled bytes at its end. */
+export interface AllocationStack {
+  frames: string[]
+  bytes: number
+}
+
 /** One line of `log: 'json'` output on stderr, parsed. */
 export interface LeakLogLine {
   /** ISO 8601. */
   time: string
-  level: 'warn'
-  name: 'LeakWarning' | 'LeakCallbackWarning' | 'LeakAnalysis'
-  code: 'LEAKGUARD_LEAK' | 'LEAKGUARD_CALLBACK_FAILED' | 'LEAKGUARD_ANALYSIS'
+  level: 'warn' | 'info'
+  name: 'LeakWarning' | 'LeakResolved' | 'LeakCallbackWarning' | 'LeakAnalysis'
+  code: 'LEAKGUARD_LEAK' | 'LEAKGUARD_RESOLVED' | 'LEAKGUARD_CALLBACK_FAILED' | 'LEAKGUARD_ANALYSIS'
   message: string
   pid: number
   hostname: string
@@ -139,6 +171,8 @@ export interface ListenerLeakReport extends ReportBase {
   eventName: string
   /** Where the piling listeners are added, most frequent first (sampled adds). */
   addSites: CodeSite[]
+  /** Adds sampled in all: the sites' counts are shares of it. */
+  sampledAdds: number
 }
 
 /**
@@ -158,8 +192,12 @@ export interface ObjectLeakReport extends ReportBase {
   collected: number
   /** Where they were created (sampled), most frequent first. */
   creationSites: CodeSite[]
+  /** Creations sampled in all: the sites' counts are shares of it. */
+  sampledCreations: number
   /** For `'overdue'`: the object's age in milliseconds. */
   ageMs?: number
+  /** For `'overdue'`: the time it was given to be collected, in milliseconds. */
+  withinMs?: number
 }
 
 /** A leak finding: plain data, handed to `onLeak` or sent as a `LeakWarning`. Narrow on `kind`. */
@@ -222,6 +260,12 @@ export interface StartOptions {
    * the pair is analysed off the main thread: the `'analysis'` event.
    */
   snapshot?: { dir: string; maxFiles?: number; minIntervalMs?: number; memoryLimitBytes?: number; compareAfterMs?: number }
+  /**
+   * Appends every JSON line of the run (its context, timeline, reports,
+   * resolutions, analyses) to `file` (0600), the timeline every `flushMs`
+   * (default 5,000): what `leakguard report` renders. `leakguard run` sets it.
+   */
+  record?: { file: string; flushMs?: number }
   /** Samples ignored after start. Default 8. */
   warmupSamples?: number
   /**
@@ -338,14 +382,29 @@ export interface ObjectTotals {
   retainedSize?: number
 }
 
-/** Objects held the same way, clustered. */
+/** One object on a retainer path. */
+export interface PathStep {
+  /** Its class: `Map`, `Array`, `(closure)`, `(GC roots)`; `…` where the path was cut. */
+  class: string
+  /** For a closure: its function's name. */
+  function?: string | null
+  /** For a closure: where its function is, `file:line:column`. */
+  location?: string | null
+  /** How the next step up refers to this one: a property (`.name`), a captured variable (`'name'`) or an element (`[]`). */
+  edgeKind?: 'property' | 'variable' | 'element' | null
+  /** The property or variable name (empty for elements). */
+  edgeName: string
+}
+
+/**
+ * Objects held the same way, clustered. Read from the object up, the steps
+ * print as `Cart [] ← Map 'carts' ← (closure) add (src/registry.js:14:8) ← (GC roots)`.
+ */
 export interface RetainerPath {
   /** Objects this path holds. */
   count: number
-  /** From the object up: `Cart [] ← Map 'carts' ← (closure) add (src/registry.js:14:8) ← (GC roots)`. */
-  path: string
-  /** The same, step by step. */
-  steps: string[]
+  /** The steps, from the object up. */
+  steps: PathStep[]
 }
 
 /** One class in a heap analysis. */
@@ -432,6 +491,13 @@ export interface Guard {
    * `ERR_LEAKGUARD_SNAPSHOT_WRITE` when writing fails.
    */
   captureHeapSnapshot(options?: { dir?: string }): CapturedSnapshot
+  /**
+   * The report of this guard's run so far (after `stop()`, of the whole run):
+   * a self-contained HTML page (the default), its sentences as text, or the
+   * report document as data.
+   */
+  report(options?: { format?: 'html' | 'text' }): string
+  report(options: { format: 'json' }): ReportDocument
   /** The latest figures. */
   stats(): GuardStats
   /**
@@ -441,6 +507,47 @@ export interface Guard {
   track<T extends object>(obj: T, label: string): T
   /** Reports `obj` (`kind: 'objects'`, `reason: 'overdue'`) if it is still alive `withinMs` (default 0) from now, after two full GCs. */
   expectCollected(obj: object, label: string, options?: { withinMs?: number }): void
+}
+
+/** One leak in a report document: its reports grouped by identity. */
+export interface ReportedLeak {
+  identity: string
+  kind: LeakKind | CheckKind
+  /** The highest severity it was reported at. */
+  severity: Severity
+  first: LeakReport
+  latest: LeakReport
+  /** Reports made for it (first, escalations, reminders). */
+  reports: number
+  resolved: ResolvedReport | null
+  analysis: SnapshotComparison | null
+}
+
+/** One process (or worker thread) in a report document. */
+export interface ReportProcess {
+  host: string
+  pid: number
+  threadId: number
+  /** Node version, platform, heap limit, start time, script, options in force. */
+  context: { node: string; platform: string; heapLimit: number; startedAt: number; script: string | null; options: object } | null
+  /** The samples (ms since the epoch; bytes or counts, null where a kind was off) and the events that mark them. */
+  timeline: { t: number[]; heap: (number | null)[]; external: (number | null)[]; native: (number | null)[]; listeners: (number | null)[]; events: Array<{ at: number; type: 'warmed-up' | 'suspected' | 'forced-gc' | 'report' | 'resolved' | 'analysis'; [field: string]: unknown }> }
+  reports: Array<LeakReport | ResolvedReport>
+  analyses: SnapshotComparison[]
+  leaks: ReportedLeak[]
+  /** Under `leakguard run`: how the app ended. */
+  exit: { code: number | null; signal: string | null; crashed: boolean; stderrTail: string | null } | null
+}
+
+/** What `guard.report({ format: 'json' })`, `leakguard run --format json` and `leakguard report --format json` give. */
+export interface ReportDocument {
+  format: 'leakguard-report'
+  version: 1
+  generatedAt: string
+  source: string
+  /** Log lines that were not leakguard's, or were broken. */
+  skippedLines: number
+  processes: ReportProcess[]
 }
 
 /** Tells, asynchronously, whether an object was collected. */
@@ -534,7 +641,7 @@ export interface HeapGrowth {
     perCall: number
     bytesPerCall: number
     retainedBytesPerCall: number
-    retainerPaths: { count: number; path: string }[]
+    retainerPaths: RetainerPath[]
   }[]
   /** Why there is no comparison (no time or memory left for the snapshots, or they could not be written or read). */
   skipped?: string
@@ -565,8 +672,10 @@ export interface CheckReport {
   eventName?: string
   /** For `'listeners'`: where the listeners were added (`file:line:column`). */
   addSite?: string
-  /** For `'heap'`: where what each call keeps was allocated (sampled during the confirming round). */
+  /** For `'heap'`: where what each call keeps was allocated (sampled after the verdict, from a fresh loop of calls). */
   allocationSites?: AllocationSite[]
+  /** For `'heap'`: the heaviest sampled stacks of that growth, outermost frame first. */
+  allocationStacks?: AllocationStack[]
   /** For `'heap'` (option `heapSnapshots`): what each call keeps, by class, and what holds it. */
   heapGrowth?: HeapGrowth
 }
@@ -602,6 +711,8 @@ export interface CheckResult {
   /** How long the check took, in ms. */
   elapsedMs: number
   reports: CheckReport[]
+  /** With LEAKGUARD_REPORT_DIR set, a failing check's HTML report there (null when it could not be written). */
+  reportFile?: string | null
 }
 
 /** The error `assertNoLeak` rejects with when something leaks. */

@@ -88,6 +88,10 @@ suite('one describe() writes every sentence (golden)', () => {
       "M; heap snapshots show 500 new Object (343.8 KiB retained), all held by Object [] ← Map 'sessions' ← (closure) createSession (/app/store.js:5:23) .createSession ← (GC roots) (snapshots a.heapsnapshot, b.heapsnapshot)",
     )
     assert.equal(describeAnalysis({ report: { message: 'M' }, error: 'ENOSPC', files: [] }), 'M; the heap snapshots could not be compared: ENOSPC')
+    // A top site that is not the holder's function may be a caller V8 inlined it into: said plainly.
+    const inlined = { message: 'M', allocationSites: [site('<anonymous>', 0.93)] }
+    assert.match(describeAnalysis({ report: inlined, analysis, files: ['a', 'b'] }), /; the top allocation site, an anonymous function \(\/app\/src\/store\.js:5:23\), may be a caller V8 inlined createSession \(\/app\/store\.js:5:23\) into \(snapshots a, b\)$/)
+    assert.doesNotMatch(describeAnalysis({ report: { message: 'M', allocationSites: [{ ...site('createSession', 0.93), site: '/app/store.js:5:23' }] }, analysis, files: ['a'] }), /inlined/)
     const check = { kind: 'heap', perCall: 812.4, heapGrowth: { classes: [{ name: 'Cart', perCall: 1, retainedBytesPerCall: 128, retainerPaths: [{ count: 10, steps: steps.slice(0, 2) }] }] }, allocationSites: [site('add', 0.9)] }
     check.message = describeCheckReport(check, 3000)
     assert.equal(check.message, "heap grew ~812 bytes per call over 3,000 calls; each call keeps 1 Cart (128 B retained), held by Object [] ← Map 'sessions'; 90% of the growth is allocated at /app/src/store.js:5:23 in add")

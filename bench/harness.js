@@ -48,6 +48,7 @@ function format(value, unit) {
   if (unit === 'µs') return `${value.toFixed(2)} µs`
   if (unit === 'ms') return `${value.toFixed(0)} ms`
   if (unit === 'B') return `${value.toFixed(0)} B`
+  if (unit === 'KiB') return `${value.toFixed(0)} KiB`
   if (unit === 'req/s') return `${Math.round(value).toLocaleString('en')} req/s`
   if (unit === 'of 7' || unit === 'cases') return `${value}`
   if (unit.startsWith('of ')) return `${value} ${unit}`

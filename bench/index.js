@@ -14,6 +14,7 @@ const BENCHES = {
   'allocation-sites': ['Allocation sites: reading and ranking a sampled profile', require('./allocation-sites')],
   'sampling-cost': ["V8's sampling heap profiler under load, by interval (no guard)", require('./sampling-cost')],
   'snapshot-memory': ['What a heap snapshot costs the process that takes it', require('./snapshot-memory')],
+  'report-render': ['The HTML report from JSON logs: 4 processes, 10 minutes (same run)', require('./report-render')],
   'heap-analysis': ['Heap snapshot analysis vs memlab: ~250 MB, 3.55 M nodes (same run)', require('./heap-analysis')],
   'heap-analysis-large': ['Heap snapshot analysis past 16.7 M nodes', require('./heap-analysis-large')],
 }

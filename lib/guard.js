@@ -16,6 +16,7 @@ const { Recorder } = require('./report/recorder')
 const { reportDocument } = require('./report/document')
 const { renderReport } = require('./report/render')
 const { writePrivateFile } = require('./heap-snapshot-file')
+const { holdInliningOff } = require('./inlining')
 const { logAnalysisJson, logCallbackFailureJson, logLeakJson, logResolvedJson } = require('./json-log')
 const { emitAnalysisWarning, emitCallbackWarning, emitLeakWarning, emitResolvedWarning } = require('./warnings')
 
@@ -109,6 +110,8 @@ class Guard {
     this.samplerGcs = 0
     /** Sampling windows this guard opened or restarted. */
     this.samplerWindows = 0
+    /** Releases this guard's hold on inlining (lib/inlining.js), while it holds it off. */
+    this.releaseInlining = null
     this.recorder = new Recorder({
       options,
       heapLimit: this.memory.heapLimit,
@@ -187,6 +190,9 @@ class Guard {
   beginSampling(interval) {
     this.sampling = true
     this.calmSamples = 0
+    // A suspicion's sites should name the allocating function, not a caller
+    // it was inlined into: inlining is off until the report's sites are read.
+    if (interval === SUSPICION_INTERVAL && !this.releaseInlining) this.releaseInlining = holdInliningOff()
     const before = this.sampler.windows
     this.sampler.acquire(interval)
     this.samplerWindows += this.sampler.windows - before
@@ -194,10 +200,18 @@ class Guard {
 
   endSampling() {
     this.sampling = false
+    this.restoreInlining()
     const active = this.sampler.active
     this.sampler.release()
     // The last user's release stops the profiler, which costs V8 a full GC.
     if (active && !this.sampler.active) this.samplerGcs++
+  }
+
+  /** Lets V8 inline again (a no-op unless this guard holds it off). */
+  restoreInlining() {
+    if (!this.releaseInlining) return
+    this.releaseInlining()
+    this.releaseInlining = null
   }
 
   restartSampling(interval) {
@@ -243,6 +257,7 @@ class Guard {
     const ranked = this.sampling && this.sampler.active ? this.sampler.sites() : null
     report.allocationSites = ranked ? ranked.sites : []
     report.allocationStacks = ranked ? ranked.stacks : []
+    this.restoreInlining()
     if (!ranked) return
     this.samplerGcs++
     if (this.options.snapshot) {
@@ -445,6 +460,7 @@ class Guard {
     clearInterval(this.timer)
     if (this.snapshots) this.snapshots.stop()
     if (this.sampling) this.endSampling()
+    this.restoreInlining()
     this.memory.stop()
     if (this.listeners) this.listeners.stop()
     this.objects.stop()

@@ -5,18 +5,8 @@
 // `RECEIVED_COLOR`), so one implementation serves both.
 
 const { checkLeak } = require('./check-leak')
-
-function perCallSummary(result) {
-  const p = result.perCall
-  const parts = []
-  if (p.heapBytes !== undefined) parts.push(`heap ${p.heapBytes.toFixed(1)} B`)
-  if (p.externalBytes !== undefined) parts.push(`external ${p.externalBytes.toFixed(1)} B`)
-  if (p.nativeBytes !== undefined) parts.push(`native ${p.nativeBytes.toFixed(1)} B`)
-  if (p.listeners !== undefined) parts.push(`listeners ${p.listeners.toFixed(3)}`)
-  if (p.handles !== undefined) parts.push(`handles ${p.handles.toFixed(3)}`)
-  if (p.objects !== undefined) parts.push(`tracked objects ${p.objects.toFixed(3)}`)
-  return parts.join(', ')
-}
+const { describePerCallGrowth } = require('./report/describe')
+const { count } = require('./report/format')
 
 async function toLeak(received, options) {
   const hint = this.utils.matcherHint(`${this.isNot ? '.not' : ''}.toLeak`, 'fn', 'options')
@@ -24,13 +14,13 @@ async function toLeak(received, options) {
     throw new Error(`${hint}\n\n${this.utils.RECEIVED_COLOR('received')} value must be a function.\nReceived: ${this.utils.printReceived(received)}`)
   }
   const result = await checkLeak(received, options)
-  const calls = result.iterations.toLocaleString('en')
+  const calls = count(result.iterations)
   return {
     pass: result.leaked,
     message: () =>
       result.leaked
         ? `${hint}\n\nExpected the function not to leak, but ${result.reports.map((r) => r.message).join('; ')}.`
-        : `${hint}\n\nExpected the function to leak, but nothing grew over ${calls} calls.\nGrowth per call: ${perCallSummary(result)}`,
+        : `${hint}\n\nExpected the function to leak, but nothing grew over ${calls} calls.\nGrowth per call: ${describePerCallGrowth(result.perCall)}`,
   }
 }
 

@@ -162,3 +162,17 @@ void badEvent
 // @ts-expect-error log is 'warning', 'json' or 'off'
 const badLog = (): Guard => leakguard.start({ log: 'xml' })
 void badLog
+
+// The report: HTML or text, or the document as data; reports carry their identity and trend.
+const page: string = guard.report()
+const text: string = guard.report({ format: 'text' })
+const doc: leakguard.ReportDocument = guard.report({ format: 'json' })
+for (const p of doc.processes) {
+  for (const leak of p.leaks) console.log(leak.identity, leak.latest.message, leak.latest.trend?.endValue, leak.resolved?.durationMs)
+  console.log(p.timeline.t.length, p.timeline.heap[0], p.exit?.crashed)
+}
+console.log(page.length, text.length, doc.skippedLines)
+const recorded: Guard = leakguard.start({ record: { file: '/tmp/leakguard.jsonl', flushMs: 1000 } })
+recorded.on('leak', (r) => {
+  if (r.kind === 'heap') console.log(r.identity, r.escalatedFrom, r.allocationStacks?.[0]?.frames, r.allocationProfile, r.heapLimit)
+})

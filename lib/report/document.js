@@ -50,16 +50,33 @@ function leaksOf(process) {
   return [...leaks.values()].filter((leak) => leak.latest)
 }
 
-/** A document from process entries. */
-function reportDocument(processes, { source, skippedLines = 0, run = null } = {}) {
+/** What only a leak's latest report carries in the document. */
+const HEAVY_FIELDS = ['samples', 'allocationStacks', 'allocationSites', 'addSites', 'creationSites', 'heapGrowth']
+
+/** `report` without its bulky fields. */
+function slim(report) {
+  const out = {}
+  for (const [key, value] of Object.entries(report)) if (!HEAVY_FIELDS.includes(key)) out[key] = value
+  return out
+}
+
+/**
+ * A document from process entries. Each leak keeps its latest report whole;
+ * its first, and every report in the process's list, keep their figures and
+ * sentences but not their samples, sites and stacks, so that a long run's
+ * page stays small.
+ */
+function reportDocument(processes, { source, skippedLines = 0 } = {}) {
   return {
     format: FORMAT,
     version: VERSION,
     generatedAt: new Date().toISOString(),
     source,
     skippedLines,
-    run,
-    processes: processes.map((p) => ({ ...p, leaks: leaksOf(p) })),
+    processes: processes.map((p) => {
+      const leaks = leaksOf(p).map((l) => ({ ...l, first: l.first === l.latest ? l.latest : slim(l.first) }))
+      return { ...p, reports: p.reports.map((r) => (r.resolved ? r : slim(r))), leaks }
+    }),
   }
 }
 
@@ -118,7 +135,6 @@ const isReport = (r) => r && typeof r === 'object' && typeof r.kind === 'string'
 function documentFromLog(text, { source } = {}) {
   const processes = new Map()
   let skipped = 0
-  let read = 0
   for (const raw of text.split('\n')) {
     const line = raw.trim()
     if (line === '') continue
@@ -142,8 +158,7 @@ function documentFromLog(text, { source } = {}) {
     else if (code === 'LEAKGUARD_STOP') p.stats = value.stats || null
     else if (code === 'LEAKGUARD_EXIT') p.exit = { code: value.exitCode ?? null, signal: value.signal ?? null, crashed: Boolean(value.crashed), stderrTail: typeof value.stderrTail === 'string' ? value.stderrTail : null }
     else if (code !== 'LEAKGUARD_CALLBACK_FAILED') ok = false
-    if (ok) read++
-    else skipped++
+    if (!ok) skipped++
   }
   for (const p of processes.values()) {
     // Chunks from one process arrive in order, but shipped logs may not: sort by time.
@@ -155,7 +170,7 @@ function documentFromLog(text, { source } = {}) {
   }
   // A process only broken lines spoke of is no process to show.
   const list = [...processes.values()].filter((p) => p.context || p.timeline.t.length > 0 || p.reports.length > 0 || p.analyses.length > 0 || p.exit).sort((a, b) => a.host.localeCompare(b.host) || a.pid - b.pid || a.threadId - b.threadId)
-  return reportDocument(list, { source, skippedLines: skipped, linesRead: read })
+  return reportDocument(list, { source, skippedLines: skipped })
 }
 
 module.exports = { FORMAT, VERSION, documentFromLog, leaksOf, reportDocument }

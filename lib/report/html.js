@@ -179,12 +179,16 @@ function pathHtml(steps) {
 function sitesTable(sites) {
   if (!sites || sites.length === 0) return ''
   const rows = sites.map((s) => `<tr><td class="mono">${esc(s.functionName)}</td><td class="mono">${esc(s.site)}</td><td class="n">${esc(fmt.percent(s.share))}</td><td class="n">${esc(fmt.rate(s.growthPerMinute, true))}</td></tr>`).join('')
-  return `<h3>Allocation sites</h3><table><tr><th>function</th><th>site</th><th>share</th><th>rate</th></tr>${rows}</table>`
+  return `<h3>Allocation sites</h3><table><tr><th>function</th><th>site</th><th>share</th><th>rate</th></tr>${rows}</table><p class="legend">Sampled physical frames: a function V8 inlined into its caller is charged to the caller. leakguard turns inlining off while it samples a suspicion, but code optimized before keeps it; the holder below names the code that keeps the growth.</p>`
 }
 
 function analysisHtml(result) {
   if (!result) return ''
   if (!result.analysis) return `<h3>Heap snapshots</h3><p>The snapshots could not be compared: ${esc(result.error)}</p>`
+  // The analysis's own sentence, without the report's that it repeats.
+  const lead = result.report && result.report.message ? `${result.report.message}; ` : null
+  const own = result.message && lead && result.message.startsWith(lead) ? result.message.slice(lead.length) : result.message
+  const sentence = own ? `<p data-analysis>${esc(own)}</p>` : ''
   const classes = result.analysis.classes || []
   const rows = classes
     .slice(0, 8)
@@ -194,7 +198,7 @@ function analysisHtml(result) {
       return `<tr><td class="mono">${esc(c.name)}</td><td class="n">+${esc(fmt.count(n.count))}</td><td class="n">${esc(fmt.bytes(n.retainedSize))}</td><td>${paths}</td></tr>`
     })
     .join('')
-  return `<h3>Growing classes (heap snapshots)</h3><table><tr><th>class</th><th>new</th><th>retained</th><th>held by</th></tr>${rows}</table>`
+  return `<h3>Growing classes (heap snapshots)</h3>${sentence}<table><tr><th>class</th><th>new</th><th>retained</th><th>held by</th></tr>${rows}</table>`
 }
 
 /** What each call of a checked function keeps, from the check's two heap snapshots. */

@@ -111,7 +111,9 @@ pub fn rank_sites(
         largest: f64,
         largest_node: usize,
     }
-    let mut by_site: HashMap<usize, Tally> = HashMap::new();
+    // Keyed by the printed frame: one function at one place is one site,
+    // however many call paths reach it.
+    let mut by_site: HashMap<String, Tally> = HashMap::new();
     let mut total = 0.0;
     for (i, node) in nodes.iter().enumerate() {
         if !(node.self_size.is_finite() && node.self_size > 0.0) {
@@ -123,7 +125,7 @@ pub fn rank_sites(
             Attribution::Ignored => continue,
         };
         total += node.self_size;
-        let tally = by_site.entry(site).or_insert(Tally {
+        let tally = by_site.entry(nodes[site].frame()).or_insert(Tally {
             node: site,
             bytes: 0.0,
             largest: 0.0,
@@ -363,6 +365,21 @@ mod tests {
         assert_eq!(stacks[0].frames.len(), STACK_DEPTH + 1);
         assert_eq!(stacks[0].frames[0], "…");
         assert_eq!(stacks[0].frames[STACK_DEPTH], "f99 (/app/deep.js:100:5)");
+    }
+
+    #[test]
+    fn one_function_reached_by_many_paths_is_one_site() {
+        let nodes = vec![
+            node(None, "(root)", "", 0, 0.0),
+            node(Some(0), "a", "/app/a.js", 1, 0.0),
+            node(Some(0), "b", "/app/b.js", 2, 0.0),
+            node(Some(1), "handle", "/app/h.js", 9, 600.0),
+            node(Some(2), "handle", "/app/h.js", 9, 400.0),
+        ];
+        let sites = rank_sites(&nodes, 60_000.0, &[], 5);
+        assert_eq!(sites.len(), 1, "{sites:?}");
+        assert_eq!(sites[0].live_bytes, 1000.0);
+        assert_eq!(sites[0].share, 1.0);
     }
 
     #[test]

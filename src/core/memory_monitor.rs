@@ -334,10 +334,14 @@ impl MemoryMonitor {
         sample.at_ms = reading.at_ms;
         let mut reports = Vec::new();
         for (i, trend, level) in confirmed {
+            // The heap's growth over the native span, or the rate of the heap
+            // leak reported and still open, whichever is higher: a heap leak's
+            // bookkeeping (and its snapshots' id tables) grows malloc with it.
             let heap_rate = self.kinds[0]
                 .detector
                 .rate_since(trend.start.at_ms)
-                .unwrap_or(0.0);
+                .unwrap_or(0.0)
+                .max(self.kinds[0].escalation.rate().unwrap_or(0.0));
             let watch = &mut self.kinds[i];
             if watch.kind == LeakKind::Native
                 && (trend.growth_per_minute < NATIVE_SHARE_OF_EXTERNAL * external_rate
@@ -520,6 +524,34 @@ mod tests {
         assert_eq!(reports.len(), 1, "{reports:?}");
         assert_eq!(reports[0].kind, LeakKind::External);
         assert_ne!(monitor.status()[2].state, "leaking");
+    }
+
+    #[test]
+    fn malloc_growing_with_a_reported_heap_leak_is_its_bookkeeping() {
+        // 24 MiB/min of heap; malloc grows 2 % of that, starting after the heap leak was reported.
+        let leaking = |i: usize| {
+            let heap = i as f64 * 100.0 * 1024.0;
+            let native = if i > 90 {
+                (i - 90) as f64 * 2.0 * 1024.0
+            } else {
+                0.0
+            };
+            sample(i, 20.0 * MIB + heap, MIB, 40.0 * MIB + native)
+        };
+        let mut monitor = MemoryMonitor::new(MonitorConfig::default());
+        let mut reports = Vec::new();
+        for i in 0..400 {
+            let outcome = monitor.record_sample(&leaking(i));
+            reports.extend(outcome.reports);
+            if outcome.wants_full_gc {
+                reports.extend(monitor.record_live(&leaking(i), LiveKinds::ALL));
+            }
+        }
+        assert!(reports.iter().any(|r| r.kind == LeakKind::Heap));
+        assert!(
+            reports.iter().all(|r| r.kind != LeakKind::Native),
+            "{reports:?}"
+        );
     }
 
     #[test]
