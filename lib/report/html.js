@@ -137,14 +137,22 @@ function colorOf(name) {
   return `hsl(${(h % 40) + 8},${70 + (h % 20)}%,${62 + (h % 12)}%)`
 }
 
-/** The allocation stacks of a heap report as an icicle: the outermost frame on top, widths by live bytes. */
+/** Rows an icicle shows at most: the allocating frame and its nearest callers. */
+const ICICLE_ROWS = 12
+
+/**
+ * The allocation stacks of a heap report as an icicle, allocating frame on
+ * top and its callers below (widths by live bytes), so that the first row
+ * answers where the growth is allocated; the outermost callers past
+ * ICICLE_ROWS are left out.
+ */
 function icicle(stacks) {
   if (!stacks || stacks.length === 0) return ''
   const root = { name: 'all sampled growth', value: 0, children: new Map() }
   for (const s of stacks) {
     root.value += s.bytes
     let node = root
-    for (const frame of s.frames) {
+    for (const frame of [...s.frames].reverse().slice(0, ICICLE_ROWS)) {
       let child = node.children.get(frame)
       if (!child) node.children.set(frame, (child = { name: frame, value: 0, children: new Map() }))
       child.value += s.bytes
@@ -169,7 +177,15 @@ function icicle(stacks) {
   }
   place(root, 0, W, 0)
   const height = (depth + 1) * rowH
-  return `<h3>Where the growth is allocated</h3><div class="legend">Sampled stacks of the live growth, outermost frame on top; width is live bytes. Hover a frame for its size.</div><svg data-chart="icicle" viewBox="0 0 ${W} ${height}" width="100%" role="img" aria-label="allocation stacks">${rects.join('')}</svg>`
+  return `<h3>Where the growth is allocated</h3><div class="legend">Sampled stacks of the live growth: the allocating frame on top, its callers below (the nearest ${ICICLE_ROWS}); width is live bytes. Hover a frame for its size.</div><svg data-chart="icicle" viewBox="0 0 ${W} ${height}" width="100%" role="img" aria-label="allocation stacks">${rects.join('')}</svg>`
+}
+
+/** "Held by": the path holding most of the growth, from the snapshot analysis, near the top of a card. */
+function holderHtml(result) {
+  const top = result && result.analysis && result.analysis.classes && result.analysis.classes[0]
+  const p = top && top.retainerPaths && top.retainerPaths[0]
+  if (!p) return ''
+  return `<div class="holder" data-holder><span class="legend">held by (${esc(fmt.count(p.count))} new ${esc(top.name)})</span>${pathHtml(p.steps || [])}</div>`
 }
 
 function pathHtml(steps) {
@@ -179,7 +195,7 @@ function pathHtml(steps) {
 function sitesTable(sites) {
   if (!sites || sites.length === 0) return ''
   const rows = sites.map((s) => `<tr><td class="mono">${esc(s.functionName)}</td><td class="mono">${esc(s.site)}</td><td class="n">${esc(fmt.percent(s.share))}</td><td class="n">${esc(fmt.rate(s.growthPerMinute, true))}</td></tr>`).join('')
-  return `<h3>Allocation sites</h3><table><tr><th>function</th><th>site</th><th>share</th><th>rate</th></tr>${rows}</table><p class="legend">Sampled physical frames: a function V8 inlined into its caller is charged to the caller. leakguard turns inlining off while it samples a suspicion, but code optimized before keeps it; the holder below names the code that keeps the growth.</p>`
+  return `<h3>Allocation sites</h3><table><tr><th>function</th><th>site</th><th>share</th><th>rate</th></tr>${rows}</table><p class="legend">Sampled physical frames: a function V8 inlined into its caller is charged to the caller. leakguard turns inlining off while it samples a suspicion, but code optimized before keeps it; the holder above names what keeps the growth.</p>`
 }
 
 function analysisHtml(result) {
@@ -230,6 +246,7 @@ function leakCard(leak, t0) {
   const body = [
     `<p class="verdict" data-verdict>${esc(r.message)}</p>`,
     `<div class="facts">${facts.join('')}</div>`,
+    holderHtml(leak.analysis),
     leak.kind === 'heap' ? sitesTable(r.allocationSites) : '',
     leak.kind === 'heap' ? icicle(r.allocationStacks) : '',
     analysisHtml(leak.analysis),
