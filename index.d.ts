@@ -266,6 +266,15 @@ export interface StartOptions {
    * (default 5,000): what `leakguard report` renders. `leakguard run` sets it.
    */
   record?: { file: string; flushMs?: number }
+  /**
+   * Forensics before a crash: a private bundle (reports, timeline, the live
+   * allocation profile, stats, Node's diagnostic report) written into `dir`
+   * when the heap passes `heapShare` (default 0.85) of V8's limit, the
+   * process's RSS passes `memoryShare` (default 0.9) of its container's limit
+   * (or `memoryLimitBytes`), or the heap limit is less than `minMsToLimit`
+   * away at a leak's rate (default: off). At most `maxBundles` (default 3).
+   */
+  forensics?: { dir: string; heapShare?: number; memoryShare?: number; minMsToLimit?: number | null; memoryLimitBytes?: number; maxBundles?: number }
   /** Samples ignored after start. Default 8. */
   warmupSamples?: number
   /**
@@ -319,6 +328,10 @@ export interface GuardStats {
   forcedGcs: number
   /** Those pairs by who asked: `'anchor'`, `'memory'`, `'objects'`, `'expectCollected'`. */
   forcedGcsBy: Record<string, number>
+  /** This guard's own main-thread time (samples, GC callbacks, report building and delivery), as it measured it. */
+  overhead: { ms: number; msPerMinute: number; share: number; sinceMs: number }
+  /** While a heap leak is reported and not over: ms until the heap limit at its rate; else null. */
+  msUntilHeapLimit: number | null
   /** The allocation sampler behind heap reports' `allocationSites`. */
   allocationSites: AllocationSamplingStatus
   /** Where native memory is read from. */
@@ -327,6 +340,7 @@ export interface GuardStats {
   latest: {
     heapUsed: number
     heapTotal: number
+    /** The old generation's limit, what the heap dies against (V8's `heap_size_limit` less the young generation). */
     heapLimit: number
     external: number
     arrayBuffers: number

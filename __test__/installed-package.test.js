@@ -12,7 +12,7 @@
 // variables failing at start-up.
 
 const assert = require('node:assert/strict')
-const { execFileSync, spawn } = require('node:child_process')
+const { execFileSync, spawn, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -176,6 +176,21 @@ describe('the installed package', () => {
     const bin = path.join(project, 'node_modules', '.bin', 'leakguard')
     const json = JSON.parse(execFileSync(bin, ['analyze', base, target, '--json'], { cwd: project, env: { ...process.env, ...env }, encoding: 'utf8' }))
     assert.equal(json.classes[0].name, 'Order')
+  })
+
+  test('npx leakguard run and leakguard report: the installed command line writes the HTML report; the alert rules ship', async () => {
+    const bin = path.join(project, 'node_modules', '.bin', 'leakguard')
+    const out = path.join(project, 'run-report.html')
+    const run = spawnSync(bin, ['run', '--out', out, '--', process.execPath, '-e', 'setTimeout(() => process.exit(5), 600)'], { cwd: project, env: { ...process.env, ...env, LEAKGUARD_INTERVAL_MS: '50' }, encoding: 'utf8' })
+    assert.equal(run.status, 5, run.stderr)
+    const page = fs.readFileSync(out, 'utf8')
+    assert.match(page, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;/)
+    assert.match(page, /data-chart="heap"/)
+    const log = path.join(project, 'app.jsonl')
+    spawnSync(process.execPath, ['-r', 'leakguard/register', '-e', 'setTimeout(() => {}, 400)'], { cwd: project, env: { ...process.env, ...env, LEAKGUARD_LOG: 'json', LEAKGUARD_INTERVAL_MS: '50', LEAKGUARD_RECORD_FILE: log } })
+    const text = execFileSync(bin, ['report', log, '--format', 'text'], { cwd: project, env: { ...process.env, ...env }, encoding: 'utf8' })
+    assert.match(text, /No leak was reported/)
+    for (const f of ['leakguard.rules.yml', 'leakguard.rules.test.yml', 'grafana-dashboard.json']) assert.ok(fs.existsSync(path.join(project, 'node_modules', 'leakguard', 'alerting', f)), f)
   })
 
   test('tsc --strict accepts every export and type of the installed package', async () => {

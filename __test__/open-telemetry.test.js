@@ -50,6 +50,8 @@ describe('leakguard.openTelemetry()', () => {
       const reports = points(metrics, 'leakguard.reports').filter((p) => p.attributes['leakguard.kind'] === 'external')
       assert.ok(reports.reduce((n, p) => n + p.value, 0) >= 1, JSON.stringify(reports))
       assert.ok(points(metrics, 'leakguard.gc.forced_pairs')[0].value >= 1)
+      assert.ok(points(metrics, 'leakguard.overhead.time')[0].value > 0)
+      assert.deepEqual(points(metrics, 'leakguard.heap.time_to_limit'), [], 'no heap leak open')
     } finally {
       guard.stop()
     }

@@ -22,6 +22,27 @@ function valueOf(text, name, labels = {}) {
 }
 
 describe('leakguard.prometheus()', () => {
+  test('while a heap leak is open, heap_seconds_to_limit counts down from its report', async () => {
+    const register = new client.Registry()
+    const kept = []
+    const timer = setInterval(() => kept.push(new Array(20_000).fill(kept.length + 0.5)), 10)
+    let guard
+    const report = await waitFor((done) => {
+      guard = leakguard.start({ ...FAST, allocationSites: false, onLeak: (r) => r.kind === 'heap' && done(r) })
+      leakguard.prometheus({ register, guard })
+    }, 20_000, 'heap report').finally(() => clearInterval(timer))
+    try {
+      const left = valueOf(await register.metrics(), 'leakguard_heap_seconds_to_limit', { kind: 'heap' })
+      assert.ok(report.msUntilLimit > 0)
+      // The report's projection, less the time since it was made.
+      assert.ok(left > 0 && left <= report.msUntilLimit / 1000, `${left} s vs ${report.msUntilLimit} ms`)
+      assert.equal(guard.stats().msUntilHeapLimit !== null, true)
+    } finally {
+      guard.stop()
+      kept.length = 0
+    }
+  })
+
   test('registers gauges and counters with sane values; a leak shows as leaking, with its report counted', async () => {
     const register = new client.Registry()
     const stopLeak = leakBuffers()
@@ -41,6 +62,10 @@ describe('leakguard.prometheus()', () => {
       assert.equal(valueOf(text, 'leakguard_memory_leaking', { kind: 'heap' }), 0)
       assert.ok(valueOf(text, 'leakguard_reports_total', { kind: 'external', service: 'checkout' }) >= 1, text)
       assert.ok(valueOf(text, 'leakguard_forced_gc_pairs') >= 1, text)
+      // leakguard's own time, as the guard measured it; no heap leak open, so no time to the heap limit.
+      assert.ok(valueOf(text, 'leakguard_overhead_seconds_total') > 0, text)
+      assert.ok(valueOf(text, 'leakguard_overhead_seconds_total') <= guard.stats().overhead.ms / 1000 + 1e-9)
+      assert.doesNotMatch(text, /^leakguard_heap_seconds_to_limit/m)
       assert.match(text, /# TYPE leakguard_reports_total counter/)
       assert.match(text, /# TYPE leakguard_memory_baseline_bytes gauge/)
     } finally {

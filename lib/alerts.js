@@ -37,6 +37,12 @@ class AlertGate {
     return this.open.size
   }
 
+  /** The latest report of the open leak of `identity`, or null. */
+  latestOf(identity) {
+    const entry = this.open.get(identity)
+    return entry ? entry.latest : null
+  }
+
   /** Whether the leak of `identity` was reported and is not over. */
   isOpen(identity) {
     return this.open.has(identity)

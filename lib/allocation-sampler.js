@@ -187,16 +187,25 @@ class AllocationSampler {
    * DevTools opens it from a `.heapprofile` file), or null when sampling is off.
    */
   sites() {
+    const profile = this.profile()
+    if (!profile) return null
+    const ranked = rankAllocationSites(flatten(profile.head), this.windowMs(), OWN_FILES, TOP_SITES, TOP_STACKS)
+    return { sites: ranked.sites, stacks: ranked.stacks, profile }
+  }
+
+  /**
+   * V8's profile of what was allocated since the window started and is still
+   * alive (`{ head, samples }`, as DevTools opens it), or null when sampling
+   * is off. Reading it costs V8 a full GC.
+   */
+  profile() {
     if (!this.session) return null
-    let profile
     try {
-      profile = this.post('HeapProfiler.getSamplingProfile').profile
+      return this.post('HeapProfiler.getSamplingProfile').profile
     } catch (error) {
       this.disable(`the sampling heap profiler was stopped by someone else: ${error.message}`)
       return null
     }
-    const ranked = rankAllocationSites(flatten(profile.head), this.windowMs(), OWN_FILES, TOP_SITES, TOP_STACKS)
-    return { sites: ranked.sites, stacks: ranked.stacks, profile }
   }
 
   /** What `stats()` shows. */

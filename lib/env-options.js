@@ -60,6 +60,11 @@ const VARIABLES = {
   LEAKGUARD_LISTENERS: [boolean, ['listeners']],
   LEAKGUARD_LISTENERS_MIN_GROWTH_PER_MINUTE: [number, ['listeners', 'minGrowthPerMinute']],
   LEAKGUARD_OBJECTS_MIN_GROWTH_PER_MINUTE: [number, ['objects', 'minGrowthPerMinute']],
+  LEAKGUARD_FORENSICS_DIR: [(raw) => raw, ['forensics', 'dir']],
+  LEAKGUARD_FORENSICS_HEAP_SHARE: [number, ['forensics', 'heapShare']],
+  LEAKGUARD_FORENSICS_MEMORY_SHARE: [number, ['forensics', 'memoryShare']],
+  LEAKGUARD_FORENSICS_MIN_MS_TO_LIMIT: [number, ['forensics', 'minMsToLimit']],
+  LEAKGUARD_FORENSICS_MEMORY_LIMIT_BYTES: [number, ['forensics', 'memoryLimitBytes']],
   LEAKGUARD_RECORD_FILE: [(raw) => raw, ['record', 'file']],
   LEAKGUARD_RECORD_FLUSH_MS: [number, ['record', 'flushMs']],
   LEAKGUARD_WORKERS: [boolean, null],
@@ -119,13 +124,19 @@ function readEnvOptions(env = process.env) {
   // LEAKGUARD_LISTENERS=false wins over a listener threshold (names are
   // sorted, so the threshold's object replaced the switch above).
   if (given.some(([name, , , value]) => name === 'LEAKGUARD_LISTENERS' && value === false)) options.listeners = false
+  // The forensics thresholds mean nothing without the directory that turns forensics on.
+  if (options.forensics && options.forensics.dir === undefined) {
+    const [name, raw] = given.find(([n]) => n.startsWith('LEAKGUARD_FORENSICS_'))
+    throw prefixed(invalidArgValue('LEAKGUARD_FORENSICS_DIR', 'set too (it turns forensics on)', undefined), `${name}=${JSON.stringify(raw)}: `)
+  }
   try {
     normalizeStartOptions(options)
   } catch (error) {
     // Name the variable the rejected option came from.
     const culprit =
       given.find(([, , path]) => error.message.includes(`"options.${path.join('.')}"`) || error.message.includes(`'options.${path.join('.')}'`)) ||
-      (error.code === 'ERR_LEAKGUARD_SNAPSHOT_DIR' ? given.find(([name]) => name === 'LEAKGUARD_SNAPSHOT_DIR') : undefined)
+      (error.code === 'ERR_LEAKGUARD_SNAPSHOT_DIR' ? given.find(([name]) => name === 'LEAKGUARD_SNAPSHOT_DIR') : undefined) ||
+      (error.code === 'ERR_LEAKGUARD_FORENSICS_DIR' ? given.find(([name]) => name === 'LEAKGUARD_FORENSICS_DIR') : undefined)
     if (culprit) throw prefixed(error, `${culprit[0]}=${JSON.stringify(culprit[1])}: `)
     throw error
   }

@@ -17,6 +17,8 @@ const { reportDocument } = require('./report/document')
 const { renderReport } = require('./report/render')
 const { writePrivateFile } = require('./heap-snapshot-file')
 const { holdInliningOff } = require('./inlining')
+const { Overhead } = require('./overhead')
+const { Forensics } = require('./forensics')
 const { logAnalysisJson, logCallbackFailureJson, logLeakJson, logResolvedJson } = require('./json-log')
 const { emitAnalysisWarning, emitCallbackWarning, emitLeakWarning, emitResolvedWarning } = require('./warnings')
 
@@ -83,8 +85,11 @@ class Guard {
     // may have ended, an overdue object), at most one pair per block of a
     // window (a sixth of minSamples).
     this.gcBudget = new GcBudget({ allowForced: options.confirmWithGc, minGapMs: Math.max(1, options.minSamples / 6) * options.intervalMs })
+    /** This guard's own main-thread time (lib/overhead.js). */
+    this.overhead = new Overhead()
     this.memory = new MemoryWatch({
       gcBudget: this.gcBudget,
+      overhead: this.overhead,
       monitor: monitorOptions(options),
       deliver: (reports) => this.deliver(reports),
     })
@@ -119,12 +124,21 @@ class Guard {
       recordFile: options.record ? options.record.file : null,
       flushMs: options.record ? options.record.flushMs : JSON_TIMELINE_MS,
     })
+    this.forensics = options.forensics
+      ? new Forensics(options.forensics, {
+          report: (format) => this.report({ format }),
+          stats: () => this.stats(),
+          profile: () => (this.sampler && this.sampling ? this.profileForForensics() : null),
+          jsonLog: options.log === 'json',
+          event: (at, type, fields) => this.recorder.event(at, type, fields),
+        })
+      : null
     /** What the timeline has seen of the forced GCs and the heap's state. */
     this.forcedSeen = {}
     this.lastHeapState = 'warming-up'
     this.memory.start()
     if (this.listeners) this.listeners.start()
-    this.timer = setInterval(() => this.tick(), options.intervalMs)
+    this.timer = setInterval(() => this.overhead.measure(() => this.tick()), options.intervalMs)
     this.timer.unref()
   }
 
@@ -150,6 +164,10 @@ class Guard {
   record(at) {
     const [heap, external, native] = this.memory.levels
     this.recorder.sample(at, { heap, external, native, listeners: this.listeners ? this.listeners.mostWatched() : null })
+    if (this.forensics) {
+      const rss = this.memory.latest ? this.memory.latest.rss : NaN
+      this.forensics.check(at, { heapLive: heap, oldCommitted: this.memory.oldCommitted, heapLimit: this.memory.heapLimit, rss, msUntilHeapLimit: this.msUntilHeapLimit() })
+    }
     if (this.memory.samples === this.options.warmupSamples + 1) this.recorder.event(at, 'warmed-up')
     const state = this.memory.heapStateNow
     if (state === 'suspected' && this.lastHeapState !== 'suspected') this.recorder.event(at, 'suspected', { kind: 'heap' })
@@ -237,7 +255,7 @@ class Guard {
     this.heldReports.push(report)
     if (this.heldTimer !== null) return
     // Not unref'd: the report must not be lost to an exit that only waited on it.
-    this.heldTimer = setTimeout(() => this.releaseHeld(), Math.max(0, MIN_SITES_WINDOW_MS - this.sampler.windowMs()))
+    this.heldTimer = setTimeout(() => this.overhead.measure(() => this.releaseHeld()), Math.max(0, MIN_SITES_WINDOW_MS - this.sampler.windowMs()))
   }
 
   releaseHeld() {
@@ -246,6 +264,13 @@ class Guard {
     const held = this.heldReports
     this.heldReports = []
     for (const report of held) this.send(report)
+  }
+
+  /** The live allocation profile for a forensics bundle (V8 runs a full GC to hand it out). */
+  profileForForensics() {
+    const profile = this.sampler.profile()
+    if (profile) this.samplerGcs++
+    return profile
   }
 
   /**
@@ -315,7 +340,7 @@ class Guard {
       const shot = this.snapshots.maybeTake(report, identity)
       if (shot) {
         report.snapshot = shot
-        this.snapshots.followUp(report, shot.path, () => this.running && this.alerts.isOpen(identity), (result) => this.sendAnalysis(result))
+        this.snapshots.followUp(report, shot.path, () => this.running && this.alerts.isOpen(identity), (result) => this.overhead.measure(() => this.sendAnalysis(result)))
       }
     }
     this.recorder.report(report)
@@ -488,6 +513,16 @@ class Guard {
     return renderReport(reportDocument([entry], { source: 'this process' }), format)
   }
 
+  /**
+   * While a heap leak is reported and not over: the time left until the heap
+   * limit, from its latest report's projection less the time since; else null.
+   */
+  msUntilHeapLimit() {
+    const latest = this.alerts.latestOf('heap')
+    if (!latest || latest.msUntilLimit == null) return null
+    return Math.max(0, latest.msUntilLimit - (now() - latest.detectedAt))
+  }
+
   /** What `stats().allocationSites` shows. */
   samplingStatus() {
     const mode = this.siteMode || 'off'
@@ -515,6 +550,8 @@ class Guard {
       ...memory,
       allocationSites: this.samplingStatus(),
       forcedGcs: this.gcBudget.forced,
+      overhead: this.overhead.stats(),
+      msUntilHeapLimit: this.msUntilHeapLimit(),
       forcedGcsBy: { ...this.gcBudget.byReason },
       listeners: this.listeners ? this.listeners.stats() : null,
       objects: this.objects.stats(),

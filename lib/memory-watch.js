@@ -9,15 +9,46 @@ const { subscribe } = require('./gc')
 
 const YOUNG_SPACES = new Set(['new_space', 'new_large_object_space'])
 
-/** Bytes in use in the young generation, and in the rest of the heap. */
+/**
+ * Bytes in use in the young generation and in the rest of the heap, and the
+ * rest's committed size (what V8 holds against the old generation's limit).
+ */
 function heapSpaces() {
   let young = 0
   let rest = 0
+  let restCommitted = 0
   for (const space of v8.getHeapSpaceStatistics()) {
     if (YOUNG_SPACES.has(space.space_name)) young += space.space_used_size
-    else rest += space.space_used_size
+    else {
+      rest += space.space_used_size
+      restCommitted += space.space_size
+    }
   }
-  return { young, rest }
+  return { young, rest, restCommitted }
+}
+
+/** V8's young generation holds three semi-spaces of this size (64-bit default) beyond the old generation's limit. */
+const DEFAULT_SEMI_SPACE_MIB = 16
+
+/** A V8 flag's value from this process's flags (`--max-semi-space-size=32`), or null. */
+function flagValue(name) {
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS || '').split(/\s+/)]
+  for (let i = 0; i < args.length; i++) {
+    const m = new RegExp(`^--${name}(?:=(\\d+))?$`).exec(args[i].replace(/_/g, '-'))
+    if (m) return Number(m[1] !== undefined ? m[1] : args[i + 1])
+  }
+  return null
+}
+
+/**
+ * The old generation's limit: what the heap dies against. V8's
+ * `heap_size_limit` adds three semi-spaces of young generation to it (with
+ * `--max-old-space-size=64` it reads 112 MiB, and the heap dies short of 64).
+ */
+function oldGenerationLimit(heapLimit) {
+  const semi = (flagValue('max-semi-space-size') || DEFAULT_SEMI_SPACE_MIB) * 1048576
+  const old = heapLimit - 3 * semi
+  return old > heapLimit / 4 ? old : heapLimit
 }
 
 /** Milliseconds since the epoch, on a monotonic clock. */
@@ -31,13 +62,18 @@ class MemoryWatch {
    * @param {import('./gc').GcBudget} settings.gcBudget the guard's access to forced GCs
    * @param {object} settings.monitor options for MemoryMonitorHandle
    * @param {(reports: object[]) => void} settings.deliver receives new reports
+   * @param {import('./overhead').Overhead} settings.overhead the guard's own time
    */
-  constructor({ gcBudget, monitor, deliver }) {
+  constructor({ gcBudget, monitor, deliver, overhead }) {
     this.gcBudget = gcBudget
+    this.overhead = overhead
     this.warmupSamples = monitor.warmupSamples
     this.monitor = new MemoryMonitorHandle(monitor)
     this.deliver = deliver
-    this.heapLimit = v8.getHeapStatistics().heap_size_limit
+    /** What the heap dies against: the old generation's limit. */
+    this.heapLimit = oldGenerationLimit(v8.getHeapStatistics().heap_size_limit)
+    /** The old generation's committed bytes at the latest sample. */
+    this.oldCommitted = 0
     this.lastArrayBuffers = 0
     /** Young-generation bytes right after the latest GC: what survived it there. */
     this.youngAfterGc = 0
@@ -72,6 +108,10 @@ class MemoryWatch {
    * the next sample.
    */
   onGc(major) {
+    this.overhead.measure(() => this.afterGc(major))
+  }
+
+  afterGc(major) {
     this.youngAfterGc = heapSpaces().young
     if (!major) {
       this.monitor.recordGc(this.reading())
@@ -101,9 +141,11 @@ class MemoryWatch {
    */
   reading(usage) {
     const h = v8.getHeapStatistics()
+    const spaces = heapSpaces()
+    this.oldCommitted = spaces.restCommitted
     return {
       atMs: now(),
-      heapUsed: heapSpaces().rest + this.youngAfterGc,
+      heapUsed: spaces.rest + this.youngAfterGc,
       heapTotal: h.total_heap_size,
       heapLimit: this.heapLimit,
       external: h.external_memory,
@@ -151,4 +193,4 @@ class MemoryWatch {
   }
 }
 
-module.exports = { MemoryWatch, now }
+module.exports = { MemoryWatch, now, oldGenerationLimit }

@@ -37,8 +37,10 @@ function openTelemetry(options = {}) {
   const listeners = meter.createObservableGauge('leakguard.listeners.count', { unit: '{listener}', description: `Listeners of the tracked emitter/event pairs with the most listeners (top ${top})` })
   const alive = meter.createObservableGauge('leakguard.objects.alive', { unit: '{object}', description: `Tracked objects alive per label (the top ${top} labels)` })
   const forced = meter.createObservableCounter('leakguard.gc.forced_pairs', { unit: '{pair}', description: 'Full-GC pairs leakguard forced' })
+  const toLimit = meter.createObservableGauge('leakguard.heap.time_to_limit', { unit: 's', description: 'While a heap leak is reported and not over: seconds until the heap limit at its rate' })
+  const overhead = meter.createObservableCounter('leakguard.overhead.time', { unit: 's', description: "leakguard's own main-thread time (samples, GC callbacks, reports)" })
   const reports = meter.createCounter('leakguard.reports', { unit: '{report}', description: 'Leak reports sent, by kind and severity' })
-  const observables = [baseline, growth, leaking, listeners, alive, forced]
+  const observables = [baseline, growth, leaking, listeners, alive, forced, toLimit, overhead]
 
   const collect = (result) => {
     const stats = guard.stats()
@@ -55,6 +57,8 @@ function openTelemetry(options = {}) {
       result.observe(alive, row.alive, { 'leakguard.label': row.label })
     }
     result.observe(forced, stats.forcedGcs)
+    if (stats.msUntilHeapLimit !== null) result.observe(toLimit, stats.msUntilHeapLimit / 1000)
+    result.observe(overhead, stats.overhead.ms / 1000)
   }
   meter.addBatchObservableCallback(collect, observables)
   const stopCounting = guard.observeReports((report) => reports.add(1, { 'leakguard.kind': report.kind, 'leakguard.severity': report.severity || 'none' }))

@@ -82,6 +82,16 @@ function prometheus(options = {}) {
   make(client.Gauge, 'forced_gc_pairs', 'Full-GC pairs leakguard forced so far', [], function () {
     this.set(withLabels({}), stats().forcedGcs)
   })
+  // Labelled by kind (always 'heap') so that it is absent, not 0, while no heap leak is open.
+  make(client.Gauge, 'heap_seconds_to_limit', 'While a heap leak is reported and not over: seconds until the heap limit at its rate (absent otherwise)', ['kind'], function () {
+    this.reset()
+    const ms = stats().msUntilHeapLimit
+    if (ms !== null) this.set(withLabels({ kind: 'heap' }), ms / 1000)
+  })
+  make(client.Counter, 'overhead_seconds_total', "leakguard's own main-thread time (samples, GC callbacks, reports); its rate is the share of the thread it costs", [], function () {
+    this.reset()
+    this.inc(withLabels({}), stats().overhead.ms / 1000)
+  })
   const reports = make(client.Counter, 'reports_total', 'Leak reports sent, by kind and severity', ['kind', 'severity'])
   const stopCounting = guard.observeReports((report) => reports.inc(withLabels({ kind: report.kind, severity: report.severity || 'none' })))
 

@@ -46,17 +46,20 @@ function normalizeSnapshot(snapshot) {
   return { dir: checkDirectory(dir), maxFiles, minIntervalMs, memoryLimitBytes: memoryLimitBytes === undefined ? null : memoryLimitBytes, compareAfterMs }
 }
 
-/** The snapshot directory, resolved; throws ERR_LEAKGUARD_SNAPSHOT_DIR when it is unsafe or unusable. */
-function checkDirectory(dir) {
+/**
+ * A directory leakguard writes heap contents into, resolved; throws `code`
+ * (default ERR_LEAKGUARD_SNAPSHOT_DIR) when it is unsafe or unusable.
+ */
+function checkDirectory(dir, { code = 'ERR_LEAKGUARD_SNAPSHOT_DIR', what = 'snapshot directory' } = {}) {
   const resolved = path.resolve(dir)
-  const refuse = (why) => codedError('ERR_LEAKGUARD_SNAPSHOT_DIR', `The snapshot directory ${resolved} ${why}`)
+  const refuse = (why) => codedError(code, `The ${what} ${resolved} ${why}`)
   let stat
   try {
     stat = fs.lstatSync(resolved)
   } catch (error) {
     throw refuse(`cannot be used: ${error.code || error.message}`)
   }
-  // Snapshots hold everything in the heap, secrets included: never through a link, never where others write.
+  // Snapshots and bundles hold heap contents, secrets included: never through a link, never where others write.
   if (stat.isSymbolicLink()) throw refuse('is a symbolic link; give its target instead')
   if (!stat.isDirectory()) throw refuse('is not a directory')
   if (stat.mode & 0o002) throw refuse(`is world-writable (mode ${(stat.mode & 0o777).toString(8)})`)
@@ -230,4 +233,4 @@ class SnapshotTaker {
   }
 }
 
-module.exports = { SnapshotTaker, checkDirectory, lacksMemory, normalizeSnapshot, writePrivateSnapshot }
+module.exports = { SnapshotTaker, checkDirectory, effectiveMemory, lacksMemory, normalizeSnapshot, writePrivateSnapshot }

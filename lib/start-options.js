@@ -5,6 +5,7 @@ const { isMainThread } = require('node:worker_threads')
 const { invalidArgType, invalidArgValue, outOfRange, validateBoolean, validateFunction, validateNumber, validateObject } = require('./errors')
 
 const { normalizeSnapshot } = require('./snapshots')
+const { normalizeForensics } = require('./forensics')
 
 const MEMORY_KINDS = ['heap', 'external', 'native']
 
@@ -84,7 +85,7 @@ function normalizeAllocationSites(value, confirmWithGc) {
 }
 
 /** The options `start()` knows; any other name is a typo worth an error. */
-const KNOWN_OPTIONS = ['intervalMs', 'onLeak', 'warmupSamples', 'minSamples', 'maxSamples', 'confirmWithGc', 'allocationSites', 'log', 'alerts', 'snapshot', 'listeners', 'objects', 'thresholds', 'record']
+const KNOWN_OPTIONS = ['intervalMs', 'onLeak', 'warmupSamples', 'minSamples', 'maxSamples', 'confirmWithGc', 'allocationSites', 'log', 'alerts', 'snapshot', 'listeners', 'objects', 'thresholds', 'record', 'forensics']
 /** Where reports go when nothing subscribes, or also when set explicitly. */
 const LOG_MODES = ['warning', 'json', 'off']
 
@@ -151,6 +152,7 @@ function normalizeStartOptions(options) {
     objects,
     thresholds,
     record,
+    forensics,
   } = options
   validateNumber(intervalMs, 'options.intervalMs', { min: 0, exclusiveMin: true, max: MAX_INTERVAL_MS })
   validateFunction(onLeak, 'options.onLeak', { optional: true })
@@ -174,6 +176,7 @@ function normalizeStartOptions(options) {
     objects: normalizeObjects(objects),
     thresholds: normalizeThresholds(thresholds),
     record: normalizeRecord(record),
+    forensics: normalizeForensics(forensics),
   }
 }
 

@@ -35,4 +35,4 @@ function emitAnalysisWarning(result) {
   emitNamedWarning('LeakAnalysis', 'LEAKGUARD_ANALYSIS', result.message, { files, analysis, report })
 }
 
-module.exports = { emitAnalysisWarning, emitCallbackWarning, emitLeakWarning, emitResolvedWarning }
+module.exports = { emitAnalysisWarning, emitCallbackWarning, emitLeakWarning, emitNamedWarning, emitResolvedWarning }
