@@ -564,16 +564,7 @@ mod tests {
             };
             sample(i, 20.0 * MIB + heap, MIB, 40.0 * MIB + native)
         };
-        let mut monitor = MemoryMonitor::new(MonitorConfig::default());
-        let mut reports = Vec::new();
-        for i in 0..600 {
-            let outcome = monitor.record_sample(&leaking(i));
-            reports.extend(outcome.reports);
-            if outcome.wants_full_gc {
-                reports.extend(monitor.record_live(&leaking(i), LiveKinds::ALL));
-            }
-        }
-        reports
+        run(600, leaking, leaking)
     }
 
     #[test]
