@@ -12,6 +12,7 @@ const { captureStack } = require('./lib/stack')
 const { interceptAdds } = require('./lib/intercept-adds')
 const { listenerCount } = require('./lib/listener-hook')
 const { describeEmitter } = require('./lib/listener-watch')
+const { describeLeftovers } = require('./lib/report/describe')
 
 /** Frames from leakguard or Mocha itself never count as the test's. */
 const OWN_FILES = [path.join(__dirname, 'lib') + path.sep, __filename, ...mochaDir()]
@@ -112,22 +113,20 @@ class TestWatch {
     if (EventEmitter.init === this.init) EventEmitter.init = this.previous.init
   }
 
-  /** What the test left behind, as lines of text. */
+  /** What the test left behind: `[{ kind: 'listeners', count, eventName, emitter, site } | { kind: 'handles', count, type }]`. */
   leftovers() {
-    const lines = []
+    const found = []
     for (const pair of this.pairs) {
       const emitter = pair.emitter.deref()
       if (emitter === undefined) continue
       const added = listenerCount(emitter, pair.type) - pair.before - pair.byChecks
-      if (added > 0) {
-        lines.push(`${added} '${String(pair.type)}' listener(s) on ${describeEmitter(emitter)} (added at ${pair.site})`)
-      }
+      if (added > 0) found.push({ kind: 'listeners', count: added, eventName: String(pair.type), emitter: describeEmitter(emitter), site: pair.site })
     }
     for (const [type, count] of resourceCounts()) {
       const extra = count - ((this.resources && this.resources.get(type)) || 0) - (this.resourcesByChecks.get(type) || 0)
-      if (extra > 0) lines.push(`${extra} active ${type} handle(s) running`)
+      if (extra > 0) found.push({ kind: 'handles', count: extra, type })
     }
-    return lines
+    return found
   }
 }
 
@@ -150,9 +149,9 @@ exports.mochaHooks = {
     watch.stop()
     // Let close events and cleared timers settle before judging.
     await afterFinalizers()
-    const lines = watch.leftovers()
-    if (lines.length > 0) {
-      const error = new Error(`leakguard: the test left ${lines.join('; ')}`)
+    const found = watch.leftovers()
+    if (found.length > 0) {
+      const error = new Error(describeLeftovers(found))
       error.code = 'ERR_LEAK_DETECTED'
       // Fails the test itself (not the hook), so the run goes on.
       this.test.error(error)

@@ -4,7 +4,8 @@
 // `leakguard run [options] -- <command …>`, `leakguard report <log.jsonl …>`.
 
 const fs = require('node:fs')
-const { DEFAULTS, LIMITS, analyzeHeapSnapshots, formatHeapAnalysis } = require('../lib/heap-analysis')
+const { DEFAULTS, LIMITS, analyzeHeapSnapshots } = require('../lib/heap-analysis')
+const { describeHeapAnalysisText } = require('../lib/report/describe')
 const { bytes: formatBytes } = require('../lib/report/format')
 const { documentFromLog } = require('../lib/report/document')
 const { FORMATS, renderReport } = require('../lib/report/render')
@@ -185,7 +186,7 @@ async function main(argv) {
   try {
     const analysis = await analyzeHeapSnapshots(opts.files, { top: opts.top, paths: opts.paths, onProgress: printer ? (p) => printer.update(p) : undefined })
     if (printer) printer.end()
-    process.stdout.write(opts.json ? `${JSON.stringify(analysis, null, 2)}\n` : `${formatHeapAnalysis(analysis)}\n`)
+    process.stdout.write(opts.json ? `${JSON.stringify(analysis, null, 2)}\n` : `${describeHeapAnalysisText(analysis)}\n`)
     return 0
   } catch (error) {
     if (printer) printer.end()

@@ -13,6 +13,7 @@ const path = require('node:path')
 const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
 const { analyzeHeapSnapshots } = require('./heap-analysis')
+const { bytes, duration } = require('./report/format')
 const { writeHeapSnapshotFile } = require('./heap-snapshot-file')
 const { lacksMemory } = require('./snapshots')
 
@@ -48,9 +49,6 @@ function untilOwnFrames(p) {
   return { count: p.count, steps }
 }
 
-function seconds(ms) {
-  return `${(ms / 1000).toFixed(1)} s`
-}
 
 /**
  * Takes a snapshot, runs `callMany(n)`, takes another, and resolves
@@ -66,7 +64,7 @@ async function explainHeapLeak(callMany, { batchSize, perCallMs, leftMs }) {
   const heapMiB = v8.getHeapStatistics().used_heap_size / 1048576
   const estimate = heapMiB * PAUSE_MS_PER_MIB * (1 + AFTER_FIRST) + calls * perCallMs
   const noRoom = (needMs) =>
-    `heap snapshots of this ${heapMiB.toFixed(0)} MiB heap would take ~${seconds(needMs)}, and the check's timeoutMs leaves ${seconds(Math.max(0, leftMs))}: raise timeoutMs to have them`
+    `heap snapshots of this ${bytes(heapMiB * 1048576)} heap would take ~${duration(needMs)}, and the check's timeoutMs leaves ${duration(Math.max(0, leftMs))}: raise timeoutMs to have them`
   if (estimate > leftMs) return { calls, skipped: noRoom(estimate) }
   // A snapshot needs memory too: the same headroom check as snapshots on alert.
   const why = lacksMemory(null)

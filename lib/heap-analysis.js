@@ -5,8 +5,6 @@
 // with a coded error naming the file and the byte offset.
 
 const { HeapAnalysisJob } = require('./native')
-const { bytes: formatBytes, count, duration } = require('./report/format')
-const { describePath } = require('./report/describe')
 const { codedError, invalidArgType, invalidArgValue, validateFunction, validateNumber, validateObject } = require('./errors')
 
 /** pathObjects: instances of a class whose paths are walked (the largest by retained size past it). */
@@ -107,39 +105,4 @@ function outcomeOf(outcome) {
   return outcome.analysis
 }
 
-/** The analysis as the CLI prints it. */
-function formatHeapAnalysis(analysis) {
-  const lines = []
-  const diff = analysis.snapshots.length > 1
-  const names = ['base', 'target', 'final']
-  analysis.snapshots.forEach((s, i) => {
-    const label = diff ? names[i].padEnd(7) : 'snapshot'
-    const read = duration(s.readMs)
-    lines.push(`${label} ${s.file}: ${count(s.nodes)} objects, ${formatBytes(s.totalBytes)} (read in ${read})`)
-  })
-  if (diff) {
-    const fresh = analysis.newObjects
-    const rule = analysis.snapshots.length > 2 ? 'new in target and still alive in final' : 'new in target'
-    lines.push(`${count(fresh.count)} objects ${rule}, retaining ${formatBytes(fresh.retainedSize)}`)
-  }
-  if (analysis.classes.length === 0) {
-    lines.push(diff ? 'Nothing new is retained: no class grew.' : 'No classes.')
-    return lines.join('\n')
-  }
-  lines.push('')
-  lines.push(diff ? 'Growing classes (objects new in target, by retained size):' : 'Classes by retained size:')
-  for (const c of analysis.classes) {
-    if (diff) {
-      const n = c.newObjects
-      const counts = [c.base, c.target, c.last].filter(Boolean).map((t) => count(t.count)).join(' → ')
-      lines.push(`  ${c.name}: +${count(n.count)} new (${formatBytes(n.selfSize)} self, ${formatBytes(n.retainedSize)} retained); instances ${counts}`)
-    } else {
-      lines.push(`  ${c.name}: ${count(c.target.count)} (${formatBytes(c.target.selfSize)} self, ${formatBytes(c.target.retainedSize)} retained)`)
-    }
-    for (const p of c.retainerPaths) lines.push(`    ${count(p.count)} × ${describePath(p.steps)}`)
-    if (c.allocatedAt.length > 0) lines.push(`    allocated at ${c.allocatedAt.map((a) => `${a.site} ×${count(a.count)}`).join(', ')}`)
-  }
-  return lines.join('\n')
-}
-
-module.exports = { DEFAULTS, LIMITS, analyzeHeapSnapshots, formatHeapAnalysis }
+module.exports = { DEFAULTS, LIMITS, analyzeHeapSnapshots }

@@ -92,9 +92,7 @@ function effectiveMemory() {
   return { limit: os.totalmem(), used: os.totalmem() - os.freemem(), source: 'physical memory' }
 }
 
-function mib(bytes) {
-  return `${(bytes / 1048576).toFixed(1)} MiB`
-}
+const { bytes: mib } = require('./report/format')
 
 /**
  * The headroom check: null when a snapshot of the heap fits under the

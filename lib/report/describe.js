@@ -139,6 +139,41 @@ function inliningHint(report, analysis) {
   return `; the top allocation site, ${functionText(site.functionName)} (${site.site}), may be a caller V8 inlined ${holder.function} (${holder.location}) into`
 }
 
+/** A heap analysis as `leakguard analyze` prints it: the snapshots read, then each class that grew with the paths holding it. */
+function describeHeapAnalysisText(analysis) {
+  const lines = []
+  const diff = analysis.snapshots.length > 1
+  const names = ['base', 'target', 'final']
+  analysis.snapshots.forEach((s, i) => {
+    const label = diff ? names[i].padEnd(7) : 'snapshot'
+    const read = fmt.duration(s.readMs)
+    lines.push(`${label} ${s.file}: ${fmt.count(s.nodes)} objects, ${fmt.bytes(s.totalBytes)} (read in ${read})`)
+  })
+  if (diff) {
+    const fresh = analysis.newObjects
+    const rule = analysis.snapshots.length > 2 ? 'new in target and still alive in final' : 'new in target'
+    lines.push(`${fmt.count(fresh.count)} objects ${rule}, retaining ${fmt.bytes(fresh.retainedSize)}`)
+  }
+  if (analysis.classes.length === 0) {
+    lines.push(diff ? 'Nothing new is retained: no class grew.' : 'No classes.')
+    return lines.join('\n')
+  }
+  lines.push('')
+  lines.push(diff ? 'Growing classes (objects new in target, by retained size):' : 'Classes by retained size:')
+  for (const c of analysis.classes) {
+    if (diff) {
+      const n = c.newObjects
+      const counts = [c.base, c.target, c.last].filter(Boolean).map((t) => fmt.count(t.count)).join(' → ')
+      lines.push(`  ${c.name}: +${fmt.count(n.count)} new (${fmt.bytes(n.selfSize)} self, ${fmt.bytes(n.retainedSize)} retained); instances ${counts}`)
+    } else {
+      lines.push(`  ${c.name}: ${fmt.count(c.target.count)} (${fmt.bytes(c.target.selfSize)} self, ${fmt.bytes(c.target.retainedSize)} retained)`)
+    }
+    for (const p of c.retainerPaths) lines.push(`    ${fmt.count(p.count)} × ${describePath(p.steps)}`)
+    if (c.allocatedAt.length > 0) lines.push(`    allocated at ${c.allocatedAt.map((a) => `${a.site} ×${fmt.count(a.count)}`).join(', ')}`)
+  }
+  return lines.join('\n')
+}
+
 /** The sentence for a follow-up comparison of a heap report's snapshots (`{ report, analysis | error, files }`). */
 function describeAnalysis(result) {
   if (!result.analysis) return `${result.report.message}; the heap snapshots could not be compared: ${result.error}`
@@ -191,6 +226,18 @@ function describePerCallGrowth(perCall) {
   return parts.join(', ')
 }
 
+/**
+ * What a test left behind (the Mocha plugin's finding): `"leakguard: the
+ * test left 1 'config' listener(s) on EventEmitter (added at a.js:3:5); 1
+ * active Timeout handle(s) running"`.
+ */
+function describeLeftovers(found) {
+  const parts = found.map((f) =>
+    f.kind === 'listeners' ? `${fmt.count(f.count)} '${f.eventName}' listener(s) on ${f.emitter} (added at ${f.site})` : `${fmt.count(f.count)} active ${f.type} handle(s) running`,
+  )
+  return `leakguard: the test left ${parts.join('; ')}`
+}
+
 /** The sentence of a failed check: `"handle() leaks: heap grew …"`. */
 function describeCheckFailure(name, result) {
   return `${name ? `${name}()` : 'The function'} leaks: ${result.reports.map((r) => r.message).join('; ')}`
@@ -204,7 +251,9 @@ module.exports = {
   describeCheckReport,
   describePerCallGrowth,
   describeHeapAnalysis,
+  describeHeapAnalysisText,
   describeHeapGrowth,
+  describeLeftovers,
   describePath,
   describeSites,
   inBytes,
