@@ -117,6 +117,7 @@ class Guard {
     this.samplerWindows = 0
     /** Releases this guard's hold on inlining (lib/inlining.js), while it holds it off. */
     this.releaseInlining = null
+    this.reportProfile = null
     this.recorder = new Recorder({
       options,
       heapLimit: this.memory.heapLimit,
@@ -268,9 +269,12 @@ class Guard {
 
   /** The live allocation profile for a forensics bundle (V8 runs a full GC to hand it out). */
   profileForForensics() {
+    // A window restarted moments ago (a heap report was just sent) holds
+    // little: the profile that report's sites came from says more.
+    if (this.reportProfile && this.sampler.windowMs() < MIN_SITES_WINDOW_MS) return this.reportProfile
     const profile = this.sampler.profile()
     if (profile) this.samplerGcs++
-    return profile
+    return profile || this.reportProfile
   }
 
   /**
@@ -285,6 +289,8 @@ class Guard {
     this.restoreInlining()
     if (!ranked) return
     this.samplerGcs++
+    /** The profile behind the latest heap report's sites (forensics bundles fall back to it). */
+    this.reportProfile = this.forensics ? ranked.profile : null
     if (this.options.snapshot) {
       try {
         report.allocationProfile = writePrivateFile(this.options.snapshot.dir, `leakguard-${process.pid}-${Date.now()}.heapprofile`, JSON.stringify(ranked.profile))
@@ -514,12 +520,14 @@ class Guard {
   }
 
   /**
-   * While a heap leak is reported and not over: the time left until the heap
-   * limit, from its latest report's projection less the time since; else null.
+   * While a heap leak is reported (sent, not held for its sites) and not
+   * over: the time left until the heap limit, from its latest report's
+   * projection less the time since; else null.
    */
   msUntilHeapLimit() {
     const latest = this.alerts.latestOf('heap')
-    if (!latest || latest.msUntilLimit == null) return null
+    // A report still waiting for its sites is not out yet.
+    if (!latest || latest.msUntilLimit == null || this.heldReports.includes(latest)) return null
     return Math.max(0, latest.msUntilLimit - (now() - latest.detectedAt))
   }
 
