@@ -272,7 +272,7 @@ export interface StartOptions {
    * when the heap passes `heapShare` (default 0.85) of V8's limit, the
    * process's RSS passes `memoryShare` (default 0.9) of its container's limit
    * (or `memoryLimitBytes`), or the heap limit is less than `minMsToLimit`
-   * away at a leak's rate (default: off). At most `maxBundles` (default 3).
+   * away at a leak's rate (default 5 min; null: off). At most `maxBundles` (default 3).
    */
   forensics?: { dir: string; heapShare?: number; memoryShare?: number; minMsToLimit?: number | null; memoryLimitBytes?: number; maxBundles?: number }
   /** Samples ignored after start. Default 8. */

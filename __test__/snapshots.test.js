@@ -85,7 +85,7 @@ describe('heap snapshots on alert', () => {
     const dir = privateDir()
     const [first] = await heapReports({ dir, memoryLimitBytes: 64 * 1024 * 1024 }, 1)
     assert.equal(first.snapshot.path, null)
-    assert.match(first.snapshot.skipped, /^not enough memory: a snapshot of a [\d.]+ MiB heap needs ~[\d.]+ MiB, and [\d.]+ MiB is left under the 64\.0 MiB limit \(options\.snapshot\.memoryLimitBytes\)$/)
+    assert.match(first.snapshot.skipped, /^not enough memory: a snapshot of a [\d.]+ MiB heap needs ~[\d.]+ MiB, and [\d.]+ (B|KiB|MiB) is left under the 64\.0 MiB limit \(options\.snapshot\.memoryLimitBytes\)$/)
     assert.deepEqual(fs.readdirSync(dir), [])
   })
 
