@@ -6,7 +6,7 @@
 
 const leakguard = require('../..')
 const { cases } = require('./cases')
-const { services } = require('./services')
+const { services, servedRequests } = require('./services')
 const { workloads } = require('./workloads')
 
 const [id, intervalArg] = process.argv.slice(2)
@@ -24,7 +24,7 @@ function finish() {
   const stats = guard.stats()
   guard.stop()
   const { samples, forcedGcs, memory } = stats
-  process.stdout.write(`${JSON.stringify({ id, expect: scenario.expect, intervalMs, reports, stats: { samples, forcedGcs, memory } })}\n`)
+  process.stdout.write(`${JSON.stringify({ id, expect: scenario.expect, intervalMs, reports, served: servedRequests(), stats: { samples, forcedGcs, memory } })}\n`)
   process.exit(0)
 }
 

@@ -7,9 +7,13 @@ const http = require('node:http')
 const path = require('node:path')
 const { heapBlock } = require('./workloads')
 
+/** Requests the services of this process have answered (the load ran). */
+let served = 0
+
 /** Starts `server` on an ephemeral loopback port and a load generator against it. */
 function serve(server, { concurrency = 8, durationMs = 120_000 } = {}) {
   let load = null
+  server.on('request', (req, res) => res.on('finish', () => served++))
   server.listen(0, '127.0.0.1', () => {
     const { port } = server.address()
     load = spawn(process.execPath, [path.join(__dirname, 'load.js'), String(port), String(concurrency), String(durationMs)], { stdio: 'ignore' })
@@ -73,4 +77,4 @@ const services = {
   },
 }
 
-module.exports = { services }
+module.exports = { services, servedRequests: () => served }
