@@ -7,7 +7,7 @@ const assert = require('node:assert/strict')
 const EventEmitter = require('node:events')
 const { describe, test } = require('node:test')
 const leakguard = require('..')
-const { watchReports } = require('./helpers/leaks')
+const { FAST, waitFor, watchReports } = require('./helpers/leaks')
 
 const watch = (work, options) => watchReports('listeners', work, options)
 
@@ -33,33 +33,51 @@ describe('listener leaks are reported', () => {
     assert.ok(!report.addSites[0].frames.some((f) => f.includes('listener-hook')), 'leakguard frames are dropped')
   })
 
-  test('a leak that comes back after a cleanup is reported again', async () => {
+  test('a leak that comes back after a cleanup is resolved, then reported again', async () => {
     const bus = new EventEmitter()
     bus.setMaxListeners(0)
     const added = []
-    let tick = 0
-    const { reports } = await watch(
-      () => {
-        tick++
-        if (tick <= 120) {
-          // ~600 listeners in 1.2 s
+    const events = []
+    let phase = 'first leak'
+    let guard
+    let timer
+    // Event-driven: the first leak is cleaned up once reported, a slower one
+    // starts once it is resolved, and the test ends at its report.
+    await waitFor((done) => {
+      guard = leakguard.start({
+        ...FAST,
+        onLeak: (r) => {
+          if (r.kind !== 'listeners') return
+          events.push(['leak', r.current])
+          if (phase === 'first leak') {
+            // Cleanup that keeps Node's listener array: all but two removed.
+            for (const l of added.splice(2)) bus.off('job', l)
+            phase = 'cleaned up'
+          } else if (phase === 'second leak') done()
+        },
+      })
+      guard.on('resolved', (r) => {
+        if (r.kind !== 'listeners') return
+        events.push(['resolved', r.identity])
+        phase = 'second leak'
+      })
+      timer = setInterval(() => {
+        if (phase === 'first leak') {
           for (let i = 0; i < 5; i++) {
             const listener = () => {}
             bus.on('job', listener)
             added.push(listener)
           }
-        } else if (tick === 121) {
-          // Cleanup that keeps Node's listener array: all but two removed.
-          for (const l of added.splice(2)) bus.off('job', l)
-        } else if (tick > 150 && tick % 2 === 0) {
-          // A slower leak, staying far below the first one's count.
-          bus.on('job', () => {})
-        }
-      },
-      { ms: 4500, stopAtFirst: false },
-    )
-    assert.equal(reports.length, 2, reports.map((r) => r.message).join('\n'))
-    assert.ok(reports[1].current < 300, `${reports[1].current}`)
+        } else if (phase === 'second leak') bus.on('job', () => {})
+      }, 10)
+    }, 30_000, 'leak, resolved, leak').finally(() => {
+      clearInterval(timer)
+      guard.stop()
+    })
+    assert.deepEqual(events.map((e) => e[0]), ['leak', 'resolved', 'leak'], JSON.stringify(events))
+    assert.equal(events[1][1], 'listeners:EventEmitter:job')
+    // The second leak is reported on its own count, far below the first one's.
+    assert.ok(events[2][1] < events[0][1], JSON.stringify(events))
   })
 
   test('with setMaxListeners(0), where Node itself stays silent', async () => {

@@ -152,13 +152,12 @@ class Guard {
     if (!this.running) return
     const at = now()
     this.record(at)
-    // The core says which reported leaks are over; the gate sends `resolved`.
-    if (this.alerts.size > 0) {
-      for (const identity of this.memory.monitor.takeEnded()) this.alerts.end(identity, at)
-      if (this.listeners) for (const identity of this.listeners.takeEnded()) this.alerts.end(identity, at)
-      for (const identity of this.objects.takeEnded()) this.alerts.end(identity, at)
-      this.alerts.tick(at)
-    }
+    // The core says which reported leaks are over (and may then report them
+    // afresh); the gate sends `resolved` for those it let through.
+    for (const identity of this.memory.monitor.takeEnded()) this.alerts.end(identity, at)
+    if (this.listeners) for (const identity of this.listeners.takeEnded()) this.alerts.end(identity, at)
+    for (const identity of this.objects.takeEnded()) this.alerts.end(identity, at)
+    if (this.alerts.size > 0) this.alerts.tick(at)
   }
 
   /** The sample's levels and what happened since the last one, for the timeline. */
