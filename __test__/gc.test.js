@@ -5,9 +5,7 @@
 const assert = require('node:assert/strict')
 const { test } = require('node:test')
 const leakguard = require('..')
-const { FAST, leakBuffers } = require('./helpers/leaks')
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const { FAST, leakBuffers, moreSamples } = require('./helpers/leaks')
 
 test('an overdue object is judged after two real full GCs, each counted once', async () => {
   const reports = []
@@ -15,12 +13,12 @@ test('an overdue object is judged after two real full GCs, each counted once', a
   const kept = { name: 'socket' }
   guard.expectCollected(kept, 'socket', { withinMs: 0 })
   try {
-    await sleep(200)
+    await moreSamples(guard, 3)
     leakguard.gc() // one full GC: seen by the guard's observer, counted once
-    await sleep(200)
+    await moreSamples(guard, 3)
     assert.deepEqual(reports.filter((r) => r.reason === 'overdue'), [], 'judged after one full GC')
     leakguard.gc()
-    await sleep(300)
+    await moreSamples(guard, 3)
     const overdue = reports.filter((r) => r.reason === 'overdue')
     assert.equal(overdue.length, 1, 'judged after the second')
     assert.equal(overdue[0].label, 'socket')
@@ -37,9 +35,9 @@ test('confirmWithGc: false forces no GC, whatever is suspected or overdue', asyn
   const kept = {}
   guard.expectCollected(kept, 'held', { withinMs: 0 })
   try {
-    await sleep(2500)
+    await moreSamples(guard, 40)
     const stats = guard.stats()
-    assert.ok(stats.samples > 20)
+    assert.ok(stats.samples >= 40)
     assert.equal(stats.forcedGcs, 0)
     assert.deepEqual(stats.forcedGcsBy, {})
   } finally {
@@ -53,7 +51,8 @@ test('with confirmWithGc (the default) each forced pair says who asked', async (
   const stopLeak = leakBuffers()
   const guard = leakguard.start({ ...FAST, onLeak() {} })
   try {
-    await sleep(2500)
+    // Past warm-up (2 samples) and the anchor pair, with a leak to suspect.
+    await moreSamples(guard, 40)
     const { forcedGcs, forcedGcsBy } = guard.stats()
     assert.ok(forcedGcs >= 1)
     assert.equal(forcedGcsBy.anchor, 1, 'one anchor pair when warm-up ends')

@@ -67,4 +67,17 @@ function privateDir() {
   return dir
 }
 
-module.exports = { FAST, leakBuffers, privateDir, waitFor, watchReports }
+/** Resolves once `guard` has taken `n` more samples (rejects after `ms`): wait for samples, not for time. */
+function moreSamples(guard, n, ms = 20_000) {
+  const until = guard.stats().samples + n
+  return waitFor((done) => {
+    const timer = setInterval(() => {
+      if (guard.stats().samples >= until) {
+        clearInterval(timer)
+        done()
+      }
+    }, 5)
+  }, ms, `${n} samples`)
+}
+
+module.exports = { FAST, leakBuffers, moreSamples, privateDir, waitFor, watchReports }
