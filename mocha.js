@@ -5,6 +5,7 @@
 
 const EventEmitter = require('node:events')
 const path = require('node:path')
+const { OWN_FILES } = require('./lib/own-files')
 const { observeChecks } = require('./lib/check-leak')
 const { afterFinalizers } = require('./lib/gc')
 const { topCallSite } = require('./lib/native')
@@ -15,7 +16,7 @@ const { describeEmitter } = require('./lib/listener-watch')
 const { describeLeftovers } = require('./lib/report/describe')
 
 /** Frames from leakguard or Mocha itself never count as the test's. */
-const OWN_FILES = [path.join(__dirname, 'lib') + path.sep, __filename, ...mochaDir()]
+const IGNORED = [...OWN_FILES, ...mochaDir()]
 const enabled = process.env.LEAKGUARD_MOCHA !== '0'
 
 function mochaDir() {
@@ -76,7 +77,7 @@ class TestWatch {
     if (!types) this.seen.set(emitter, (types = new Map()))
     if (!types.has(type)) {
       const stack = captureStack(this.note)
-      const site = stack && topCallSite([stack], OWN_FILES)
+      const site = stack && topCallSite([stack], IGNORED)
       // Added by Mocha or leakguard, not by the test: not the test's to clean up.
       const pair = site ? { emitter: new WeakRef(emitter), type, before, site, byChecks: 0 } : null
       types.set(type, pair)

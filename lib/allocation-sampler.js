@@ -4,7 +4,7 @@
 // Guards and leak checks share it; the ranking of what it saw is done in
 // Rust (rankAllocationSites).
 
-const path = require('node:path')
+const { OWN_FILES } = require('./own-files')
 const { performance } = require('node:perf_hooks')
 const { ownedFullGc } = require('./gc')
 const { rankAllocationSites } = require('./native')
@@ -28,9 +28,6 @@ const CHECK_INTERVAL = 4 * 1024
 const TOP_SITES = 5
 /** Stacks kept for a report's flame graph (the rest are summed into one). */
 const TOP_STACKS = 60
-/** leakguard's own files are never a site: lib/ and the package's entry points. */
-const ROOT = path.join(__dirname, '..')
-const OWN_FILES = [__dirname + path.sep, ...['index.js', 'register.js', 'jest.js', 'vitest.js', 'mocha.js', 'binding.js'].map((f) => path.join(ROOT, f))]
 
 /** A sampled profile's tree as the parallel arrays Rust takes. */
 function flatten(head) {

@@ -4,7 +4,7 @@
 // anything grew with the number of calls.
 
 const EventEmitter = require('node:events')
-const path = require('node:path')
+const { OWN_FILES } = require('./own-files')
 const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
 const native = require('./native')
@@ -24,7 +24,6 @@ const { describeEmitter } = require('./listener-watch')
 const KINDS = ['heap', 'external', 'native', 'listeners', 'handles', 'objects']
 const PER_CALL_KEYS = { heap: 'heapBytes', external: 'externalBytes', native: 'nativeBytes', listeners: 'listeners', handles: 'handles', objects: 'objects' }
 const DEFAULTS = Object.freeze({ batches: 8, minBatchSize: 50, maxBatchSize: 5000, batchMs: 10, timeoutMs: 5000 })
-const OWN_FILES = [__dirname + path.sep]
 /**
  * Rounds at most (the first and up to five with larger batches; the budget
  * usually ends them first), and how much larger each is. With four, a

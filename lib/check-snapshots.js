@@ -10,6 +10,7 @@
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const { isOwnFile } = require('./own-files')
 const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
 const { analyzeHeapSnapshots } = require('./heap-analysis')
@@ -34,7 +35,6 @@ const PAUSE_MS_PER_MIB = 60
 const AFTER_FIRST = 1.4
 
 /** leakguard's own files: a path that reaches them has reached the check itself. */
-const OWN_DIR = __dirname + path.sep
 
 /**
  * A retainer path up to the function under check: steps past it go through
@@ -42,7 +42,7 @@ const OWN_DIR = __dirname + path.sep
  * leak. The last step kept loses the name it is held by there.
  */
 function untilOwnFrames(p) {
-  const at = p.steps.findIndex((step) => step.function != null && typeof step.location === 'string' && step.location.startsWith(OWN_DIR))
+  const at = p.steps.findIndex((step) => step.function != null && typeof step.location === 'string' && isOwnFile(step.location))
   if (at <= 0) return p
   const steps = p.steps.slice(0, at)
   steps[at - 1] = { ...steps[at - 1], edgeKind: null, edgeName: '' }

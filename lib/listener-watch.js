@@ -2,7 +2,7 @@
 // One guard's view of listener leaks: the emitter/event pairs the hook found
 // busy, held weakly, and their counts fed to Rust at every sample.
 
-const path = require('node:path')
+const { OWN_FILES } = require('./own-files')
 const { ListenerRegistryHandle } = require('./native')
 const hook = require('./listener-hook')
 
@@ -31,7 +31,7 @@ class ListenerWatch {
    * @param {number} settings.minGrowthPerMinute listeners a minute below which growth is ignored
    */
   constructor({ minPoints, maxPoints, minGrowthPerMinute }) {
-    this.registryOptions = { minPoints, maxPoints, minGrowthPerMinute, ignoredPaths: [__dirname + path.sep], maxPairs: MAX_PAIRS }
+    this.registryOptions = { minPoints, maxPoints, minGrowthPerMinute, ignoredPaths: OWN_FILES, maxPairs: MAX_PAIRS }
     /** The Rust registry, made with the first busy pair: most guards never need one. */
     this.registry = null
     /** emitter -> Map(type -> pair) */

@@ -10,7 +10,7 @@
 // a registry per guard kept each stopped guard alive until its objects'
 // finalizers ran, and the survivors made V8 grow its young generation.
 
-const path = require('node:path')
+const { OWN_FILES } = require('./own-files')
 const { ObjectLedgerHandle } = require('./native')
 const { captureStack } = require('./stack')
 const { codedError, invalidArgType, validateNumber, validateObject, validateString } = require('./errors')
@@ -80,7 +80,7 @@ class ObjectWatch {
    * @param {import('./gc').GcBudget} settings.gcBudget the guard's access to forced GCs
    */
   constructor({ minPoints, maxPoints, minGrowthPerMinute, gcBudget }) {
-    this.ledgerOptions = { minPoints, maxPoints, minGrowthPerMinute, ignoredPaths: [__dirname + path.sep] }
+    this.ledgerOptions = { minPoints, maxPoints, minGrowthPerMinute, ignoredPaths: OWN_FILES }
     /** The Rust books, made with the first label: a guard that tracks nothing has none. */
     this.ledger = null
     this.gcBudget = gcBudget
