@@ -13,6 +13,7 @@
 const { codedError, invalidArgType, validateNumber, validateObject } = require('./errors')
 const { latestRunningGuard } = require('./guard')
 const { requirePeer } = require('./peer')
+const { METRICS, REPORTS } = require('./metric-points')
 
 const DEFAULT_TOP = 10
 
@@ -31,36 +32,21 @@ function openTelemetry(options = {}) {
   if (!guard || typeof guard.stats !== 'function') throw codedError('ERR_LEAKGUARD_NO_GUARD', 'leakguard.openTelemetry() needs a running guard: call start() first, or pass options.guard')
 
   const meter = meterProvider.getMeter('leakguard', require('../package.json').version)
-  const baseline = meter.createObservableGauge('leakguard.memory.baseline', { unit: 'By', description: 'Post-GC baseline of each memory kind leakguard judges (heap, external, native)' })
-  const growth = meter.createObservableGauge('leakguard.memory.growth_rate', { unit: 'By/s', description: 'Judged growth rate of a memory kind while a leak of it is reported, else 0' })
-  const leaking = meter.createObservableGauge('leakguard.memory.leaking', { unit: '{leak}', description: '1 while a leak of this memory kind is reported and not over, else 0' })
-  const listeners = meter.createObservableGauge('leakguard.listeners.count', { unit: '{listener}', description: `Listeners of the tracked emitter/event pairs with the most listeners (top ${top})` })
-  const alive = meter.createObservableGauge('leakguard.objects.alive', { unit: '{object}', description: `Tracked objects alive per label (the top ${top} labels)` })
-  const forced = meter.createObservableCounter('leakguard.gc.forced_pairs', { unit: '{pair}', description: 'Full-GC pairs leakguard forced' })
-  const toLimit = meter.createObservableGauge('leakguard.heap.time_to_limit', { unit: 's', description: 'While a heap leak is reported and not over: seconds until the heap limit at its rate' })
-  const overhead = meter.createObservableCounter('leakguard.overhead.time', { unit: 's', description: "leakguard's own main-thread time (samples, GC callbacks, reports)" })
-  const reports = meter.createCounter('leakguard.reports', { unit: '{report}', description: 'Leak reports sent, by kind and severity' })
-  const observables = [baseline, growth, leaking, listeners, alive, forced, toLimit, overhead]
-
+  const OTEL_KEYS = { kind: 'leakguard.memory.kind', emitter: 'leakguard.emitter', event: 'leakguard.event', leaking: 'leakguard.leaking', label: 'leakguard.label' }
+  const instruments = METRICS.map((metric) => {
+    const create = metric.type === 'counter' ? 'createObservableCounter' : 'createObservableGauge'
+    return meter[create](metric.otel, { unit: metric.unit, description: typeof metric.help === 'function' ? metric.help(top) : metric.help })
+  })
+  const reports = meter.createCounter(REPORTS.otel, { unit: REPORTS.unit, description: 'Leak reports sent, by kind and severity' })
   const collect = (result) => {
     const stats = guard.stats()
-    for (const m of stats.memory) {
-      const attributes = { 'leakguard.memory.kind': m.kind }
-      if (Number.isFinite(m.baseline)) result.observe(baseline, m.baseline, attributes)
-      result.observe(growth, m.growthPerMinute ? m.growthPerMinute / 60 : 0, attributes)
-      result.observe(leaking, m.state === 'leaking' ? 1 : 0, attributes)
-    }
-    for (const pair of stats.listeners ? stats.listeners.top.slice(0, top) : []) {
-      result.observe(listeners, pair.count, { 'leakguard.emitter': pair.emitter, 'leakguard.event': pair.eventName, 'leakguard.leaking': pair.leaking })
-    }
-    for (const row of [...stats.objects.labels].sort((a, b) => b.alive - a.alive).slice(0, top)) {
-      result.observe(alive, row.alive, { 'leakguard.label': row.label })
-    }
-    result.observe(forced, stats.forcedGcs)
-    if (stats.msUntilHeapLimit !== null) result.observe(toLimit, stats.msUntilHeapLimit / 1000)
-    result.observe(overhead, stats.overhead.ms / 1000)
+    METRICS.forEach((metric, i) => {
+      for (const [own, value] of metric.points(stats, top)) {
+        result.observe(instruments[i], value, Object.fromEntries(Object.entries(own).map(([k, v]) => [OTEL_KEYS[k], v])))
+      }
+    })
   }
-  meter.addBatchObservableCallback(collect, observables)
+  meter.addBatchObservableCallback(collect, instruments)
   const stopCounting = guard.observeReports((report) => reports.add(1, { 'leakguard.kind': report.kind, 'leakguard.severity': report.severity || 'none' }))
 
   let active = true
@@ -68,7 +54,7 @@ function openTelemetry(options = {}) {
     if (!active) return
     active = false
     stopCounting()
-    meter.removeBatchObservableCallback(collect, observables)
+    meter.removeBatchObservableCallback(collect, instruments)
   }
   guard.onStop(remove)
   return remove
