@@ -2,7 +2,6 @@
 
 pub mod allocation_sites;
 pub mod escalation;
-pub mod format;
 pub mod growth;
 pub mod heap_snapshot;
 pub mod isolate_ledger;
