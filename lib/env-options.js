@@ -6,7 +6,7 @@
 // thrown at start-up.
 
 const { codedError, invalidArgValue, outOfRange, prefixed } = require('./errors')
-const { normalizeStartOptions } = require('./start-options')
+const { LOG_MODES, SITE_MODES, normalizeStartOptions } = require('./start-options')
 
 /** How a variable's text becomes an option value. */
 const number = (raw, name) => {
@@ -25,10 +25,10 @@ const oneOf = (...accepted) => (raw, name) => {
   throw invalidArgValue(name, `one of ${accepted.map((a) => `'${a}'`).join(', ')}`, raw)
 }
 const siteMode = (raw, name) => {
-  if (raw === 'on-suspicion' || raw === 'always') return raw
+  if (SITE_MODES.includes(raw)) return raw
   const text = raw.trim().toLowerCase()
   if (text === 'true' || text === 'false' || text === '1' || text === '0') return boolean(raw, name)
-  throw invalidArgValue(name, "'on-suspicion', 'always', 'true' or 'false'", raw)
+  throw invalidArgValue(name, `${SITE_MODES.map((m) => `'${m}'`).join(', ')}, 'true' or 'false'`, raw)
 }
 
 /**
@@ -43,7 +43,7 @@ const VARIABLES = {
   LEAKGUARD_MAX_SAMPLES: [number, ['maxSamples']],
   LEAKGUARD_CONFIRM_WITH_GC: [boolean, ['confirmWithGc']],
   LEAKGUARD_ALLOCATION_SITES: [siteMode, ['allocationSites']],
-  LEAKGUARD_LOG: [oneOf('warning', 'json', 'off'), ['log']],
+  LEAKGUARD_LOG: [oneOf(...LOG_MODES), ['log']],
   LEAKGUARD_ALERT_MIN_INTERVAL_MS: [number, ['alerts', 'minIntervalMs']],
   LEAKGUARD_REALERT_MS: [number, ['alerts', 'realertMs']],
   LEAKGUARD_SNAPSHOT_DIR: [(raw) => raw, ['snapshot', 'dir']],
@@ -132,11 +132,8 @@ function readEnvOptions(env = process.env) {
   try {
     normalizeStartOptions(options)
   } catch (error) {
-    // Name the variable the rejected option came from.
-    const culprit =
-      given.find(([, , path]) => error.message.includes(`"options.${path.join('.')}"`) || error.message.includes(`'options.${path.join('.')}'`)) ||
-      (error.code === 'ERR_LEAKGUARD_SNAPSHOT_DIR' ? given.find(([name]) => name === 'LEAKGUARD_SNAPSHOT_DIR') : undefined) ||
-      (error.code === 'ERR_LEAKGUARD_FORENSICS_DIR' ? given.find(([name]) => name === 'LEAKGUARD_FORENSICS_DIR') : undefined)
+    // Name the variable the rejected option came from (errors carry the option's path).
+    const culprit = given.find(([, , path]) => error.option === `options.${path.join('.')}`)
     if (culprit) throw prefixed(error, `${culprit[0]}=${JSON.stringify(culprit[1])}: `)
     throw error
   }

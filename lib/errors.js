@@ -27,27 +27,30 @@ function withCode(error, code) {
   return error
 }
 
+/**
+ * `error` with the argument or option path it is about (`'options.snapshot.dir'`)
+ * as a non-enumerable `option`: the preload names the variable behind it from that.
+ */
+function aboutOption(error, name) {
+  Object.defineProperty(error, 'option', { value: name, enumerable: false, configurable: true })
+  return error
+}
+
 /** `TypeError` with code `ERR_INVALID_ARG_TYPE`. */
 function invalidArgType(name, expected, value) {
   const what = name.includes('.') ? 'property' : 'argument'
-  return withCode(
-    new TypeError(`The "${name}" ${what} must be ${expected}.${describeReceived(value)}`),
-    'ERR_INVALID_ARG_TYPE',
-  )
+  return aboutOption(withCode(new TypeError(`The "${name}" ${what} must be ${expected}.${describeReceived(value)}`), 'ERR_INVALID_ARG_TYPE'), name)
 }
 
 /** `TypeError` with code `ERR_INVALID_ARG_VALUE`: the right type, not an accepted value. */
 function invalidArgValue(name, accepted, value) {
   const what = name.includes('.') ? 'property' : 'argument'
-  return withCode(new TypeError(`The ${what} '${name}' must be ${accepted}. Received ${inspect(value)}`), 'ERR_INVALID_ARG_VALUE')
+  return aboutOption(withCode(new TypeError(`The ${what} '${name}' must be ${accepted}. Received ${inspect(value)}`), 'ERR_INVALID_ARG_VALUE'), name)
 }
 
 /** `RangeError` with code `ERR_OUT_OF_RANGE`. */
 function outOfRange(name, range, value) {
-  return withCode(
-    new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${inspect(value)}`),
-    'ERR_OUT_OF_RANGE',
-  )
+  return aboutOption(withCode(new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${inspect(value)}`), 'ERR_OUT_OF_RANGE'), name)
 }
 
 /** `error` again (same class and code), its message prefixed with `prefix`. */
@@ -98,6 +101,7 @@ function validateNumber(value, name, { optional = false, min = -Infinity, max = 
 }
 
 module.exports = {
+  aboutOption,
   codedError,
   invalidArgType,
   invalidArgValue,

@@ -44,7 +44,7 @@ function normalizeForensics(forensics) {
   if (minMsToLimit !== null) validateNumber(minMsToLimit, 'options.forensics.minMsToLimit', { min: 1, max: 7 * 24 * 3_600_000 })
   validateNumber(memoryLimitBytes, 'options.forensics.memoryLimitBytes', { optional: true, min: 1, max: Number.MAX_SAFE_INTEGER })
   validateNumber(maxBundles, 'options.forensics.maxBundles', { min: 1, max: 100, integer: true })
-  const resolved = checkDirectory(dir, { code: 'ERR_LEAKGUARD_FORENSICS_DIR', what: 'forensics directory' })
+  const resolved = checkDirectory(dir, { code: 'ERR_LEAKGUARD_FORENSICS_DIR', what: 'forensics directory', option: 'options.forensics.dir' })
   return { dir: resolved, heapShare, memoryShare, minMsToLimit, memoryLimitBytes: memoryLimitBytes === undefined ? null : memoryLimitBytes, maxBundles, step: DEFAULTS.step }
 }
 

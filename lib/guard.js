@@ -439,7 +439,7 @@ class Guard {
       dir = this.options.snapshot.dir
     } else {
       validateString(options.dir, 'options.dir')
-      dir = checkDirectory(options.dir)
+      dir = checkDirectory(options.dir, { option: 'options.dir' })
     }
     const why = lacksMemory(this.options.snapshot ? this.options.snapshot.memoryLimitBytes : null)
     if (why) throw codedError('ERR_LEAKGUARD_SNAPSHOT_MEMORY', `No heap snapshot was written: ${why}`)

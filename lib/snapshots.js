@@ -16,7 +16,7 @@ const path = require('node:path')
 const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
 const { threadId } = require('node:worker_threads')
-const { codedError, validateNumber, validateObject, validateString } = require('./errors')
+const { aboutOption, codedError, validateNumber, validateObject, validateString } = require('./errors')
 const { analyzeHeapSnapshots } = require('./heap-analysis')
 const { writeHeapSnapshotFile } = require('./heap-snapshot-file')
 
@@ -48,11 +48,11 @@ function normalizeSnapshot(snapshot) {
 
 /**
  * A directory leakguard writes heap contents into, resolved; throws `code`
- * (default ERR_LEAKGUARD_SNAPSHOT_DIR) when it is unsafe or unusable.
+ * (default ERR_LEAKGUARD_SNAPSHOT_DIR) about `option` when it is unsafe or unusable.
  */
-function checkDirectory(dir, { code = 'ERR_LEAKGUARD_SNAPSHOT_DIR', what = 'snapshot directory' } = {}) {
+function checkDirectory(dir, { code = 'ERR_LEAKGUARD_SNAPSHOT_DIR', what = 'snapshot directory', option = 'options.snapshot.dir' } = {}) {
   const resolved = path.resolve(dir)
-  const refuse = (why) => codedError(code, `The ${what} ${resolved} ${why}`)
+  const refuse = (why) => aboutOption(codedError(code, `The ${what} ${resolved} ${why}`), option)
   let stat
   try {
     stat = fs.lstatSync(resolved)

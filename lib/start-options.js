@@ -194,4 +194,4 @@ function monitorOptions(normalized) {
   }
 }
 
-module.exports = { DEFAULTS, MEMORY_KINDS, monitorOptions, normalizeStartOptions }
+module.exports = { DEFAULTS, LOG_MODES, MEMORY_KINDS, SITE_MODES, monitorOptions, normalizeStartOptions }
