@@ -110,4 +110,4 @@ function resolvedReport(identity, entry, now) {
   return report
 }
 
-module.exports = { AlertGate, identityOf }
+module.exports = { AlertGate }

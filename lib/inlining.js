@@ -44,9 +44,4 @@ function holdInliningOff() {
   }
 }
 
-/** Whether leakguard holds inlining off now (for stats). */
-function inliningHeldOff() {
-  return holders > 0
-}
-
-module.exports = { holdInliningOff, inliningHeldOff }
+module.exports = { holdInliningOff }

@@ -53,4 +53,4 @@ function writeCheckReport(dir, name, result) {
   }
 }
 
-module.exports = { checkDocument, writeCheckReport }
+module.exports = { writeCheckReport }

@@ -173,4 +173,4 @@ function documentFromLog(text, { source } = {}) {
   return reportDocument(list, { source, skippedLines: skipped })
 }
 
-module.exports = { FORMAT, VERSION, documentFromLog, leaksOf, reportDocument }
+module.exports = { documentFromLog, reportDocument }

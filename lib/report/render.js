@@ -33,4 +33,4 @@ function renderReport(doc, format = 'html') {
   return format === 'html' ? renderHtml(doc) : renderText(doc)
 }
 
-module.exports = { FORMATS, renderReport, renderText }
+module.exports = { FORMATS, renderReport }
