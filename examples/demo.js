@@ -6,6 +6,9 @@
 // subscribes to config changes without ever unsubscribing (a listener leak).
 
 const EventEmitter = require('node:events')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
 const leakguard = require('..')
 
 const config = new EventEmitter()
@@ -53,6 +56,10 @@ function finish(code) {
   guard.stop()
   console.log(`\n${stats.samples} samples, ${stats.forcedGcs} confirming full GC(s), ${stats.reports} report(s) in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
   if (code !== 0) console.log(`Missing reports: ${WANTED.filter((k) => !seen.has(k)).join(', ')}`)
+  // The whole run as a page: the timeline, a card per leak, where it is allocated.
+  const page = path.join(os.tmpdir(), 'leakguard-demo-report.html')
+  fs.writeFileSync(page, guard.report({ format: 'html' }))
+  console.log(`The report, as a page to open in a browser: ${page}`)
   process.exitCode = code
 }
 
