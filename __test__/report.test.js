@@ -214,6 +214,28 @@ suite('leakguard run', () => {
     assert.match(html, /data-chart="heap"/, 'what was recorded before the crash is drawn')
   })
 
+  test('SIGINT to leakguard run is forwarded to the app, and the report is written', async () => {
+    const dir = tmpDir()
+    const out = path.join(dir, 'int.html')
+    const { spawn } = require('node:child_process')
+    const child = spawn(process.execPath, [CLI, 'run', '--out', out, '--', process.execPath, '-e', "process.on('SIGINT', () => { console.log('app got SIGINT'); process.exit(7) }); console.log('ready'); setInterval(() => {}, 1000)"], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let interrupted = false
+    const code = await new Promise((resolve) => {
+      child.stdout.on('data', (d) => {
+        stdout += d
+        if (stdout.includes('ready') && !interrupted) {
+          interrupted = true
+          child.kill('SIGINT')
+        }
+      })
+      child.on('close', resolve)
+    })
+    assert.match(stdout, /app got SIGINT/)
+    assert.equal(code, 7, 'the app\'s own exit code')
+    assert.match(fs.readFileSync(out, 'utf8'), /exited with code 7/)
+  })
+
   test('--duration stops the app and writes the report', async () => {
     const dir = tmpDir()
     const r = await runNode([CLI, 'run', '--duration', '1500ms', '--out', path.join(dir, 'd.html'), '--', process.execPath, '-e', 'setInterval(() => {}, 1000)'], { cwd: dir, timeoutMs: 30_000 })
