@@ -136,6 +136,7 @@ class Guard {
       : null
     /** What the timeline has seen of the forced GCs and the heap's state. */
     this.forcedSeen = {}
+    this.forcedSeenTotal = 0
     this.lastHeapState = 'warming-up'
     this.memory.start()
     if (this.listeners) this.listeners.start()
@@ -172,9 +173,13 @@ class Guard {
     const state = this.memory.heapStateNow
     if (state === 'suspected' && this.lastHeapState !== 'suspected') this.recorder.event(at, 'suspected', { kind: 'heap' })
     this.lastHeapState = state
-    for (const [reason, n] of Object.entries(this.gcBudget.byReason)) {
-      for (let i = this.forcedSeen[reason] || 0; i < n; i++) this.recorder.event(at, 'forced-gc', { reason })
-      this.forcedSeen[reason] = n
+    // Forced pairs are rare: the reasons are read only when the count moved.
+    if (this.gcBudget.forced !== this.forcedSeenTotal) {
+      this.forcedSeenTotal = this.gcBudget.forced
+      for (const [reason, n] of Object.entries(this.gcBudget.byReason)) {
+        for (let i = this.forcedSeen[reason] || 0; i < n; i++) this.recorder.event(at, 'forced-gc', { reason })
+        this.forcedSeen[reason] = n
+      }
     }
   }
 

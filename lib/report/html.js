@@ -298,7 +298,7 @@ function renderHtml(doc) {
   const skipped = doc.skippedLines > 0 ? `<p class="legend" data-skipped="${esc(doc.skippedLines)}">${esc(fmt.count(doc.skippedLines))} line${doc.skippedLines === 1 ? ' was' : 's were'} skipped: not leakguard's, or broken.</p>` : ''
   const body =
     doc.processes.length === 0
-      ? `<p class="empty" data-empty>There was nothing to show: ${esc(doc.source || 'the input')} held no leakguard samples or reports.${doc.skippedLines > 0 ? '' : ''}</p>`
+      ? `<p class="empty" data-empty>There was nothing to show: ${esc(doc.source || 'the input')} held no leakguard samples or reports.</p>`
       : doc.processes.map((p) => processHtml(p, doc.processes.length > 1)).join('')
   const stats = `<div class="summary"><div class="stat"><b>${esc(leaks)}</b>leaks</div><div class="stat"><b>${esc(doc.processes.length)}</b>process${doc.processes.length === 1 ? '' : 'es'}</div><div class="stat"><b>${esc(fmt.count(doc.processes.reduce((n, p) => n + p.timeline.t.length, 0)))}</b>samples</div></div>`
   return `<!doctype html>
