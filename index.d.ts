@@ -408,6 +408,12 @@ export interface PathStep {
   edgeKind?: 'property' | 'variable' | 'element' | null
   /** The property or variable name (empty for elements). */
   edgeName: string
+  /**
+   * Objects of this class held the same way in a row, shown as one step
+   * (`Listener .next ×24,000`: a linked list); 1 for most steps. For a path
+   * that holds many objects, the longest such run among them.
+   */
+  repeat: number
 }
 
 /**

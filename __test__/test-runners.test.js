@@ -33,7 +33,7 @@ test('Jest: failures read like Jest\'s own', async () => {
   assert.equal(code, 1)
   assert.match(stderr, /Tests:\s+3 failed, 3 total/)
   // The heap leak's message names the function that allocates what each call keeps.
-  assert.match(stderr, /expect\(fn\)\.not\.toLeak\(options\)\n\n\s+Expected the function not to leak, but heap grew ~[\d,]+ bytes per call over [\d,]+ calls; \d+% of the growth is allocated at \S*failing\.jest\.js:\d+:\d+ in handleRequest\./)
+  assert.match(stderr, /expect\(fn\)\.not\.toLeak\(options\)\n\n\s+Expected the function not to leak, but heap grew ~[\d,]+ bytes per call over [\d,]+ calls; (each call keeps [^;]* held by [^;]*\(closure\) \S+ \(\S*failing\.jest\.js:\d+:\d+\); )?\d+% of the growth is allocated at \S*failing\.jest\.js:\d+:\d+ in handleRequest\./)
   assert.match(stderr, /expect\(probe\)\.toBeCollected\(options\)\n\n\s+Expected the object to be collected, but it is still alive after full GCs/)
   assert.match(stderr, /received value must be a function\.\n\s+Received: 42/)
 })
@@ -87,7 +87,7 @@ for (const pool of ['forks', 'threads']) {
     assert.equal(report.numPassedTests, 4)
     assert.equal(report.numFailedTests, 3)
     // The same messages as under Jest: the heap leak's names the function that allocates what each call keeps.
-    assert.match(tests['leaky handler'].message, /expect\(fn\)\.not\.toLeak\(options\)\n\nExpected the function not to leak, but heap grew ~[\d,]+ bytes per call over [\d,]+ calls; \d+% of the growth is allocated at \S*failing\.vitest\.js:\d+:\d+ in handleRequest\./)
+    assert.match(tests['leaky handler'].message, /expect\(fn\)\.not\.toLeak\(options\)\n\nExpected the function not to leak, but heap grew ~[\d,]+ bytes per call over [\d,]+ calls; (each call keeps [^;]* held by [^;]*\(closure\) \S+ \(\S*failing\.vitest\.js:\d+:\d+\); )?\d+% of the growth is allocated at \S*failing\.vitest\.js:\d+:\d+ in handleRequest\./)
     assert.match(tests['retained object'].message, /expect\(probe\)\.toBeCollected\(options\)\n\nExpected the object to be collected, but it is still alive after full GCs/)
     assert.match(tests['not a function'].message, /received value must be a function\.\nReceived: 42/)
   })

@@ -34,21 +34,27 @@ const PAUSE_MS_PER_MIB = 60
 /** The second snapshot and the comparison take about this many times the first one's pause. */
 const AFTER_FIRST = 1.4
 
-/** leakguard's own files: a path that reaches them has reached the check itself. */
-
 /**
- * A retainer path up to the function under check: steps past it go through
- * the check's own frames (the loop calling it), which say nothing about the
- * leak. The last step kept loses the name it is held by there.
+ * A retainer path up to the code that holds the objects: it ends at the
+ * first closure with a location (the function whose variable holds them:
+ * `Map 'sessions' ← (closure) createSession (store.js:5:23)`; the module
+ * cache and `require` above it say nothing more), or before the check's own
+ * frames (the loop calling the function). The last step kept loses the name
+ * it is held by there.
  */
-function untilOwnFrames(p) {
-  const at = p.steps.findIndex((step) => step.function != null && typeof step.location === 'string' && isOwnFile(step.location))
-  if (at <= 0) return p
-  const steps = p.steps.slice(0, at)
-  steps[at - 1] = { ...steps[at - 1], edgeKind: null, edgeName: '' }
+function untilCode(p) {
+  let end = p.steps.length
+  for (let i = 0; i < p.steps.length; i++) {
+    const step = p.steps[i]
+    if (step.function == null || typeof step.location !== 'string') continue
+    end = isOwnFile(step.location) ? i : i + 1
+    break
+  }
+  if (end <= 0 || end === p.steps.length) return p
+  const steps = p.steps.slice(0, end)
+  steps[end - 1] = { ...steps[end - 1], edgeKind: null, edgeName: '' }
   return { count: p.count, steps }
 }
-
 
 /**
  * Takes a snapshot, runs `callMany(n)`, takes another, and resolves
@@ -96,7 +102,7 @@ async function explainHeapLeak(callMany, { batchSize, perCallMs, leftMs }) {
       perCall: c.newObjects.count / calls,
       bytesPerCall: c.newObjects.selfSize / calls,
       retainedBytesPerCall: c.newObjects.retainedSize / calls,
-      retainerPaths: c.retainerPaths.map(untilOwnFrames),
+      retainerPaths: c.retainerPaths.map(untilCode),
     }))
     const named = all.filter((c, i) => i === 0 || c.perCall >= MIN_PER_CALL).slice(0, 3)
     return { calls, pauseMs, analysisMs, classes: named }

@@ -41,6 +41,7 @@ function describeStep(step) {
   if (step.edgeKind === 'property') text += ` .${step.edgeName}`
   else if (step.edgeKind === 'variable') text += ` '${step.edgeName}'`
   else if (step.edgeKind === 'element') text += ' []'
+  if (step.repeat > 1) text += ` ×${fmt.count(step.repeat)}`
   return text
 }
 

@@ -60,6 +60,8 @@ pub struct PathStepObject {
     pub edge_kind: Option<String>,
     /// The property or variable name (empty for elements).
     pub edge_name: String,
+    /// Objects of this class held the same way in a row (a linked list), shown as one step.
+    pub repeat: f64,
 }
 
 impl From<PathStep> for PathStepObject {
@@ -70,6 +72,7 @@ impl From<PathStep> for PathStepObject {
             location: s.location,
             edge_kind: s.edge_kind.map(|k| k.as_str().to_string()),
             edge_name: s.edge_name,
+            repeat: s.repeat as f64,
         }
     }
 }

@@ -9,6 +9,7 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 
 use super::classes::{location_text, Classes};
 use super::graph::HeapGraph;
@@ -117,6 +118,9 @@ pub struct PathStep {
     pub edge_kind: Option<EdgeKind>,
     /// The property or variable name (empty for elements).
     pub edge_name: String,
+    /// Objects of this class held the same way in a row (a linked list's
+    /// nodes, each held by the next), shown as one step; 1 for most steps.
+    pub repeat: u64,
 }
 
 impl PathStep {
@@ -137,6 +141,9 @@ impl PathStep {
             Some(EdgeKind::Variable) => out.push_str(&format!(" '{}'", self.edge_name)),
             Some(EdgeKind::Element) => out.push_str(" []"),
             None => {}
+        }
+        if self.repeat > 1 {
+            out.push_str(&format!(" ×{}", self.repeat));
         }
         out
     }
@@ -201,7 +208,7 @@ impl Describer<'_> {
     }
 
     /// How edge `e` names what it points to: `.prop`, `'variable'`, `[]`, or nothing.
-    fn label(&self, e: u32) -> Option<String> {
+    fn label(&self, e: u32) -> Option<Label> {
         let g = self.graph;
         if e == NONE {
             return None;
@@ -209,84 +216,54 @@ impl Describer<'_> {
         let e = e as usize;
         let t = Some(g.edge_type(e));
         if g.edge_name_is_index(e) {
-            return Some("[]".to_string());
+            return Some(Label::Element);
         }
         let name = g.strings.get(g.edge_name[e]);
         if t == g.codes.context {
-            return Some(format!("'{name}'"));
+            return Some(Label::Variable(g.edge_name[e]));
         }
         if t == g.codes.property {
             return Some(if name.is_empty() {
-                "[]".to_string()
+                Label::Element
             } else {
-                format!(".{name}")
+                Label::Property(g.edge_name[e])
             });
         }
         if t == g.codes.internal && !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
-            return Some("[]".to_string());
+            return Some(Label::Element);
         }
         None
     }
 
-    /// The visible steps from `n` up to the first root-side synthetic node, or None if unreachable.
-    fn steps(&self, sp: &ShortestPaths, n: u32) -> Option<Vec<(u32, Option<String>)>> {
-        if !sp.reached(n) {
-            return None;
-        }
-        let g = self.graph;
-        let mut steps = Vec::new();
-        let mut v = n;
-        let mut pending_label: Option<String> = None;
-        let mut guard = 0usize;
-        loop {
-            let label = if v == 0 {
-                None
-            } else {
-                self.label(sp.edge_of(v))
-            };
-            if self.visible(v) {
-                // A node held through V8's bookkeeping takes the label of the step into it.
-                steps.push((v, label.or(pending_label.take())));
-                pending_label = None;
-                if v == 0 || Some(g.node_type[v as usize]) == g.codes.synthetic {
-                    break;
-                }
-            } else if pending_label.is_none() {
-                pending_label = label;
-            }
-            v = match sp.parent(g, v) {
-                Some(p) => p,
-                None => break,
-            };
-            guard += 1;
-            if guard > g.node_count() {
-                break;
-            }
-        }
-        // The last step is held by nothing shown; a root's slot number says nothing.
-        if let Some(last) = steps.last_mut() {
-            last.1 = None;
-        }
-        let len = steps.len();
-        if len >= 2
-            && Some(g.node_type[steps[len - 1].0 as usize]) == g.codes.synthetic
-            && steps[len - 2].1.as_deref() == Some("[]")
-        {
-            steps[len - 2].1 = None;
-        }
-        Some(steps)
+    fn is_end(&self, v: u32) -> bool {
+        v == 0 || Some(self.graph.node_type[v as usize]) == self.graph.codes.synthetic
     }
 
-    /// Node `n` as a step, referred to by `label` (`.x`, `'x'`, `[]`).
-    fn step(&self, n: u32, label: Option<&str>) -> PathStep {
+    /// What tells two steps apart: the node's class (a closure's function
+    /// too) and the label it is held by.
+    fn key(&self, run: &Run) -> StepKey {
         let g = self.graph;
-        let (edge_kind, edge_name) = match label {
-            Some("[]") => (Some(EdgeKind::Element), String::new()),
-            Some(l) if l.starts_with('.') => (Some(EdgeKind::Property), l[1..].to_string()),
-            Some(l) if l.starts_with('\'') && l.len() >= 2 => {
-                (Some(EdgeKind::Variable), l[1..l.len() - 1].to_string())
-            }
-            _ => (None, String::new()),
+        let v = run.node as usize;
+        let closure = (Some(g.node_type[v]) == g.codes.closure).then(|| {
+            (
+                g.node_name[v],
+                g.location(run.node)
+                    .map(|l| (l.script_id, l.line, l.column)),
+            )
+        });
+        (self.classes.of_node[v], closure, run.label)
+    }
+
+    /// Node `n` as a step, held by `label`, `repeat` times in a row.
+    fn step(&self, run: &Run) -> PathStep {
+        let g = self.graph;
+        let n = run.node;
+        let name_of = |i: u32| g.strings.get(i).to_string();
+        let (edge_kind, edge_name) = match run.label {
+            Some(Label::Element) => (Some(EdgeKind::Element), String::new()),
+            Some(Label::Property(i)) => (Some(EdgeKind::Property), name_of(i)),
+            Some(Label::Variable(i)) => (Some(EdgeKind::Variable), name_of(i)),
+            None => (None, String::new()),
         };
         let closure = n != 0 && Some(g.node_type[n as usize]) == g.codes.closure;
         let (class, function) = if closure {
@@ -308,31 +285,162 @@ impl Describer<'_> {
             function,
             edge_kind,
             edge_name,
+            repeat: run.repeat,
         }
     }
 
-    fn render(&self, steps: &[(u32, Option<String>)]) -> Vec<PathStep> {
-        let mut out: Vec<PathStep> = steps
-            .iter()
-            .take(MAX_STEPS)
-            .map(|(n, label)| self.step(*n, label.as_deref()))
-            .collect();
-        if steps.len() > MAX_STEPS {
+    fn render(&self, runs: &[Run]) -> Vec<PathStep> {
+        let mut out: Vec<PathStep> = runs.iter().take(MAX_STEPS).map(|r| self.step(r)).collect();
+        if runs.len() > MAX_STEPS {
             out.push(PathStep {
                 class: "…".to_string(),
                 function: None,
                 location: None,
                 edge_kind: None,
                 edge_name: String::new(),
+                repeat: 1,
             });
         }
         out
     }
 }
 
+/// What tells two steps apart: class, a closure's name and location, label.
+type StepKey = (u32, Option<(u32, Option<(u32, u32, u32)>)>, Option<Label>);
+
+/// A cluster of paths: objects, the shown member's steps in runs, its id, its runs.
+struct Cluster {
+    count: u64,
+    depth: u64,
+    node: u32,
+    runs: Rc<Vec<Run>>,
+}
+
+/// How a step is held by the next one up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Label {
+    /// An element: `[]`.
+    Element,
+    /// A named property (the name's string index).
+    Property(u32),
+    /// A captured variable (the name's string index).
+    Variable(u32),
+}
+
+/// Visible steps in a row that read the same (a linked list's nodes), as one.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    node: u32,
+    label: Option<Label>,
+    repeat: u64,
+}
+
+/// The visible steps from a node up to the root, memoized: the path from a
+/// node continues as the path from the first visible node's parent, so each
+/// node's is built once from its parent's. A linked list of n objects costs
+/// n steps, not n² / 2. Paths keep `MAX_STEPS + 1` runs (the last says "cut").
+struct Upward<'d, 'a> {
+    d: &'d Describer<'a>,
+    sp: &'d ShortestPaths,
+    /// Per continuation node (walked with no pending label): its runs.
+    memo: HashMap<u32, Rc<Vec<Run>>>,
+}
+
+impl Upward<'_, '_> {
+    /// The runs from `start` up, or None when it is not reached.
+    fn runs(&mut self, start: u32) -> Option<Rc<Vec<Run>>> {
+        if !self.sp.reached(start) {
+            return None;
+        }
+        let d = self.d;
+        let g = d.graph;
+        // Walk up to a memoized node or the end, noting each visible step.
+        let mut chain: Vec<(u32, Run)> = Vec::new();
+        let mut c = start;
+        let mut tail: Rc<Vec<Run>> = Rc::new(Vec::new());
+        let mut hops = 0usize;
+        'outer: loop {
+            if let Some(known) = self.memo.get(&c) {
+                tail = known.clone();
+                break;
+            }
+            let mut v = c;
+            let mut pending: Option<Label> = None;
+            loop {
+                let label = if v == 0 {
+                    None
+                } else {
+                    d.label(self.sp.edge_of(v))
+                };
+                if d.visible(v) {
+                    // A node held through V8's bookkeeping takes the label of the step into it.
+                    let run = Run {
+                        node: v,
+                        label: label.or(pending),
+                        repeat: 1,
+                    };
+                    chain.push((c, run));
+                    if d.is_end(v) {
+                        break 'outer;
+                    }
+                    break;
+                } else if pending.is_none() {
+                    pending = label;
+                }
+                hops += 1;
+                match self.sp.parent(g, v) {
+                    Some(p) if hops <= g.node_count() => v = p,
+                    _ => {
+                        // Unreachable above here: the path ends at the last visible step.
+                        break 'outer;
+                    }
+                }
+            }
+            hops += 1;
+            match self.sp.parent(g, chain[chain.len() - 1].1.node) {
+                Some(p) if hops <= g.node_count() => c = p,
+                _ => break,
+            }
+        }
+        // Build each continuation's runs from the one above it.
+        let mut first = true;
+        for (c, mut run) in chain.into_iter().rev() {
+            let mut runs: Vec<Run> = Vec::with_capacity((tail.len() + 1).min(MAX_STEPS + 1));
+            if first && tail.is_empty() {
+                // The last step is held by nothing shown.
+                run.label = None;
+            }
+            first = false;
+            // A root's slot number says nothing.
+            if tail.len() == 1 && d.is_end(tail[0].node) && run.label == Some(Label::Element) {
+                run.label = None;
+            }
+            match tail.first() {
+                Some(next) if d.key(next) == d.key(&run) => {
+                    runs.push(Run {
+                        repeat: next.repeat + 1,
+                        ..run
+                    });
+                    runs.extend(tail.iter().skip(1).copied());
+                }
+                _ => {
+                    runs.push(run);
+                    runs.extend(tail.iter().take(MAX_STEPS).copied());
+                }
+            }
+            let runs = Rc::new(runs);
+            self.memo.insert(c, runs.clone());
+            tail = runs;
+        }
+        Some(tail)
+    }
+}
+
 /// Clusters the paths of `nodes` (at most `max_objects` of them are walked)
-/// by the classes and labels of their visible steps; returns the `max_paths`
-/// clusters holding the most objects, largest first.
+/// by the classes and labels of their visible steps (a run of steps that
+/// read the same counts as one, however long); returns the `max_paths`
+/// clusters holding the most objects, largest first, each shown as its
+/// member with the longest runs.
 pub fn cluster_paths(
     d: &Describer<'_>,
     sp: &ShortestPaths,
@@ -340,35 +448,43 @@ pub fn cluster_paths(
     max_objects: usize,
     max_paths: usize,
 ) -> Vec<RetainerPath> {
-    let mut clusters: HashMap<u64, (u64, u32)> = HashMap::new();
+    let mut upward = Upward {
+        d,
+        sp,
+        memo: HashMap::new(),
+    };
+    // Per cluster: objects, and the member shown (most steps in runs, then lowest id).
+    let mut clusters: HashMap<u64, Cluster> = HashMap::new();
     for &n in nodes.iter().take(max_objects) {
-        let Some(steps) = d.steps(sp, n) else {
+        let Some(runs) = upward.runs(n) else {
             continue;
         };
         let mut h = DefaultHasher::new();
-        for (v, label) in steps.iter().take(MAX_STEPS) {
-            d.classes.of_node[*v as usize].hash(&mut h);
-            // Closures differ by function, not only by class.
-            if Some(d.graph.node_type[*v as usize]) == d.graph.codes.closure {
-                d.graph.node_name[*v as usize].hash(&mut h);
-                d.graph
-                    .location(*v)
-                    .map(|l| (l.script_id, l.line, l.column))
-                    .hash(&mut h);
-            }
-            label.hash(&mut h);
+        for run in runs.iter().take(MAX_STEPS) {
+            d.key(run).hash(&mut h);
         }
-        let entry = clusters.entry(h.finish()).or_insert((0, n));
-        entry.0 += 1;
+        let depth: u64 = runs.iter().map(|r| r.repeat).sum();
+        let entry = clusters.entry(h.finish()).or_insert(Cluster {
+            count: 0,
+            depth,
+            node: n,
+            runs: runs.clone(),
+        });
+        entry.count += 1;
+        if depth > entry.depth || (depth == entry.depth && n < entry.node) {
+            entry.depth = depth;
+            entry.node = n;
+            entry.runs = runs;
+        }
     }
-    let mut ranked: Vec<(u64, u32)> = clusters.into_values().collect();
-    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut ranked: Vec<Cluster> = clusters.into_values().collect();
+    ranked.sort_by(|a, b| b.count.cmp(&a.count).then(a.node.cmp(&b.node)));
     ranked
         .into_iter()
         .take(max_paths)
-        .filter_map(|(count, n)| {
-            let steps = d.render(&d.steps(sp, n)?);
-            Some(RetainerPath { count, steps })
+        .map(|c| RetainerPath {
+            count: c.count,
+            steps: d.render(&c.runs),
         })
         .collect()
 }
@@ -425,6 +541,46 @@ mod tests {
         );
         assert_eq!(paths[1].count, 1);
         assert_eq!(paths[1].text(), "Cart .lastCart ← (GC roots)");
+    }
+
+    #[test]
+    fn a_linked_list_reads_as_one_step_with_its_length() {
+        let mut t = SnapshotText::default();
+        let root = t.node("synthetic", "", 1, 0);
+        let gc = t.node("synthetic", "(GC roots)", 3, 0);
+        let signal = t.node("object", "AbortSignal", 5, 40);
+        t.edge(root, "element", "1", gc);
+        t.edge(gc, "property", "signal", signal);
+        // 20,000 listeners, each held by the one before: walked once each.
+        let mut listeners = Vec::new();
+        let mut holder = signal;
+        for i in 0..20_000u32 {
+            let l = t.node("object", "Listener", 100 + 2 * i, 48);
+            t.edge(holder, "property", if i == 0 { "head" } else { "next" }, l);
+            holder = l;
+            listeners.push(l);
+        }
+        let g = load(&t.render()).unwrap();
+        let scripts = script_names(&g);
+        let classes = classify(&g, &scripts);
+        let sp = shortest_paths(&g);
+        let d = Describer {
+            graph: &g,
+            classes: &classes,
+            scripts: &scripts,
+        };
+        let paths = cluster_paths(&d, &sp, &listeners, 100_000, 5);
+        assert_eq!(paths.len(), 2);
+        assert_eq!(paths[0].count, 19_999);
+        assert_eq!(
+            paths[0].text(),
+            "Listener .next ×19999 ← Listener .head ← AbortSignal .signal ← (GC roots)"
+        );
+        assert_eq!(paths[1].count, 1);
+        assert_eq!(
+            paths[1].text(),
+            "Listener .head ← AbortSignal .signal ← (GC roots)"
+        );
     }
 
     #[test]
