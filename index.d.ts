@@ -730,9 +730,25 @@ export interface CheckResult {
   undecided: CheckKind[]
   /** How long the check took, in ms. */
   elapsedMs: number
+  /** Where that time went, in ms. */
+  timing: CheckTiming
   reports: CheckReport[]
   /** With LEAKGUARD_REPORT_DIR set, a failing check's HTML report there (null when it could not be written). */
   reportFile?: string | null
+}
+
+/** Where a check's time went, in ms (the rest is the check's own bookkeeping). */
+export interface CheckTiming {
+  /** Calls before the first measured round. */
+  warmupMs: number
+  /** Calls in the measured rounds (unmeasured settling batches included). */
+  callsMs: number
+  /** Full GCs, finalizer ticks and readings between batches. */
+  readsMs: number
+  /** Forced GC and reading count between batches. */
+  reads: number
+  /** A confirmed heap leak's explanation: sampled calls, heap snapshots and their analysis. */
+  explainMs: number
 }
 
 /** The error `assertNoLeak` rejects with when something leaks. */

@@ -75,7 +75,7 @@ async function freshProcessChecks() {
     if (code !== 0) throw new Error(`${name}: ${stderr}`)
     const result = lastJsonLine(stdout)
     const right = subject.expect ? result.kinds.includes(subject.expect) && !(subject.not || []).some((k) => result.kinds.includes(k)) : !result.leaked
-    rows.push({ name, clean: !subject.expect, right, ms: result.elapsedMs, rounds: result.rounds, undecided: result.undecided })
+    rows.push({ name, clean: !subject.expect, right, ms: result.elapsedMs, rounds: result.rounds, undecided: result.undecided, timing: result.timing })
   }
   return rows
 }
@@ -102,11 +102,16 @@ module.exports = async function checkLeakBench() {
   const remeasured = clean.filter((r) => r.rounds > 1)
   const wrong = fresh.filter((r) => !r.right)
   const describe = (r) => `${r.name} ${(r.ms / 1000).toFixed(1)} s${r.rounds > 1 ? ` (${r.rounds} rounds)` : ''}`
+  const leaking = fresh.filter((r) => !r.clean)
+  const part = (rows, key) => Math.round(median(rows.map((r) => r.timing[key])))
+  const parts = (rows) => `warm-up ${part(rows, 'warmupMs')} ms, calls ${part(rows, 'callsMs')} ms, ${part(rows, 'reads')} GC readings ${part(rows, 'readsMs')} ms, explanation ${part(rows, 'explainMs')} ms`
   return [
     row('checkLeak(): median time per check', median(results.leakguard.ms), 'ms', 'HeapDiff method', median(results.heapdiff.ms)),
     row(`checkLeak(): right verdicts of ${n}`, results.leakguard.right, 'of 7', 'HeapDiff method', results.heapdiff.right, notes.heapdiff.length ? `HeapDiff: ${notes.heapdiff.join(', ')}` : ''),
     ...(notes.leakguard.length ? [row('checkLeak() got wrong', notes.leakguard.length, 'cases', undefined, undefined, notes.leakguard.join(', '))] : []),
     row(`fresh processes, ${fresh.length} library subjects: median time per check`, median(fresh.map((r) => r.ms)), 'ms', undefined, undefined, fresh.map(describe).join('; ')),
+    row(`fresh processes: median time per clean check (${clean.length})`, median(clean.map((r) => r.ms)), 'ms', undefined, undefined, parts(clean)),
+    row(`fresh processes: median time per leaking check (${leaking.length})`, median(leaking.map((r) => r.ms)), 'ms', undefined, undefined, parts(leaking)),
     row(`fresh processes: right verdicts of ${fresh.length}`, fresh.length - wrong.length, `of ${fresh.length}`, undefined, undefined, wrong.map((r) => `wrong: ${r.name}${r.undecided.length ? ` (undecided: ${r.undecided.join(', ')})` : ''}`).join('; ')),
     row('fresh processes: clean checks measured again', remeasured.length, `of ${clean.length}`, undefined, undefined, remeasured.map(describe).join('; ')),
   ]

@@ -370,7 +370,10 @@ async function runCheck(fn, opts, state) {
   // (a store's createSession), not the test's arrow it was inlined into.
   state.cleanups.push(holdInliningOff())
 
+  const timing = { warmupMs: 0, callsMs: 0, readsMs: 0, reads: 0, explainMs: 0 }
+  const warmupStarted = performance.now()
   let perCallMs = await warmUp(fn, opts, state)
+  timing.warmupMs = performance.now() - warmupStarted
   const warmupDone = state.calls
   let gcMs = 0
 
@@ -395,7 +398,10 @@ async function runCheck(fn, opts, state) {
     series.handles.push(process.getActiveResourcesInfo().length)
     series.objects.push(trackedAlive())
     calls.push(state.calls - start)
-    gcMs = Math.max(gcMs, performance.now() - before)
+    const readMs = performance.now() - before
+    gcMs = Math.max(gcMs, readMs)
+    timing.readsMs += readMs
+    timing.reads++
   }
   // Batches of `size` calls, shrunk when the calls slow down so that the
   // round fits the time left; the round ends early at the deadline. A batch
@@ -408,6 +414,7 @@ async function runCheck(fn, opts, state) {
     const batch = opts.batchSize ? size : Math.max(1, Math.min(size, fits))
     const started = performance.now()
     const made = await callMany(fn, batch, state)
+    timing.callsMs += performance.now() - started
     if (made > 0) perCallMs = (performance.now() - started) / made
     state.clockMask = clockMaskFor(perCallMs)
     return made === batch
@@ -478,6 +485,7 @@ async function runCheck(fn, opts, state) {
   // it measures); the sites are what those calls kept.
   let heapSites = null
   let heapGrowth = null
+  const explainStarted = performance.now()
   if (verdicts.some((v) => v.kind === 'heap' && v.outcome === 'leak')) {
     sampling.start()
     const calls = Math.max(1, Math.min(SITE_CALLS, lastSize, Math.floor((state.deadline - performance.now()) / Math.max(perCallMs, 1e-6))))
@@ -496,6 +504,7 @@ async function runCheck(fn, opts, state) {
     // After the verdict, in what is left of the budget: what the calls keep, and what holds it.
     if (opts.heapSnapshots) heapGrowth = await explainHeapLeak(callFresh, { batchSize: lastSize, perCallMs, leftMs: state.deadline - performance.now() })
   }
+  timing.explainMs = performance.now() - explainStarted
   const perCall = {}
   for (const v of verdicts) perCall[PER_CALL_KEYS[v.kind]] = v.perCall
   const reports = verdicts
@@ -525,6 +534,7 @@ async function runCheck(fn, opts, state) {
     truncated,
     undecided: verdicts.filter((v) => v.outcome === 'measure-again').map((v) => v.kind),
     elapsedMs: Math.round(performance.now() - state.started),
+    timing: Object.fromEntries(Object.entries(timing).map(([k, v]) => [k, Math.round(v)])),
     reports,
   }
   // For CI artifacts: a failing check's report (lib/report/check-report.js).
