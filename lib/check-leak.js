@@ -485,6 +485,12 @@ async function runCheck(fn, opts, state) {
   // it measures); the sites are what those calls kept.
   let heapSites = null
   let heapGrowth = null
+  // The listener recorder's work is done: its pairs would otherwise grow
+  // with every emitter the explaining calls make, and be what the heap
+  // snapshots find new (six recorder entries a request on an express app).
+  const worstListeners = recorder.worst()
+  recorder.stop()
+  recorder.pairs = []
   const explainStarted = performance.now()
   if (verdicts.some((v) => v.kind === 'heap' && v.outcome === 'leak')) {
     sampling.start()
@@ -517,8 +523,7 @@ async function runCheck(fn, opts, state) {
         if (heapGrowth) report.heapGrowth = heapGrowth
       }
       if (v.kind === 'listeners') {
-        const worst = recorder.worst()
-        if (worst) Object.assign(report, worst)
+        if (worstListeners) Object.assign(report, worstListeners)
       }
       report.message = describeCheckReport(report, v.calls)
       return report

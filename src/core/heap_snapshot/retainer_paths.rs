@@ -54,13 +54,19 @@ impl ShortestPaths {
     }
 }
 
-/// Breadth-first from the root through retaining edges.
+/// Breadth-first from the root through retaining edges. V8's string table
+/// (`(Internalized strings)`) is not walked: a string used as a key is held
+/// by the object it is a key of, which is what a path should name; the
+/// table lets go of strings nothing else holds.
 pub fn shortest_paths(g: &HeapGraph) -> ShortestPaths {
     let n = g.node_count();
     let mut edge = huge_pages::filled(n, NONE);
     if n == 0 {
         return ShortestPaths { edge };
     }
+    let string_table = (1..n as u32).find(|&v| {
+        Some(g.node_type[v as usize]) == g.codes.synthetic && g.name(v) == "(Internalized strings)"
+    });
     edge[0] = ROOT;
     // Each node enters the queue once: a vector and a read position.
     let mut queue: Vec<u32> = huge_pages::with_capacity(n);
@@ -69,6 +75,9 @@ pub fn shortest_paths(g: &HeapGraph) -> ShortestPaths {
     while head < queue.len() {
         let v = queue[head];
         head += 1;
+        if Some(v) == string_table {
+            continue;
+        }
         for e in g.edges(v) {
             if !g.is_retaining(v, e) {
                 continue;
@@ -580,6 +589,39 @@ mod tests {
         assert_eq!(
             paths[1].text(),
             "Listener .head ← AbortSignal .signal ← (GC roots)"
+        );
+    }
+
+    #[test]
+    fn a_key_string_is_held_by_its_object_not_by_the_string_table() {
+        let mut t = SnapshotText::default();
+        let root = t.node("synthetic", "", 1, 0);
+        let gc = t.node("synthetic", "(GC roots)", 3, 0);
+        let table = t.node("synthetic", "(Internalized strings)", 5, 0);
+        let store = t.node("object", "MemoryStore", 7, 40);
+        let sessions = t.node("object", "Object", 9, 40);
+        let props = t.node("array", "", 11, 200);
+        let key = t.node("string", "s1", 13, 24);
+        t.edge(root, "element", "1", gc);
+        t.edge(root, "element", "2", table);
+        t.edge(table, "internal", "1", key);
+        t.edge(gc, "property", "store", store);
+        t.edge(store, "property", "sessions", sessions);
+        t.edge(sessions, "internal", "properties", props);
+        t.edge(props, "internal", "3", key);
+        let g = load(&t.render()).unwrap();
+        let scripts = script_names(&g);
+        let classes = classify(&g, &scripts);
+        let sp = shortest_paths(&g);
+        let d = Describer {
+            graph: &g,
+            classes: &classes,
+            scripts: &scripts,
+        };
+        let paths = cluster_paths(&d, &sp, &[key], 10, 5);
+        assert_eq!(
+            paths[0].text(),
+            "(string) [] ← Object .sessions ← MemoryStore .store ← (GC roots)"
         );
     }
 
