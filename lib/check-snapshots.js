@@ -1,11 +1,11 @@
 'use strict'
-// What a leaking function keeps, for a confirmed heap leak in checkLeak: two
-// heap snapshots around a few more calls, compared in Rust on the thread
-// pool (lib/heap-analysis.js). Objects new in the second snapshot are what
-// the calls kept (both snapshots collect garbage first): by class, per call,
-// with the retainer paths that hold them. Two snapshots rather than three:
-// in a check nothing else runs between them, so what is alive after a full
-// GC is what the calls kept.
+// What a leaking function keeps, for a confirmed heap leak in checkLeak:
+// heap-object tracking started before a few more calls, and one heap
+// snapshot after them, analysed in Rust on the thread pool
+// (lib/heap-analysis.js). Objects V8 numbered after tracking started are
+// what the calls kept (the snapshot collects garbage first): by class, per
+// call, with the retainer paths that hold them. In a check nothing else runs
+// meanwhile, so what is new and alive after a full GC is what the calls kept.
 
 const fs = require('node:fs')
 const os = require('node:os')
@@ -13,26 +13,29 @@ const path = require('node:path')
 const { isOwnFile } = require('./own-files')
 const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
-const { analyzeHeapSnapshots } = require('./heap-analysis')
+const { analyzeNewObjects } = require('./heap-analysis')
+const { trackNewObjects } = require('./new-object-ids')
 const { bytes, duration } = require('./report/format')
 const { writeHeapSnapshotFile } = require('./heap-snapshot-file')
 const { lacksMemory } = require('./snapshots')
 
-/** Calls between the snapshots: at least, at most, and their time at most. */
+/** Calls made while tracking: at least, at most, and their time at most. */
 const MIN_CALLS = 20
 const MAX_CALLS = 2000
 const CALLS_MS = 1000
 /** A class is named when the calls kept at least this many of it per call (or it retains the most). */
 const MIN_PER_CALL = 0.1
 /**
- * A snapshot's pause per MiB of heap in use, to judge whether two fit in the
- * check's budget before taking the first: 20 to 66 ms were measured on this
+ * A snapshot's pause per MiB of heap in use, to judge whether one fits in
+ * the check's budget before starting: 20 to 66 ms were measured on this
  * project's machine (heaps of many small objects are the slow ones), in a
  * check and under Jest; the higher end is assumed.
  */
 const PAUSE_MS_PER_MIB = 60
-/** The second snapshot and the comparison take about this many times the first one's pause. */
-const AFTER_FIRST = 1.4
+/** The analysis takes about this share of the snapshot's pause. */
+const ANALYSIS_SHARE = 0.4
+/** Starting heap-object tracking: V8 numbers every object, and its first id comes on a ~50 ms tick. */
+const TRACKING_MS = 100
 
 /**
  * A retainer path up to the code that holds the objects: it ends at the
@@ -57,45 +60,47 @@ function untilCode(p) {
 }
 
 /**
- * Takes a snapshot, runs `callMany(n)`, takes another, and resolves
- * `{ calls, pauseMs, analysisMs, classes }` (classes most retained first,
- * each with `perCall`, `bytesPerCall`, `retainedBytesPerCall` and
- * `retainerPaths`), or `{ calls, skipped }` when the snapshots failed,
- * would not fit in the `leftMs` the check's budget leaves (a snapshot's
- * pause grows with the heap: the leak made it bigger), or would not fit in
- * the memory the process has left.
+ * Starts V8's heap-object tracking, runs `callMany(n)`, takes one snapshot,
+ * and resolves `{ calls, pauseMs, analysisMs, classes }`: the objects
+ * numbered after tracking started, that is what the calls kept (the
+ * snapshot collects garbage first), classes most retained first, each with
+ * `perCall`, `bytesPerCall`, `retainedBytesPerCall` and `retainerPaths`. Or
+ * `{ calls, skipped }` when tracking or the snapshot failed, would not fit
+ * in the `leftMs` the check's budget leaves (a snapshot's pause grows with
+ * the heap: the leak made it bigger), or would not fit in the memory the
+ * process has left.
  */
 async function explainHeapLeak(callMany, { batchSize, perCallMs, leftMs }) {
   const calls = Math.max(MIN_CALLS, Math.min(MAX_CALLS, batchSize, Math.floor(CALLS_MS / Math.max(perCallMs, 1e-6))))
   const heapMiB = v8.getHeapStatistics().used_heap_size / 1048576
-  const estimate = heapMiB * PAUSE_MS_PER_MIB * (1 + AFTER_FIRST) + calls * perCallMs
+  const estimate = TRACKING_MS + calls * perCallMs + heapMiB * PAUSE_MS_PER_MIB * (1 + ANALYSIS_SHARE)
   const noRoom = (needMs) =>
-    `heap snapshots of this ${bytes(heapMiB * 1048576)} heap would take ~${duration(needMs)}, and the check's timeoutMs leaves ${duration(Math.max(0, leftMs))}: raise timeoutMs to have them`
+    `a heap snapshot of this ${bytes(heapMiB * 1048576)} heap would take ~${duration(needMs)}, and the check's timeoutMs leaves ${duration(Math.max(0, leftMs))}: raise timeoutMs to have it`
   if (estimate > leftMs) return { calls, skipped: noRoom(estimate) }
   // A snapshot needs memory too: the same headroom check as snapshots on alert.
   const why = lacksMemory(null)
   if (why) return { calls, skipped: why }
   const deadline = performance.now() + leftMs
+  const tracking = await trackNewObjects()
+  if (tracking.unavailable) return { calls, skipped: tracking.unavailable }
   let dir = null
   try {
-    // Private (0700) and removed after: a snapshot holds everything in the heap.
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-check-'))
-    const first = performance.now()
-    const base = writeHeapSnapshotFile(path.join(dir, 'base.heapsnapshot'))
-    const pauseFirst = performance.now() - first
-    const rest = pauseFirst * AFTER_FIRST + calls * perCallMs
-    if (performance.now() + rest > deadline) return { calls, skipped: noRoom(pauseFirst + rest) }
     try {
       await callMany(calls)
     } catch {
-      // A call that fails here only shortens what is compared.
+      // A call that fails here only shortens what is kept.
     }
     await new Promise((resolve) => setImmediate(resolve))
-    const second = performance.now()
+    const rest = heapMiB * PAUSE_MS_PER_MIB * (1 + ANALYSIS_SHARE)
+    if (performance.now() + rest > deadline) return { calls, skipped: noRoom(rest) }
+    // Private (0700) and removed after: a snapshot holds everything in the heap.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-check-'))
+    const taken = performance.now()
     const target = writeHeapSnapshotFile(path.join(dir, 'target.heapsnapshot'))
-    const pauseMs = Math.round(pauseFirst + performance.now() - second)
+    const pauseMs = Math.round(performance.now() - taken)
+    tracking.stop()
     const started = performance.now()
-    const analysis = await analyzeHeapSnapshots([base, target], { top: 5, paths: 2 })
+    const analysis = await analyzeNewObjects(target, tracking.lastId, { top: 5, paths: 2 })
     const analysisMs = Math.round(performance.now() - started)
     const all = analysis.classes.map((c) => ({
       name: c.name,
@@ -107,8 +112,9 @@ async function explainHeapLeak(callMany, { batchSize, perCallMs, leftMs }) {
     const named = all.filter((c, i) => i === 0 || c.perCall >= MIN_PER_CALL).slice(0, 3)
     return { calls, pauseMs, analysisMs, classes: named }
   } catch (error) {
-    return { calls, skipped: `the heap snapshots could not be taken or compared: ${error.message}` }
+    return { calls, skipped: `the heap snapshot could not be taken or analysed: ${error.message}` }
   } finally {
+    tracking.stop()
     if (dir) fs.rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -99,10 +99,23 @@ function analyzeHeapSnapshots(files, options) {
   )
 }
 
+/**
+ * Analyses one snapshot whose objects numbered past `afterId` are the new
+ * ones (lib/new-object-ids.js): as two snapshots would, by class, with
+ * retainer paths. For leakguard's own checks; `top` and `paths` as above.
+ */
+function analyzeNewObjects(file, afterId, { top = DEFAULTS.top, paths = DEFAULTS.paths } = {}) {
+  try {
+    return new HeapAnalysisJob([file], top, paths, DEFAULTS.pathObjects, afterId).run().then(outcomeOf)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
 /** The analysis of a finished job, or its failure as a coded error. */
 function outcomeOf(outcome) {
   if (outcome.failure) throw failureError(outcome.failure)
   return outcome.analysis
 }
 
-module.exports = { DEFAULTS, LIMITS, analyzeHeapSnapshots }
+module.exports = { DEFAULTS, LIMITS, analyzeHeapSnapshots, analyzeNewObjects }

@@ -309,13 +309,15 @@ pub struct HeapAnalysisJob {
 
 #[napi]
 impl HeapAnalysisJob {
-    /// A job over `files` (oldest first) with the result's limits.
+    /// A job over `files` (oldest first) with the result's limits; with one
+    /// file and `new_after_id`, objects numbered past it are the new ones.
     #[napi(constructor)]
     pub fn new(
         files: Vec<String>,
         top_classes: u32,
         paths_per_class: u32,
         max_path_objects: u32,
+        new_after_id: Option<u32>,
     ) -> Self {
         HeapAnalysisJob {
             files,
@@ -323,6 +325,7 @@ impl HeapAnalysisJob {
                 top_classes: top_classes as usize,
                 paths_per_class: paths_per_class as usize,
                 max_path_objects: max_path_objects as usize,
+                new_after_id,
             },
             progress: Arc::new(Progress::default()),
         }

@@ -31,6 +31,10 @@ pub struct AnalyzeOptions {
     pub paths_per_class: usize,
     /// Objects per class whose paths are walked.
     pub max_path_objects: usize,
+    /// With one snapshot: objects whose id is above this one are the new
+    /// ones (V8 numbers objects in order, and kept numbering from a point the
+    /// caller noted: heap-object tracking started then).
+    pub new_after_id: Option<u32>,
 }
 
 impl Default for AnalyzeOptions {
@@ -39,6 +43,7 @@ impl Default for AnalyzeOptions {
             top_classes: 10,
             paths_per_class: 3,
             max_path_objects: 20_000,
+            new_after_id: None,
         }
     }
 }
@@ -456,11 +461,21 @@ pub fn analyze(
         check_same_process(l, &g, &by_id, found, target_file, false)?;
     }
     drop(by_id);
-    let is_new: Option<Vec<bool>> = in_base.map(|found| {
-        (0..g.node_count())
-            .map(|n| stable_id(g.node_id[n]) && !found[n] && in_last.as_ref().is_none_or(|l| l[n]))
-            .collect()
-    });
+    let is_new: Option<Vec<bool>> = match (in_base, options.new_after_id) {
+        (Some(found), _) => Some(
+            (0..g.node_count())
+                .map(|n| {
+                    stable_id(g.node_id[n]) && !found[n] && in_last.as_ref().is_none_or(|l| l[n])
+                })
+                .collect(),
+        ),
+        (None, Some(after)) => Some(
+            (0..g.node_count())
+                .map(|n| stable_id(g.node_id[n]) && g.node_id[n] > after)
+                .collect(),
+        ),
+        (None, None) => None,
+    };
     drop(in_last);
     // Ids have served: free them before the biggest step.
     for summary in [&mut base, &mut last].into_iter().flatten() {
@@ -732,6 +747,34 @@ mod tests {
             .map(|c| (c.name.as_str(), c.new_objects.unwrap().count))
             .collect();
         assert_eq!(names, vec![("Temp", 4), ("Cart", 3), ("(string)", 3)]);
+    }
+
+    #[test]
+    fn one_snapshot_and_an_id_keep_what_was_numbered_after_it() {
+        // Ten carts before the point noted, three after (V8 numbers in order).
+        let mut t = SnapshotText::default();
+        let root = t.node("synthetic", "", 1, 0);
+        let gc = t.node("synthetic", "(GC roots)", 3, 0);
+        let list = t.node("object", "Array", 5, 16);
+        t.edge(root, "element", "1", gc);
+        t.edge(gc, "property", "carts", list);
+        for i in 0..13u32 {
+            let c = t.node("object", "Cart", 101 + 2 * i, 40);
+            t.edge(list, "element", &format!("{i}"), c);
+        }
+        let a = write("after-id.heapsnapshot", &t.render());
+        let options = AnalyzeOptions {
+            new_after_id: Some(101 + 2 * 9),
+            ..AnalyzeOptions::default()
+        };
+        let r = analyze(&[a], &options, &Progress::default()).unwrap();
+        assert_eq!(r.classes[0].name, "Cart");
+        assert_eq!(r.classes[0].new_objects.unwrap().count, 3);
+        assert_eq!(r.new_objects.unwrap().count, 3);
+        assert_eq!(
+            r.classes[0].retainer_paths[0].text(),
+            "Cart [] ← Array .carts ← (GC roots)"
+        );
     }
 
     #[test]

@@ -469,8 +469,15 @@ pub fn cluster_paths(
             continue;
         };
         let mut h = DefaultHasher::new();
-        for run in runs.iter().take(MAX_STEPS) {
-            d.key(run).hash(&mut h);
+        for (i, run) in runs.iter().take(MAX_STEPS).enumerate() {
+            let mut key = d.key(run);
+            // The name an object itself is held by is often data (a
+            // dictionary's key: `hashMap['path:/items/34110,']`): objects
+            // held by one holder under many names are one path.
+            if i == 0 && matches!(key.2, Some(Label::Property(_))) {
+                key.2 = Some(Label::Property(NONE));
+            }
+            key.hash(&mut h);
         }
         let depth: u64 = runs.iter().map(|r| r.repeat).sum();
         let entry = clusters.entry(h.finish()).or_insert(Cluster {
@@ -622,6 +629,43 @@ mod tests {
         assert_eq!(
             paths[0].text(),
             "(string) [] ← Object .sessions ← MemoryStore .store ← (GC roots)"
+        );
+    }
+
+    #[test]
+    fn objects_held_under_many_keys_of_one_holder_are_one_path() {
+        let mut t = SnapshotText::default();
+        let root = t.node("synthetic", "", 1, 0);
+        let gc = t.node("synthetic", "(GC roots)", 3, 0);
+        let counter = t.node("object", "Counter", 5, 40);
+        let hash = t.node("object", "Object", 7, 40);
+        t.edge(root, "element", "1", gc);
+        t.edge(gc, "property", "counter", counter);
+        t.edge(counter, "property", "hashMap", hash);
+        let mut series = Vec::new();
+        for i in 0..30u32 {
+            let s = t.node("object", "Series", 101 + 2 * i, 40);
+            t.edge(hash, "property", &format!("path:/items/{i},"), s);
+            series.push(s);
+        }
+        let g = load(&t.render()).unwrap();
+        let scripts = script_names(&g);
+        let classes = classify(&g, &scripts);
+        let sp = shortest_paths(&g);
+        let d = Describer {
+            graph: &g,
+            classes: &classes,
+            scripts: &scripts,
+        };
+        let paths = cluster_paths(&d, &sp, &series, 100, 5);
+        assert_eq!(paths.len(), 1);
+        assert_eq!(paths[0].count, 30);
+        assert!(
+            paths[0]
+                .text()
+                .ends_with("← Object .hashMap ← Counter .counter ← (GC roots)"),
+            "{}",
+            paths[0].text()
         );
     }
 
