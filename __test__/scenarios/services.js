@@ -11,12 +11,12 @@ const { heapBlock } = require('./workloads')
 let served = 0
 
 /** Starts `server` on an ephemeral loopback port and a load generator against it. */
-function serve(server, { concurrency = 8, durationMs = 120_000 } = {}) {
+function serve(server, { concurrency = 8, loadMs = 120_000 } = {}) {
   let load = null
   server.on('request', (req, res) => res.on('finish', () => served++))
   server.listen(0, '127.0.0.1', () => {
     const { port } = server.address()
-    load = spawn(process.execPath, [path.join(__dirname, 'load.js'), String(port), String(concurrency), String(durationMs)], { stdio: 'ignore' })
+    load = spawn(process.execPath, [path.join(__dirname, 'load.js'), String(port), String(concurrency), String(loadMs)], { stdio: 'ignore' })
   })
   return () => {
     if (load) load.kill()
@@ -33,18 +33,18 @@ function page(garbageBytes) {
 
 const services = {
   /** node:http; each request keeps `keepBytes` in a module-level array (0: clean). */
-  nodeHttp({ keepBytes = 0, garbageBytes = 2048, concurrency }) {
+  nodeHttp({ keepBytes = 0, garbageBytes = 2048, concurrency, loadMs }) {
     const kept = []
     const server = http.createServer((req, res) => {
       if (keepBytes > 0) kept.push(heapBlock(keepBytes, kept.length))
       res.setHeader('content-type', 'application/json')
       res.end(page(garbageBytes))
     })
-    return serve(server, { concurrency })
+    return serve(server, { concurrency, loadMs })
   },
 
   /** express; each request keeps `keepBytes` in a per-user history Map (0: clean). */
-  express({ keepBytes = 0, garbageBytes = 2048, concurrency }) {
+  express({ keepBytes = 0, garbageBytes = 2048, concurrency, loadMs }) {
     const express = require('express')
     const app = express()
     const history = new Map()
@@ -54,7 +54,7 @@ const services = {
       if (keepBytes > 0) history.set(`visit-${n}`, { at: n, payload: heapBlock(keepBytes, n) })
       res.json(JSON.parse(page(garbageBytes)))
     })
-    return serve(http.createServer(app), { concurrency })
+    return serve(http.createServer(app), { concurrency, loadMs })
   },
 
   /**
@@ -63,7 +63,7 @@ const services = {
    * session, so the store keeps one session per request forever; with
    * `leak: false` anonymous visitors' sessions are only read, never saved.
    */
-  expressSession({ leak, garbageBytes = 2048, concurrency }) {
+  expressSession({ leak, garbageBytes = 2048, concurrency, loadMs }) {
     const express = require('express')
     const session = require('express-session')
     const app = express()
@@ -73,7 +73,7 @@ const services = {
       if (leak) req.session.views = views + 1
       res.json(JSON.parse(page(garbageBytes)))
     })
-    return serve(http.createServer(app), { concurrency })
+    return serve(http.createServer(app), { concurrency, loadMs })
   },
 }
 

@@ -578,13 +578,16 @@ fn slow_leaks_whose_start_up_garbage_lingers_are_reported_within_ninety_seconds(
     // The sampled levels stand 300 KB higher until V8's first major GC,
     // 10 to 30 s in: over the whole span they hardly rise. When that GC
     // comes 20 s into a 5 KB/s leak, the suspicions before it are lost and
-    // the report takes 357 samples (89 s): the 128 KiB of growth the rules
-    // ask for takes 26 s of post-GC levels after it.
+    // the report takes ~89 s: the 128 KiB of growth the rules ask for
+    // takes 26 s of post-GC levels after it. The bound is the test's name,
+    // not today's figure: ninety seconds, 360 samples at 250 ms (the
+    // detection-time bench measures 84 s for a real 5 KB/s leak).
+    const NINETY_SECONDS: usize = 90_000 / 250;
     for startup in [40, 80, 120] {
         for rate in [5e3, 10e3] {
             let (found, asked) = slow_leak_after_startup(rate, 8, 3e3, 200e3, startup);
             assert!(
-                found.is_some_and(|i| i < 360),
+                found.is_some_and(|i| i < NINETY_SECONDS),
                 "{rate} B/s, start-up garbage for {startup}: {found:?} after {asked} post-GC levels"
             );
         }
