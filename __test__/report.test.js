@@ -95,6 +95,10 @@ suite('one describe() writes every sentence (golden)', () => {
     const check = { kind: 'heap', perCall: 812.4, heapGrowth: { classes: [{ name: 'Cart', perCall: 1, retainedBytesPerCall: 128, retainerPaths: [{ count: 10, steps: steps.slice(0, 2) }] }] }, allocationSites: [site('add', 0.9)] }
     check.message = describeCheckReport(check, 3000)
     assert.equal(check.message, "heap grew ~812 bytes per call over 3,000 calls; each call keeps 1 Cart (128 B retained), held by Object [] ← Map 'sessions'; 90% of the growth is allocated at /app/src/store.js:5:23 in add")
+    // A heap leak nothing explained says why (the budget ran out), not nothing.
+    const skipped = "a heap snapshot of this 49.5 MiB heap would take ~4.2 s, and the check's timeoutMs leaves 0.3 s: raise timeoutMs to have it"
+    assert.equal(describeCheckReport({ kind: 'heap', perCall: 283, heapGrowth: { calls: 20, skipped }, allocationSites: [] }, 1274), `heap grew ~283 bytes per call over 1,274 calls; what each call keeps is not shown: ${skipped}`)
+    assert.equal(describeCheckReport({ kind: 'heap', perCall: 283, heapGrowth: { calls: 20, skipped }, allocationSites: [site('add', 0.9)] }, 1274), 'heap grew ~283 bytes per call over 1,274 calls; 90% of the growth is allocated at /app/src/store.js:5:23 in add')
     assert.equal(describeCheckReport({ kind: 'handles', perCall: 0.1 }, 800), 'active handles grew one every ~10 calls over 800 calls')
     assert.equal(describeCheckReport({ kind: 'listeners', perCall: 1, emitter: 'EventEmitter', eventName: 'evt', addSite: '/app/a.js:1:2' }, 800), "listeners grew ~1.0 per call over 800 calls (EventEmitter 'evt', added at /app/a.js:1:2)")
     assert.equal(describeCheckFailure('handle', { reports: [check] }), `handle() leaks: ${check.message}`)

@@ -208,6 +208,8 @@ function describeCheckReport(report, calls) {
     if (kept) text += `; ${kept}`
     const sites = describeSites(report.allocationSites)
     if (sites) text += `; ${sites}`
+    // Nothing names the code: say why, so the fix (a larger budget) is in the message.
+    if (!kept && !sites && report.heapGrowth && report.heapGrowth.skipped) text += `; what each call keeps is not shown: ${report.heapGrowth.skipped}`
   }
   if (report.kind === 'listeners' && report.emitter) {
     text += ` (${report.emitter} '${report.eventName}'${report.addSite ? `, added at ${report.addSite}` : ''})`

@@ -10,14 +10,14 @@
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { isOwnFile } = require('./own-files')
+const { isOwnFile } = require('../own-files')
 const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
-const { analyzeNewObjects } = require('./heap-analysis')
-const { trackNewObjects } = require('./new-object-ids')
-const { bytes, duration } = require('./report/format')
-const { writeHeapSnapshotFile } = require('./heap-snapshot-file')
-const { lacksMemory } = require('./snapshots')
+const { analyzeNewObjects } = require('../heap-analysis')
+const { trackNewObjects } = require('../new-object-ids')
+const { bytes, duration } = require('../report/format')
+const { writeHeapSnapshotFile } = require('../heap-snapshot-file')
+const { lacksMemory } = require('../snapshots')
 
 /** Calls made while tracking: at least, at most, and their time at most. */
 const MIN_CALLS = 20
