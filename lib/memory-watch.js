@@ -145,7 +145,7 @@ class MemoryWatch {
     this.oldCommitted = spaces.restCommitted
     return {
       atMs: now(),
-      heapUsed: spaces.rest + this.youngAfterGc,
+      heapLive: spaces.rest + this.youngAfterGc,
       heapTotal: h.total_heap_size,
       heapLimit: this.heapLimit,
       external: h.external_memory,

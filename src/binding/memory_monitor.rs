@@ -51,8 +51,9 @@ pub struct MonitorOptions {
 pub struct MemoryReading {
     /// Milliseconds since the epoch.
     pub at_ms: f64,
-    /// V8 heap in use, every space (`used_heap_size`).
-    pub heap_used: f64,
+    /// The V8 heap's live level: every space but the young generation, plus
+    /// what the young generation kept at its latest GC.
+    pub heap_live: f64,
     /// V8 heap committed.
     pub heap_total: f64,
     /// V8 heap size limit.
@@ -121,7 +122,7 @@ impl MemoryMonitorHandle {
         );
         MemorySample {
             at_ms: r.at_ms,
-            heap_used: r.heap_used,
+            heap_live: r.heap_live,
             heap_total: r.heap_total,
             heap_limit: r.heap_limit,
             external: r.external,

@@ -51,8 +51,11 @@ const SETTLING_MIN_GROWTH: f64 = 1024.0 * 1024.0;
 pub struct MemorySample {
     /// Milliseconds since the epoch.
     pub at_ms: f64,
-    /// V8 heap in use, every space (`used_heap_size`): after a GC, what it kept.
-    pub heap_used: f64,
+    /// The V8 heap's live level: every space but the young generation, plus
+    /// what the young generation kept at its latest GC (its garbage since
+    /// is noise). Not `process.memoryUsage().heapUsed`, which counts that
+    /// garbage too.
+    pub heap_live: f64,
     /// V8 heap reserved.
     pub heap_total: f64,
     /// V8 heap size limit.
@@ -72,7 +75,7 @@ impl MemorySample {
     /// The level of one memory kind; `NaN` for kinds that are not memory.
     pub fn level(&self, kind: LeakKind) -> f64 {
         match kind {
-            LeakKind::Heap => self.heap_used,
+            LeakKind::Heap => self.heap_live,
             LeakKind::External => self.external,
             LeakKind::Native => self.native,
             LeakKind::Listeners | LeakKind::Objects => f64::NAN,
@@ -480,7 +483,7 @@ mod tests {
     fn sample(i: usize, heap: f64, external: f64, native: f64) -> MemorySample {
         MemorySample {
             at_ms: 1_000_000.0 + i as f64 * 250.0,
-            heap_used: heap,
+            heap_live: heap,
             heap_total: heap * 1.5,
             heap_limit: 4096.0 * MIB,
             external,
@@ -774,6 +777,6 @@ mod tests {
         assert_eq!(status.len(), 3);
         assert!(status.iter().all(|s| s.state == "watching"));
         assert_eq!(status[0].baseline, 20.0 * MIB);
-        assert_eq!(monitor.latest().unwrap().heap_used, 20.0 * MIB);
+        assert_eq!(monitor.latest().unwrap().heap_live, 20.0 * MIB);
     }
 }
