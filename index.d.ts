@@ -632,7 +632,7 @@ export interface CheckOptions {
    * Time budget of the check in ms (a positive number). Batches shrink when
    * calls slow down so the check ends near it; a verdict reached on fewer
    * calls than planned says so (`truncated`). A call still pending well past
-   * it rejects the check with `ERR_LEAK_CHECK_TIMEOUT`. Default 5,000.
+   * it rejects the check with `ERR_LEAKGUARD_CHECK_TIMEOUT`. Default 5,000.
    */
   timeoutMs?: number
   /** What to measure. Default: every kind. */
@@ -753,16 +753,16 @@ export interface CheckTiming {
 
 /** The error `assertNoLeak` rejects with when something leaks. */
 export interface LeakDetectedError extends Error {
-  code: 'ERR_LEAK_DETECTED'
+  code: 'ERR_LEAKGUARD_LEAK_DETECTED'
   result: CheckResult
 }
 
 /**
  * Calls `fn` (sync or async) in batches with full GCs between them and
- * resolves what grew per call. Rejects with `ERR_LEAK_CHECK_FN_FAILED` when
- * `fn` throws, with `ERR_LEAK_CHECK_TIMEOUT` when a call never returns within
+ * resolves what grew per call. Rejects with `ERR_LEAKGUARD_CHECK_FN_FAILED` when
+ * `fn` throws, with `ERR_LEAKGUARD_CHECK_TIMEOUT` when a call never returns within
  * the budget (or too few calls fit in it to judge), with
- * `ERR_LEAK_CHECK_CONCURRENT` when another check is still running in the same
+ * `ERR_LEAKGUARD_CHECK_CONCURRENT` when another check is still running in the same
  * thread (one check at a time: await each), and with coded
  * `TypeError`/`RangeError`s on bad options.
  */

@@ -153,7 +153,7 @@ exports.mochaHooks = {
     const found = watch.leftovers()
     if (found.length > 0) {
       const error = new Error(describeLeftovers(found))
-      error.code = 'ERR_LEAK_DETECTED'
+      error.code = 'ERR_LEAKGUARD_LEAK_DETECTED'
       // Fails the test itself (not the hook), so the run goes on.
       this.test.error(error)
     }

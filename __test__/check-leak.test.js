@@ -205,19 +205,19 @@ describe('fresh processes, each case repeated: no flakes', () => {
 })
 
 describe('the time budget', () => {
-  test('a function slower than the budget allows rejects with ERR_LEAK_CHECK_TIMEOUT, saying why', async () => {
+  test('a function slower than the budget allows rejects with ERR_LEAKGUARD_CHECK_TIMEOUT, saying why', async () => {
     const busy = () => {
       const until = performance.now() + 40
       while (performance.now() < until);
     }
     await assert.rejects(checkLeak(busy, { timeoutMs: 300 }), (error) => {
-      assert.equal(error.code, 'ERR_LEAK_CHECK_TIMEOUT')
+      assert.equal(error.code, 'ERR_LEAKGUARD_CHECK_TIMEOUT')
       assert.match(error.message, /too slow for the 300 ms budget/)
       return true
     })
   })
 
-  test('an async function that never settles rejects with ERR_LEAK_CHECK_TIMEOUT, and the check cleans up', async () => {
+  test('an async function that never settles rejects with ERR_LEAKGUARD_CHECK_TIMEOUT, and the check cleans up', async () => {
     const { on, addListener } = EventEmitter.prototype
     const { addEventListener } = EventTarget.prototype
     const init = EventEmitter.init
@@ -226,7 +226,7 @@ describe('the time budget', () => {
     await assert.rejects(
       checkLeak(() => (++calls < 120 ? Promise.resolve() : new Promise(() => {})), { timeoutMs: 400 }),
       (error) => {
-        assert.equal(error.code, 'ERR_LEAK_CHECK_TIMEOUT')
+        assert.equal(error.code, 'ERR_LEAKGUARD_CHECK_TIMEOUT')
         assert.match(error.message, /did not return within the 400 ms budget \(call 120 still pending/)
         return true
       },
@@ -265,14 +265,14 @@ describe('the time budget', () => {
 })
 
 describe('assertNoLeak()', () => {
-  test('rejects with ERR_LEAK_DETECTED, saying what grew per call', async () => {
+  test('rejects with ERR_LEAKGUARD_LEAK_DETECTED, saying what grew per call', async () => {
     const kept = []
     await assert.rejects(
       assertNoLeak(function handleRequest() {
         kept.push({ at: Date.now(), payload: new Array(20).fill(0) })
       }),
       (error) => {
-        assert.equal(error.code, 'ERR_LEAK_DETECTED')
+        assert.equal(error.code, 'ERR_LEAKGUARD_LEAK_DETECTED')
         assert.match(error.message, /^handleRequest\(\) leaks: heap grew ~[\d,]+ bytes per call over [\d,]+ calls/)
         assert.equal(error.result.leaked, true)
         return true
@@ -289,7 +289,7 @@ describe('a function that fails, and bad input', () => {
       checkLeak(() => {
         if (++calls === 70) throw boom
       }),
-      (error) => error.code === 'ERR_LEAK_CHECK_FN_FAILED' && error.cause === boom && /failed on call 70: boom/.test(error.message),
+      (error) => error.code === 'ERR_LEAKGUARD_CHECK_FN_FAILED' && error.cause === boom && /failed on call 70: boom/.test(error.message),
     )
   })
 
@@ -351,13 +351,13 @@ describe('where it runs', () => {
 })
 
 describe('one check at a time in a thread', () => {
-  test('a check started while another runs rejects with ERR_LEAK_CHECK_CONCURRENT; the running one keeps its verdict', async () => {
+  test('a check started while another runs rejects with ERR_LEAKGUARD_CHECK_CONCURRENT; the running one keeps its verdict', async () => {
     const kept = []
     const first = checkLeak(() => kept.push({ n: kept.length, tags: ['a', 'b'] }), { kinds: ['heap'], heapSnapshots: false })
     for (const second of [checkLeak(() => 1), assertNoLeak(() => 1)]) {
       await assert.rejects(second, (error) => {
         assert.equal(error.constructor, Error)
-        assert.equal(error.code, 'ERR_LEAK_CHECK_CONCURRENT')
+        assert.equal(error.code, 'ERR_LEAKGUARD_CHECK_CONCURRENT')
         assert.match(error.message, /^Another leak check is running in this thread/)
         return true
       })
@@ -374,7 +374,7 @@ describe('one check at a time in a thread', () => {
       checkLeak(() => {
         throw new Error('boom')
       }),
-      { code: 'ERR_LEAK_CHECK_FN_FAILED' },
+      { code: 'ERR_LEAKGUARD_CHECK_FN_FAILED' },
     )
     const listeners = new EventEmitter()
     const result = await checkLeak(

@@ -282,7 +282,7 @@ describe('checkLeak names what each call keeps', () => {
         },
         { timeoutMs: 30_000 },
       ),
-      (e) => e.code === 'ERR_LEAK_DETECTED' && /addCart\(\) leaks: .*held by Cart \[\] ← Map 'carts'/.test(e.message),
+      (e) => e.code === 'ERR_LEAKGUARD_LEAK_DETECTED' && /addCart\(\) leaks: .*held by Cart \[\] ← Map 'carts'/.test(e.message),
     )
   })
 

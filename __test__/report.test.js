@@ -254,7 +254,7 @@ test('LEAKGUARD_REPORT_DIR: a failing check writes its report for CI', async () 
     const { assertNoLeak } = require(${JSON.stringify(path.join(__dirname, '..'))})
     const kept = []
     assertNoLeak(function keepsBuffers() { kept.push(Buffer.alloc(4096)) }, { timeoutMs: 20000, heapSnapshots: false })
-      .then(() => process.exit(1), (e) => { console.log(e.result.reportFile); process.exit(e.code === 'ERR_LEAK_DETECTED' ? 0 : 1) })`
+      .then(() => process.exit(1), (e) => { console.log(e.result.reportFile); process.exit(e.code === 'ERR_LEAKGUARD_LEAK_DETECTED' ? 0 : 1) })`
   const r = await runNode(['-e', script], { env: { LEAKGUARD_REPORT_DIR: dir }, timeoutMs: 60_000 })
   assert.equal(r.code, 0, r.stderr)
   const file = r.stdout.trim()

@@ -23,7 +23,7 @@ function checkLeak(fn, options) {
     const opts = normalizeCheckOptions(options)
     // Two checks at once would each count what the other's calls keep.
     if (checkRunning) {
-      throw codedError('ERR_LEAK_CHECK_CONCURRENT', 'Another leak check is running in this thread: a check measures the whole thread, so two at once would judge each other\'s calls. Await one check before starting the next')
+      throw codedError('ERR_LEAKGUARD_CHECK_CONCURRENT', 'Another leak check is running in this thread: a check measures the whole thread, so two at once would judge each other\'s calls. Await one check before starting the next')
     }
     for (const observer of checkObservers) observer.started()
     checkRunning = true
@@ -47,11 +47,11 @@ function observeChecks(observer) {
   return () => checkObservers.delete(observer)
 }
 
-/** Rejects with `ERR_LEAK_DETECTED` when `checkLeak` finds growth; resolves the result otherwise. */
+/** Rejects with `ERR_LEAKGUARD_LEAK_DETECTED` when `checkLeak` finds growth; resolves the result otherwise. */
 async function assertNoLeak(fn, options) {
   const result = await checkLeak(fn, options)
   if (result.leaked) {
-    const error = codedError('ERR_LEAK_DETECTED', describeCheckFailure(fn.name, result))
+    const error = codedError('ERR_LEAKGUARD_LEAK_DETECTED', describeCheckFailure(fn.name, result))
     error.result = result
     throw error
   }

@@ -21,7 +21,7 @@ describe('assertNoLeak under leakguard/mocha', () => {
   it('a check expected to find a listener leak passes', async () => {
     await assert.rejects(
       assertNoLeak(() => bus.on('update', () => {}), { kinds: ['listeners'] }),
-      { code: 'ERR_LEAK_DETECTED' },
+      { code: 'ERR_LEAKGUARD_LEAK_DETECTED' },
     )
   })
 
@@ -29,7 +29,7 @@ describe('assertNoLeak under leakguard/mocha', () => {
     bus.on('config', () => {})
     await assert.rejects(
       assertNoLeak(() => bus.on('config', () => {}), { kinds: ['listeners'] }),
-      { code: 'ERR_LEAK_DETECTED' },
+      { code: 'ERR_LEAKGUARD_LEAK_DETECTED' },
     )
   })
 })

@@ -35,7 +35,7 @@ async function callMany(fn, n, state) {
     } catch (error) {
       if (state.abandoned) throw ABANDONED
       const message = error instanceof Error ? error.message : String(error)
-      throw codedError('ERR_LEAK_CHECK_FN_FAILED', `The function under check failed on call ${(state.calls + 1).toLocaleString('en')}: ${message}`, { cause: error })
+      throw codedError('ERR_LEAKGUARD_CHECK_FN_FAILED', `The function under check failed on call ${(state.calls + 1).toLocaleString('en')}: ${message}`, { cause: error })
     } finally {
       state.inCall = false
     }

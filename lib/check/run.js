@@ -200,7 +200,7 @@ class CheckRun {
       size = opts.batchSize ? size * ROUND_FACTOR : Math.max(size * ROUND_FACTOR, Math.ceil((2 * state.calls) / opts.batches))
     }
     if (rounds.length === 0) {
-      throw codedError('ERR_LEAK_CHECK_TIMEOUT', `The function under check is too slow for the ${opts.timeoutMs.toLocaleString('en')} ms budget: ${state.calls.toLocaleString('en')} calls (${this.warmupDone.toLocaleString('en')} of them warm-up) left fewer than ${MIN_READINGS} readings to judge; raise options.timeoutMs`)
+      throw codedError('ERR_LEAKGUARD_CHECK_TIMEOUT', `The function under check is too slow for the ${opts.timeoutMs.toLocaleString('en')} ms budget: ${state.calls.toLocaleString('en')} calls (${this.warmupDone.toLocaleString('en')} of them warm-up) left fewer than ${MIN_READINGS} readings to judge; raise options.timeoutMs`)
     }
     return { verdicts, rounds: rounds.length, measured, lastSize, truncated }
   }

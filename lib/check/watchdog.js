@@ -8,7 +8,7 @@ const { ABANDONED } = require('./calls')
 /**
  * Runs `body(state)` with the check's time budget in `state.deadline`. If a
  * call of the function is still pending well past the budget (an async
- * function that never settles), rejects with `ERR_LEAK_CHECK_TIMEOUT` and
+ * function that never settles), rejects with `ERR_LEAKGUARD_CHECK_TIMEOUT` and
  * runs the cleanups `body` registered in `state.cleanups`.
  */
 function withWatchdog(timeoutMs, body) {
@@ -27,7 +27,7 @@ function withWatchdog(timeoutMs, body) {
         if (!state.inCall) return watch(250)
         state.abandoned = true
         cleanUp()
-        reject(codedError('ERR_LEAK_CHECK_TIMEOUT', `The function under check did not return within the ${timeoutMs.toLocaleString('en')} ms budget (call ${(state.calls + 1).toLocaleString('en')} still pending after ${Math.round(performance.now() - started).toLocaleString('en')} ms); raise options.timeoutMs if it is this slow`))
+        reject(codedError('ERR_LEAKGUARD_CHECK_TIMEOUT', `The function under check did not return within the ${timeoutMs.toLocaleString('en')} ms budget (call ${(state.calls + 1).toLocaleString('en')} still pending after ${Math.round(performance.now() - started).toLocaleString('en')} ms); raise options.timeoutMs if it is this slow`))
       }, ms)
     }
     watch(timeoutMs + grace)
