@@ -373,8 +373,9 @@ pub fn analyze(
 ) -> Result<Analysis, SnapshotError> {
     let started = Instant::now();
     if files.is_empty() || files.len() > 3 {
+        // The binding checks the count first: a wrong one here is a caller's bug.
         return Err(SnapshotError::whole(
-            SnapshotErrorKind::Io,
+            SnapshotErrorKind::Internal,
             "",
             format!(
                 "one to three snapshots are compared; {} were given",
@@ -424,7 +425,7 @@ pub fn analyze(
         });
         let others = others.join().unwrap_or_else(|_| {
             Err(SnapshotError::whole(
-                SnapshotErrorKind::Format,
+                SnapshotErrorKind::Internal,
                 &files[0],
                 "reading failed on an internal error",
             ))
@@ -826,5 +827,13 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.kind, SnapshotErrorKind::Io);
         assert_eq!(e.file, "/nonexistent.heapsnapshot");
+    }
+
+    #[test]
+    fn a_wrong_file_count_is_a_callers_bug_not_a_read_error() {
+        for files in [vec![], vec!["a".to_string(); 4]] {
+            let e = analyze(&files, &AnalyzeOptions::default(), &Progress::default()).unwrap_err();
+            assert_eq!(e.kind, SnapshotErrorKind::Internal, "{e}");
+        }
     }
 }
