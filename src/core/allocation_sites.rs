@@ -8,6 +8,7 @@
 //! stacks, attributes each to the nearest frame of the application's own
 //! code, and ranks the sites by the live bytes they added.
 
+use crate::core::frame_class::{classify_frame, FrameClass};
 use std::collections::HashMap;
 
 /// One node of a sampled allocation profile, in the tree V8 returns: a
@@ -52,23 +53,9 @@ impl ProfileNode {
         }
     }
 
-    /// Whether the frame is under one of the `ignored` path prefixes
-    /// (leakguard's own files).
-    fn is_ignored(&self, ignored: &[String]) -> bool {
-        ignored
-            .iter()
-            .any(|prefix| self.url.starts_with(prefix.as_str()))
-    }
-
-    /// Whether the frame is in the application's own code: a script that is
-    /// not Node's (`node:`), not a dependency (`node_modules`) and not
-    /// ignored.
-    fn is_app_code(&self, ignored: &[String]) -> bool {
-        !self.url.is_empty()
-            && !self.url.starts_with("node:")
-            && !self.url.contains("/node_modules/")
-            && !self.url.contains("\\node_modules\\")
-            && !self.is_ignored(ignored)
+    /// Whose code the frame is in ([`classify_frame`]).
+    fn class(&self, ignored: &[String]) -> FrameClass {
+        classify_frame(&self.url, ignored)
     }
 }
 
@@ -182,10 +169,10 @@ fn app_frame(nodes: &[ProfileNode], i: usize, ignored: &[String]) -> Attribution
         let Some(node) = at.and_then(|index| nodes.get(index)) else {
             break;
         };
-        if node.is_ignored(ignored) {
+        if node.class(ignored) == FrameClass::Own {
             return Attribution::Ignored;
         }
-        if node.is_app_code(ignored) {
+        if node.class(ignored) == FrameClass::App {
             return at.map_or(Attribution::NoApp, Attribution::App);
         }
         at = node.parent;

@@ -2,6 +2,7 @@
 
 pub mod allocation_sites;
 pub mod escalation;
+pub mod frame_class;
 pub mod growth;
 pub mod heap_snapshot;
 pub mod isolate_ledger;

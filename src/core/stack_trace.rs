@@ -1,6 +1,8 @@
 //! Reads V8 stack traces (`Error.captureStackTrace` text) into frames, drops
 //! the runtime's and leakguard's own, and names the site that made a call.
 
+use crate::core::frame_class::classify_frame;
+
 /// One frame of a stack trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Frame {
@@ -10,8 +12,8 @@ pub struct Frame {
     pub location: Option<String>,
 }
 
-/// Frames of `stack`, top first, without those whose location starts with
-/// one of `ignored` (and without Node's own `node:` frames).
+/// Frames of `stack`, top first, in code a user wrote (the application or a
+/// dependency: see [`classify_frame`]), without Node's and leakguard's own.
 pub fn user_frames(stack: &str, ignored: &[String]) -> Vec<Frame> {
     stack
         .lines()
@@ -21,9 +23,7 @@ pub fn user_frames(stack: &str, ignored: &[String]) -> Vec<Frame> {
             location: location_of(text),
         })
         .filter(|frame| match &frame.location {
-            Some(loc) => {
-                !loc.starts_with("node:") && !ignored.iter().any(|p| loc.starts_with(p.as_str()))
-            }
+            Some(loc) => classify_frame(loc, ignored).is_user(),
             None => !frame.text.contains("(node:") && frame.text != "<anonymous>",
         })
         .collect()
