@@ -143,393 +143,482 @@ pub fn read_snapshot<R: Read>(
     length: Option<u64>,
     mode: LoadMode,
 ) -> Result<HeapGraph, SnapshotError> {
-    let mut s = JsonStream::new(source, file);
-    let mut graph = HeapGraph::default();
-    let mut layout: Option<Layout> = None;
-    let mut nodes_read = false;
-    let mut edges_read: Option<u64> = None;
-    let mut strings_read = false;
-    // The largest string index a node or edge names, and where (checked once strings are read).
-    let mut max_name: Option<(u32, u64)> = None;
-    // The largest edge target seen before the nodes were, and where.
-    let mut max_target: Option<(u64, u64)> = None;
-    let mut edge_counts_total: u64 = 0;
-
-    match s.peek()? {
-        Some(b'{') => {}
-        Some(_) => {
-            return Err(s.format_at(
-                s.offset(),
-                "not a heap snapshot: the file is not a JSON object",
-            ))
-        }
-        None => return Err(s.format_at(0, "not a heap snapshot: the file is empty")),
-    }
-    s.expect(b'{', "'{'")?;
-    if s.peek()? == Some(b'}') {
-        return Err(s.format_at(s.offset(), "not a heap snapshot: an empty JSON object"));
-    }
-    let left = |s: &JsonStream<R>| {
-        length
-            .map(|l| l.saturating_sub(s.offset()))
-            .unwrap_or(u64::MAX)
+    let mut reader = SectionReader {
+        s: JsonStream::new(source, file),
+        file,
+        length,
+        mode,
+        graph: HeapGraph::default(),
+        layout: None,
+        nodes_read: false,
+        edges_read: None,
+        strings_read: false,
+        max_name: None,
+        max_target: None,
+        edge_counts_total: 0,
     };
+    reader.open()?;
     loop {
         let key_at = {
-            s.peek()?;
-            s.offset()
+            reader.s.peek()?;
+            reader.s.offset()
         };
-        let key = s.read_string(1 << 16)?;
-        s.expect(b':', "':'")?;
+        let key = reader.s.read_string(1 << 16)?;
+        reader.s.expect(b':', "':'")?;
+        let full = mode == LoadMode::Full;
         match key.as_str() {
-            "snapshot" => {
-                let at = {
-                    s.peek()?;
-                    s.offset()
-                };
-                let header = s.read_value()?;
-                let parsed = parse_layout(&header).map_err(|m| s.format_at(at, m))?;
-                graph.node_type_names = parsed.node_types.clone();
-                graph.edge_type_names = parsed.edge_types.clone();
-                graph.codes = TypeCodes::new(&parsed.node_types, &parsed.edge_types);
-                layout = Some(parsed);
-            }
-            "nodes" => {
-                let l = layout
-                    .as_ref()
-                    .ok_or_else(|| s.format_at(key_at, "not a heap snapshot: 'nodes' comes before the 'snapshot' header that describes it"))?;
-                let nf = l.node_fields.len();
-                let cap = l.node_count.unwrap_or(0).min(left(&s) / (2 * nf as u64)) as usize;
-                graph.node_type = huge_pages::with_capacity(cap);
-                graph.node_name = huge_pages::with_capacity(cap);
-                graph.node_id = huge_pages::with_capacity(cap);
-                graph.self_size = huge_pages::with_capacity(cap);
-                if mode == LoadMode::Full {
-                    graph.first_edge = huge_pages::with_capacity(cap + 1);
-                    graph.first_edge.push(0);
-                }
-                let mut k = 0usize;
-                let mut node: u64 = 0;
-                let n_types = l.node_types.len() as u64;
-                let keep_traces = mode == LoadMode::Full && l.trace_function_count > 0;
-                if keep_traces {
-                    graph.trace_node = huge_pages::with_capacity(cap);
-                }
-                let fields = l.node_fields.clone();
-                s.read_uint_array("'nodes'", |v, at| {
-                    match fields[k] {
-                        NodeField::Type => {
-                            if v >= n_types {
-                                return Err(format_error(
-                                    file,
-                                    at,
-                                    format!(
-                                        "node type {v} is not one of the {n_types} the meta lists"
-                                    ),
-                                ));
-                            }
-                            graph.node_type.push(v as u8);
-                        }
-                        NodeField::Name => {
-                            let v = to_u32(file, at, v, "node name index")?;
-                            if max_name.is_none_or(|(m, _)| v > m) {
-                                max_name = Some((v, at));
-                            }
-                            graph.node_name.push(v);
-                        }
-                        NodeField::Id => graph.node_id.push(to_u32(file, at, v, "node id")?),
-                        NodeField::SelfSize => {
-                            if v >= BIG_SIZE as u64 {
-                                graph.big_sizes.insert(node as u32, v);
-                                graph.self_size.push(BIG_SIZE);
-                            } else {
-                                graph.self_size.push(v as u32);
-                            }
-                        }
-                        NodeField::EdgeCount => {
-                            edge_counts_total = edge_counts_total.saturating_add(v);
-                            if edge_counts_total > u32::MAX as u64 {
-                                return Err(format_error(
-                                    file,
-                                    at,
-                                    "more than 4,294,967,295 edges in all",
-                                ));
-                            }
-                            if mode == LoadMode::Full {
-                                graph.first_edge.push(edge_counts_total as u32);
-                            }
-                        }
-                        NodeField::TraceNodeId => {
-                            if keep_traces {
-                                graph.trace_node.push(v.min(u32::MAX as u64) as u32);
-                            }
-                        }
-                        NodeField::Other => {}
-                    }
-                    k += 1;
-                    if k == nf {
-                        k = 0;
-                        node += 1;
-                        if node > MAX_NODES {
-                            return Err(format_error(
-                                file,
-                                at,
-                                format!("more than {MAX_NODES} nodes: past what leakguard reads"),
-                            ));
-                        }
-                    }
-                    Ok(())
-                })?;
-                if k != 0 {
-                    return Err(s.format_at(s.offset(), format!("the 'nodes' array ends inside a node: its length is not a multiple of the {nf} node fields")));
-                }
-                let count = graph.node_type.len() as u64;
-                if let Some(declared) = l.node_count {
-                    if declared != count {
-                        return Err(s.format_at(s.offset(), format!("the meta declares {declared} nodes; the 'nodes' array holds {count}")));
-                    }
-                }
-                if count == 0 {
-                    return Err(
-                        s.format_at(s.offset(), "the snapshot has no nodes (not even the root)")
-                    );
-                }
-                if let Some((target, at)) = max_target {
-                    if target >= count {
-                        return Err(format_error(
-                            file,
-                            at,
-                            format!("an edge points to node {target}; there are {count}"),
-                        ));
-                    }
-                }
-                nodes_read = true;
-            }
-            "edges" => {
-                let l = layout
-                    .as_ref()
-                    .ok_or_else(|| s.format_at(key_at, "not a heap snapshot: 'edges' comes before the 'snapshot' header that describes it"))?;
-                let ef = l.edge_fields.len();
-                let nf = l.node_fields.len() as u64;
-                let bound = if nodes_read {
-                    Some(graph.node_type.len() as u64)
-                } else {
-                    l.node_count
-                };
-                if mode == LoadMode::Full {
-                    let cap = l.edge_count.unwrap_or(0).min(left(&s) / (2 * ef as u64)) as usize;
-                    graph.edge_target = huge_pages::with_capacity(cap);
-                    graph.edge_name = huge_pages::with_capacity(cap);
-                }
-                let e_types = l.edge_types.len() as u64;
-                let fields = l.edge_fields.clone();
-                let mut k = 0usize;
-                let mut count = 0u64;
-                let (mut edge_type, mut edge_to) = (0u8, 0u32);
-                s.read_uint_array("'edges'", |v, at| {
-                    match fields[k] {
-                        EdgeField::Type => {
-                            if v >= e_types {
-                                return Err(format_error(file, at, format!("edge type {v} is not one of the {e_types} the meta lists")));
-                            }
-                            edge_type = v as u8;
-                        }
-                        EdgeField::Name => {
-                            let v = to_u32(file, at, v, "edge name")?;
-                            if mode == LoadMode::Full {
-                                graph.edge_name.push(v);
-                            }
-                        }
-                        EdgeField::ToNode => {
-                            if v % nf != 0 {
-                                return Err(format_error(file, at, format!("edge target {v} is not a multiple of the {nf} node fields")));
-                            }
-                            let target = v / nf;
-                            if target > MAX_NODES {
-                                return Err(format_error(file, at, format!("an edge points to node {target}, past the {MAX_NODES} nodes leakguard reads")));
-                            }
-                            match bound {
-                                Some(b) if target >= b => {
-                                    return Err(format_error(file, at, format!("an edge points to node {target}; there are {b}")))
-                                }
-                                None if max_target.is_none_or(|(m, _)| target > m) => max_target = Some((target, at)),
-                                _ => {}
-                            }
-                            edge_to = target as u32;
-                        }
-                        EdgeField::Other => {}
-                    }
-                    k += 1;
-                    if k == ef {
-                        k = 0;
-                        count += 1;
-                        if mode == LoadMode::Full {
-                            graph.edge_target.push(pack_edge(edge_to, edge_type));
-                        }
-                    }
-                    Ok(())
-                })?;
-                if k != 0 {
-                    return Err(s.format_at(s.offset(), format!("the 'edges' array ends inside an edge: its length is not a multiple of the {ef} edge fields")));
-                }
-                if let Some(declared) = l.edge_count {
-                    if declared != count {
-                        return Err(s.format_at(s.offset(), format!("the meta declares {declared} edges; the 'edges' array holds {count}")));
-                    }
-                }
-                edges_read = Some(count);
-                graph.edges_read = count;
-            }
-            "locations" if mode == LoadMode::Full => {
-                let l = layout.as_ref().ok_or_else(|| {
-                    s.format_at(
-                        key_at,
-                        "not a heap snapshot: 'locations' comes before the 'snapshot' header",
-                    )
-                })?;
-                let fields = l.location_fields.clone();
-                if fields.is_empty() {
-                    s.skip_value()?;
-                } else {
-                    let nf = l.node_fields.len() as u64;
-                    let mut k = 0;
-                    let mut current = Location {
-                        node: 0,
-                        script_id: 0,
-                        line: 0,
-                        column: 0,
-                    };
-                    let mut valid = true;
-                    let locations = &mut graph.locations;
-                    s.read_uint_array("'locations'", |v, _| {
-                        match fields[k] {
-                            LocationField::Object => {
-                                valid = v % nf == 0 && v / nf <= u32::MAX as u64;
-                                current.node = (v / nf) as u32;
-                            }
-                            LocationField::Script => {
-                                current.script_id = v.min(u32::MAX as u64) as u32
-                            }
-                            LocationField::Line => current.line = v.min(u32::MAX as u64) as u32,
-                            LocationField::Column => current.column = v.min(u32::MAX as u64) as u32,
-                            LocationField::Other => {}
-                        }
-                        k += 1;
-                        if k == fields.len() {
-                            k = 0;
-                            // A location that names no node is dropped: it explains nothing.
-                            if valid {
-                                locations.push(current);
-                            }
-                        }
-                        Ok(())
-                    })?;
-                    graph.locations.sort_unstable_by_key(|l| l.node);
-                }
-            }
-            "trace_function_infos" if mode == LoadMode::Full => {
-                match layout.as_ref().and_then(|l| l.trace_function_fields) {
-                    Some((at, nf)) => {
-                        let mut k = 0;
-                        let mut current = TraceFunction::default();
-                        let functions = &mut graph.trace_functions;
-                        s.read_uint_array("'trace_function_infos'", |v, _| {
-                            let v = v.min(u32::MAX as u64) as u32;
-                            if k == at[0] {
-                                current.name = v;
-                            } else if k == at[1] {
-                                current.script = v;
-                            } else if k == at[2] {
-                                current.line = v;
-                            } else if k == at[3] {
-                                current.column = v;
-                            }
-                            k += 1;
-                            if k == nf {
-                                k = 0;
-                                functions.push(current);
-                            }
-                            Ok(())
-                        })?;
-                    }
-                    None => s.skip_value()?,
-                }
-            }
-            "trace_tree" if mode == LoadMode::Full => {
-                match layout.as_ref().and_then(|l| l.trace_node_fields) {
-                    Some((at, nf)) => read_trace_tree(&mut s, at, nf, &mut graph.trace_tree)?,
-                    None => s.skip_value()?,
-                }
-            }
-            "strings" => {
-                let arena: &mut StringArena = &mut graph.strings;
-                if s.open_array("'[' opening 'strings'")? {
-                    loop {
-                        s.read_string_into(&mut arena.bytes, MAX_STRING_BYTES)?;
-                        arena.ends.push(arena.bytes.len());
-                        if !s.next_item(b']')? {
-                            break;
-                        }
-                    }
-                }
-                strings_read = true;
-            }
-            _ => s.skip_value()?,
+            "snapshot" => reader.read_header()?,
+            "nodes" => reader.read_nodes(key_at)?,
+            "edges" => reader.read_edges(key_at)?,
+            "locations" if full => reader.read_locations(key_at)?,
+            "trace_function_infos" if full => reader.read_trace_function_infos()?,
+            "trace_tree" if full => reader.read_trace_tree()?,
+            "strings" => reader.read_strings()?,
+            _ => reader.s.skip_value()?,
         }
-        if !s.next_item(b'}')? {
+        if !reader.s.next_item(b'}')? {
             break;
         }
     }
-    s.expect_end()?;
+    reader.s.expect_end()?;
+    reader.validate()
+}
 
-    let end = s.offset();
-    if layout.is_none() {
-        return Err(s.format_at(end, "not a heap snapshot: no 'snapshot' header"));
+/// One snapshot being read: the stream, the graph it fills, one method per
+/// top-level section, and what the sections said that [`Self::validate`]
+/// checks against each other once all are read.
+struct SectionReader<'a, R: Read> {
+    s: JsonStream<R>,
+    file: &'a str,
+    length: Option<u64>,
+    mode: LoadMode,
+    graph: HeapGraph,
+    layout: Option<Layout>,
+    nodes_read: bool,
+    edges_read: Option<u64>,
+    strings_read: bool,
+    /// The largest string index a node names, and where (checked once strings are read).
+    max_name: Option<(u32, u64)>,
+    /// The largest edge target seen before the nodes were, and where.
+    max_target: Option<(u64, u64)>,
+    edge_counts_total: u64,
+}
+
+impl<R: Read> SectionReader<'_, R> {
+    /// The opening `{` of a non-empty JSON object.
+    fn open(&mut self) -> Result<(), SnapshotError> {
+        let s = &mut self.s;
+        match s.peek()? {
+            Some(b'{') => {}
+            Some(_) => {
+                return Err(s.format_at(
+                    s.offset(),
+                    "not a heap snapshot: the file is not a JSON object",
+                ))
+            }
+            None => return Err(s.format_at(0, "not a heap snapshot: the file is empty")),
+        }
+        s.expect(b'{', "'{'")?;
+        if s.peek()? == Some(b'}') {
+            return Err(s.format_at(s.offset(), "not a heap snapshot: an empty JSON object"));
+        }
+        Ok(())
     }
-    if !nodes_read {
-        return Err(s.format_at(end, "not a heap snapshot: no 'nodes' array"));
+
+    /// Bytes left in the file: reservations are capped by what it could fill.
+    fn left(&self) -> u64 {
+        self.length
+            .map(|l| l.saturating_sub(self.s.offset()))
+            .unwrap_or(u64::MAX)
     }
-    let Some(edge_count) = edges_read else {
-        return Err(s.format_at(end, "not a heap snapshot: no 'edges' array"));
-    };
-    if !strings_read {
-        return Err(s.format_at(end, "not a heap snapshot: no 'strings' array"));
+
+    /// The layout a section needs, or an error naming it when the header has not come yet.
+    fn layout_for(&self, key_at: u64, what: &str) -> Result<&Layout, SnapshotError> {
+        self.layout.as_ref().ok_or_else(|| {
+            self.s.format_at(
+                key_at,
+                format!("not a heap snapshot: '{what}' comes before the 'snapshot' header that describes it"),
+            )
+        })
     }
-    if edge_count != edge_counts_total {
-        return Err(s.format_at(end, format!("the nodes' edge counts add up to {edge_counts_total}; the 'edges' array holds {edge_count}")));
+
+    /// `snapshot`: the header, whose `meta` gives every other section's layout.
+    fn read_header(&mut self) -> Result<(), SnapshotError> {
+        let at = {
+            self.s.peek()?;
+            self.s.offset()
+        };
+        let header = self.s.read_value()?;
+        let parsed = parse_layout(&header).map_err(|m| self.s.format_at(at, m))?;
+        self.graph.node_type_names = parsed.node_types.clone();
+        self.graph.edge_type_names = parsed.edge_types.clone();
+        self.graph.codes = TypeCodes::new(&parsed.node_types, &parsed.edge_types);
+        self.layout = Some(parsed);
+        Ok(())
     }
-    if let Some((name, at)) = max_name {
-        if name as usize >= graph.strings.len() {
-            return Err(format_error(
-                file,
-                at,
-                format!(
-                    "a node's name is string {name}; there are {}",
-                    graph.strings.len()
-                ),
-            ));
+
+    /// `nodes`: type, name, id, size and edge count of each node, checked as read.
+    fn read_nodes(&mut self, key_at: u64) -> Result<(), SnapshotError> {
+        let (file, mode) = (self.file, self.mode);
+        let l = self.layout_for(key_at, "nodes")?;
+        let nf = l.node_fields.len();
+        let node_count = l.node_count;
+        let n_types = l.node_types.len() as u64;
+        let keep_traces = mode == LoadMode::Full && l.trace_function_count > 0;
+        let fields = l.node_fields.clone();
+        let cap = node_count.unwrap_or(0).min(self.left() / (2 * nf as u64)) as usize;
+        let graph = &mut self.graph;
+        graph.node_type = huge_pages::with_capacity(cap);
+        graph.node_name = huge_pages::with_capacity(cap);
+        graph.node_id = huge_pages::with_capacity(cap);
+        graph.self_size = huge_pages::with_capacity(cap);
+        if mode == LoadMode::Full {
+            graph.first_edge = huge_pages::with_capacity(cap + 1);
+            graph.first_edge.push(0);
+        }
+        if keep_traces {
+            graph.trace_node = huge_pages::with_capacity(cap);
+        }
+        let mut k = 0usize;
+        let mut node: u64 = 0;
+        let max_name = &mut self.max_name;
+        let edge_counts_total = &mut self.edge_counts_total;
+        self.s.read_uint_array("'nodes'", |v, at| {
+            match fields[k] {
+                NodeField::Type => {
+                    if v >= n_types {
+                        return Err(format_error(
+                            file,
+                            at,
+                            format!("node type {v} is not one of the {n_types} the meta lists"),
+                        ));
+                    }
+                    graph.node_type.push(v as u8);
+                }
+                NodeField::Name => {
+                    let v = to_u32(file, at, v, "node name index")?;
+                    if max_name.is_none_or(|(m, _)| v > m) {
+                        *max_name = Some((v, at));
+                    }
+                    graph.node_name.push(v);
+                }
+                NodeField::Id => graph.node_id.push(to_u32(file, at, v, "node id")?),
+                NodeField::SelfSize => {
+                    if v >= BIG_SIZE as u64 {
+                        graph.big_sizes.insert(node as u32, v);
+                        graph.self_size.push(BIG_SIZE);
+                    } else {
+                        graph.self_size.push(v as u32);
+                    }
+                }
+                NodeField::EdgeCount => {
+                    *edge_counts_total = edge_counts_total.saturating_add(v);
+                    if *edge_counts_total > u32::MAX as u64 {
+                        return Err(format_error(
+                            file,
+                            at,
+                            "more than 4,294,967,295 edges in all",
+                        ));
+                    }
+                    if mode == LoadMode::Full {
+                        graph.first_edge.push(*edge_counts_total as u32);
+                    }
+                }
+                NodeField::TraceNodeId => {
+                    if keep_traces {
+                        graph.trace_node.push(v.min(u32::MAX as u64) as u32);
+                    }
+                }
+                NodeField::Other => {}
+            }
+            k += 1;
+            if k == nf {
+                k = 0;
+                node += 1;
+                if node > MAX_NODES {
+                    return Err(format_error(
+                        file,
+                        at,
+                        format!("more than {MAX_NODES} nodes: past what leakguard reads"),
+                    ));
+                }
+            }
+            Ok(())
+        })?;
+        let s = &self.s;
+        if k != 0 {
+            return Err(s.format_at(s.offset(), format!("the 'nodes' array ends inside a node: its length is not a multiple of the {nf} node fields")));
+        }
+        let count = self.graph.node_type.len() as u64;
+        if let Some(declared) = node_count {
+            if declared != count {
+                return Err(s.format_at(
+                    s.offset(),
+                    format!("the meta declares {declared} nodes; the 'nodes' array holds {count}"),
+                ));
+            }
+        }
+        if count == 0 {
+            return Err(s.format_at(s.offset(), "the snapshot has no nodes (not even the root)"));
+        }
+        if let Some((target, at)) = self.max_target {
+            if target >= count {
+                return Err(format_error(
+                    file,
+                    at,
+                    format!("an edge points to node {target}; there are {count}"),
+                ));
+            }
+        }
+        self.nodes_read = true;
+        Ok(())
+    }
+
+    /// `edges`: each edge's type, name and target node, checked against the nodes.
+    fn read_edges(&mut self, key_at: u64) -> Result<(), SnapshotError> {
+        let (file, mode) = (self.file, self.mode);
+        let l = self.layout_for(key_at, "edges")?;
+        let ef = l.edge_fields.len();
+        let nf = l.node_fields.len() as u64;
+        let declared_edges = l.edge_count;
+        let e_types = l.edge_types.len() as u64;
+        let fields = l.edge_fields.clone();
+        let bound = if self.nodes_read {
+            Some(self.graph.node_type.len() as u64)
+        } else {
+            l.node_count
+        };
+        if mode == LoadMode::Full {
+            let cap = declared_edges
+                .unwrap_or(0)
+                .min(self.left() / (2 * ef as u64)) as usize;
+            self.graph.edge_target = huge_pages::with_capacity(cap);
+            self.graph.edge_name = huge_pages::with_capacity(cap);
+        }
+        let mut k = 0usize;
+        let mut count = 0u64;
+        let (mut edge_type, mut edge_to) = (0u8, 0u32);
+        let graph = &mut self.graph;
+        let max_target = &mut self.max_target;
+        self.s.read_uint_array("'edges'", |v, at| {
+            match fields[k] {
+                EdgeField::Type => {
+                    if v >= e_types {
+                        return Err(format_error(file, at, format!("edge type {v} is not one of the {e_types} the meta lists")));
+                    }
+                    edge_type = v as u8;
+                }
+                EdgeField::Name => {
+                    let v = to_u32(file, at, v, "edge name")?;
+                    if mode == LoadMode::Full {
+                        graph.edge_name.push(v);
+                    }
+                }
+                EdgeField::ToNode => {
+                    if v % nf != 0 {
+                        return Err(format_error(file, at, format!("edge target {v} is not a multiple of the {nf} node fields")));
+                    }
+                    let target = v / nf;
+                    if target > MAX_NODES {
+                        return Err(format_error(file, at, format!("an edge points to node {target}, past the {MAX_NODES} nodes leakguard reads")));
+                    }
+                    match bound {
+                        Some(b) if target >= b => {
+                            return Err(format_error(file, at, format!("an edge points to node {target}; there are {b}")))
+                        }
+                        None if max_target.is_none_or(|(m, _)| target > m) => *max_target = Some((target, at)),
+                        _ => {}
+                    }
+                    edge_to = target as u32;
+                }
+                EdgeField::Other => {}
+            }
+            k += 1;
+            if k == ef {
+                k = 0;
+                count += 1;
+                if mode == LoadMode::Full {
+                    graph.edge_target.push(pack_edge(edge_to, edge_type));
+                }
+            }
+            Ok(())
+        })?;
+        let s = &self.s;
+        if k != 0 {
+            return Err(s.format_at(s.offset(), format!("the 'edges' array ends inside an edge: its length is not a multiple of the {ef} edge fields")));
+        }
+        if let Some(declared) = declared_edges {
+            if declared != count {
+                return Err(s.format_at(
+                    s.offset(),
+                    format!("the meta declares {declared} edges; the 'edges' array holds {count}"),
+                ));
+            }
+        }
+        self.edges_read = Some(count);
+        self.graph.edges_read = count;
+        Ok(())
+    }
+
+    /// `locations`: where the functions' and objects' code is, by node.
+    fn read_locations(&mut self, key_at: u64) -> Result<(), SnapshotError> {
+        let l = self.layout_for(key_at, "locations")?;
+        let fields = l.location_fields.clone();
+        if fields.is_empty() {
+            return self.s.skip_value();
+        }
+        let nf = l.node_fields.len() as u64;
+        let mut k = 0;
+        let mut current = Location {
+            node: 0,
+            script_id: 0,
+            line: 0,
+            column: 0,
+        };
+        let mut valid = true;
+        let locations = &mut self.graph.locations;
+        self.s.read_uint_array("'locations'", |v, _| {
+            match fields[k] {
+                LocationField::Object => {
+                    valid = v % nf == 0 && v / nf <= u32::MAX as u64;
+                    current.node = (v / nf) as u32;
+                }
+                LocationField::Script => current.script_id = v.min(u32::MAX as u64) as u32,
+                LocationField::Line => current.line = v.min(u32::MAX as u64) as u32,
+                LocationField::Column => current.column = v.min(u32::MAX as u64) as u32,
+                LocationField::Other => {}
+            }
+            k += 1;
+            if k == fields.len() {
+                k = 0;
+                // A location that names no node is dropped: it explains nothing.
+                if valid {
+                    locations.push(current);
+                }
+            }
+            Ok(())
+        })?;
+        self.graph.locations.sort_unstable_by_key(|l| l.node);
+        Ok(())
+    }
+
+    /// `trace_function_infos`: the functions allocation traces name (with `--track-heap-objects`).
+    fn read_trace_function_infos(&mut self) -> Result<(), SnapshotError> {
+        let Some((at, nf)) = self.layout.as_ref().and_then(|l| l.trace_function_fields) else {
+            return self.s.skip_value();
+        };
+        let mut k = 0;
+        let mut current = TraceFunction::default();
+        let functions = &mut self.graph.trace_functions;
+        self.s.read_uint_array("'trace_function_infos'", |v, _| {
+            let v = v.min(u32::MAX as u64) as u32;
+            if k == at[0] {
+                current.name = v;
+            } else if k == at[1] {
+                current.script = v;
+            } else if k == at[2] {
+                current.line = v;
+            } else if k == at[3] {
+                current.column = v;
+            }
+            k += 1;
+            if k == nf {
+                k = 0;
+                functions.push(current);
+            }
+            Ok(())
+        })
+    }
+
+    /// `trace_tree`: the allocation traces themselves.
+    fn read_trace_tree(&mut self) -> Result<(), SnapshotError> {
+        match self.layout.as_ref().and_then(|l| l.trace_node_fields) {
+            Some((at, nf)) => read_trace_tree(&mut self.s, at, nf, &mut self.graph.trace_tree),
+            None => self.s.skip_value(),
         }
     }
-    if mode == LoadMode::Full {
-        // Edge names that are strings must name one.
-        let n = graph.strings.len() as u32;
-        if let Some(e) = (0..graph.edge_name.len())
-            .find(|&e| !graph.edge_name_is_index(e) && graph.edge_name[e] >= n)
-        {
-            return Err(s.format_at(
-                end,
-                format!(
-                    "edge {e} is named by string {}; there are {n}",
-                    graph.edge_name[e]
-                ),
-            ));
+
+    /// `strings`: every name, kept in one arena.
+    fn read_strings(&mut self) -> Result<(), SnapshotError> {
+        let arena: &mut StringArena = &mut self.graph.strings;
+        if self.s.open_array("'[' opening 'strings'")? {
+            loop {
+                self.s
+                    .read_string_into(&mut arena.bytes, MAX_STRING_BYTES)?;
+                arena.ends.push(arena.bytes.len());
+                if !self.s.next_item(b']')? {
+                    break;
+                }
+            }
         }
-        graph
-            .locations
-            .retain(|l| (l.node as usize) < graph.node_type.len());
-        graph.index_ephemerons();
+        self.strings_read = true;
+        Ok(())
     }
-    Ok(graph)
+
+    /// Every section there, and consistent with the others: the edge counts
+    /// add up, names name strings; then the graph's last indexes are built.
+    fn validate(self) -> Result<HeapGraph, SnapshotError> {
+        let SectionReader {
+            s,
+            file,
+            mode,
+            mut graph,
+            layout,
+            nodes_read,
+            edges_read,
+            strings_read,
+            max_name,
+            edge_counts_total,
+            ..
+        } = self;
+        let end = s.offset();
+        if layout.is_none() {
+            return Err(s.format_at(end, "not a heap snapshot: no 'snapshot' header"));
+        }
+        if !nodes_read {
+            return Err(s.format_at(end, "not a heap snapshot: no 'nodes' array"));
+        }
+        let Some(edge_count) = edges_read else {
+            return Err(s.format_at(end, "not a heap snapshot: no 'edges' array"));
+        };
+        if !strings_read {
+            return Err(s.format_at(end, "not a heap snapshot: no 'strings' array"));
+        }
+        if edge_count != edge_counts_total {
+            return Err(s.format_at(end, format!("the nodes' edge counts add up to {edge_counts_total}; the 'edges' array holds {edge_count}")));
+        }
+        if let Some((name, at)) = max_name {
+            if name as usize >= graph.strings.len() {
+                return Err(format_error(
+                    file,
+                    at,
+                    format!(
+                        "a node's name is string {name}; there are {}",
+                        graph.strings.len()
+                    ),
+                ));
+            }
+        }
+        if mode == LoadMode::Full {
+            // Edge names that are strings must name one.
+            let n = graph.strings.len() as u32;
+            if let Some(e) = (0..graph.edge_name.len())
+                .find(|&e| !graph.edge_name_is_index(e) && graph.edge_name[e] >= n)
+            {
+                return Err(s.format_at(
+                    end,
+                    format!(
+                        "edge {e} is named by string {}; there are {n}",
+                        graph.edge_name[e]
+                    ),
+                ));
+            }
+            let nodes = graph.node_type.len();
+            graph.locations.retain(|l| (l.node as usize) < nodes);
+            graph.index_ephemerons();
+        }
+        Ok(graph)
+    }
 }
 
 /// Reads the allocation trace tree: nested arrays of trace nodes, each
