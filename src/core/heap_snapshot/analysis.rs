@@ -383,6 +383,138 @@ pub fn analyze(
             ),
         ));
     }
+    let Loaded {
+        mut graph,
+        target_info,
+        mut base,
+        mut last,
+    } = read_all(files, progress)?;
+    let g = &mut graph;
+    let mut watch = Stopwatch::new();
+    watch
+        .laps
+        .push(("read", started.elapsed().as_secs_f64() * 1000.0));
+
+    progress
+        .phase
+        .store(Phase::Comparing as u32, Ordering::Relaxed);
+    let target_file = &files[if files.len() == 1 { 0 } else { 1 }];
+    let is_new = new_object_flags(
+        g,
+        base.as_ref(),
+        last.as_ref(),
+        options.new_after_id,
+        target_file,
+    )?;
+    // Ids have served: free them before the biggest step.
+    for summary in [&mut base, &mut last].into_iter().flatten() {
+        summary.ids = Vec::new();
+        summary.fingerprints = Vec::new();
+    }
+    g.node_id = Vec::new();
+    watch.lap("compare");
+
+    progress
+        .phase
+        .store(Phase::Dominators as u32, Ordering::Relaxed);
+    let g = &graph;
+    let dom = dominators(g);
+    watch.lap("dominators");
+
+    // Shortest paths on a second thread while this one sums up classes.
+    progress
+        .phase
+        .store(Phase::Classes as u32, Ordering::Relaxed);
+    let (sp, (scripts, classes, all, fresh)) = std::thread::scope(|scope| {
+        let side = scope.spawn(|| shortest_paths(g));
+        let scripts = script_names(g);
+        let classes = classify(g, &scripts);
+        let tree = DominatorTree::new(&dom);
+        let all = totals_with_retained(g, &classes, &dom, &tree, |_| true);
+        let fresh = is_new
+            .as_ref()
+            .map(|flags| totals_with_retained(g, &classes, &dom, &tree, |n| flags[n as usize]));
+        (
+            side.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            (scripts, classes, all, fresh),
+        )
+    });
+    let order = rank_classes(&classes, &all, fresh.as_deref(), options.top_classes);
+    watch.lap("classes");
+
+    progress.phase.store(Phase::Paths as u32, Ordering::Relaxed);
+    let describer = Describer {
+        graph: g,
+        classes: &classes,
+        scripts: &scripts,
+    };
+    let members = instances(
+        g,
+        &classes,
+        &order,
+        is_new.as_deref(),
+        &dom,
+        options.max_path_objects,
+    );
+    let reports = order
+        .iter()
+        .zip(members)
+        .map(|(&c, nodes)| {
+            let name = &classes.names[c];
+            ClassReport {
+                name: name.clone(),
+                base: base
+                    .as_ref()
+                    .map(|b| b.classes.get(name).copied().unwrap_or_default()),
+                target: all[c],
+                last: last
+                    .as_ref()
+                    .map(|l| l.classes.get(name).copied().unwrap_or_default()),
+                new_objects: fresh.as_ref().map(|f| f[c]),
+                retainer_paths: cluster_paths(
+                    &describer,
+                    &sp,
+                    &nodes,
+                    options.max_path_objects,
+                    options.paths_per_class,
+                ),
+                allocated_at: allocation_sites(g, &nodes, options.paths_per_class),
+            }
+        })
+        .collect();
+    let new_objects = is_new
+        .as_ref()
+        .map(|flags| new_object_totals(g, flags, &dom));
+    let snapshots = base
+        .map(|b| b.info)
+        .into_iter()
+        .chain([target_info])
+        .chain(last.map(|l| l.info))
+        .collect();
+    watch.lap("paths");
+    progress.phase.store(Phase::Done as u32, Ordering::Relaxed);
+    Ok(Analysis {
+        snapshots,
+        classes: reports,
+        new_objects,
+        unreachable: dom.unreachable,
+        timings: watch.laps,
+        total_ms: started.elapsed().as_secs_f64() * 1000.0,
+    })
+}
+
+/// What [`read_all`] read: the target whole, the others as id summaries.
+struct Loaded {
+    graph: HeapGraph,
+    target_info: SnapshotInfo,
+    base: Option<IdSummary>,
+    last: Option<IdSummary>,
+}
+
+/// Reads the snapshots: the target (the second of two or three, else the
+/// only one) whole on this thread, while a second thread reads the others
+/// for ids and class totals, so only one whole graph is ever in memory.
+fn read_all(files: &[String], progress: &Progress) -> Result<Loaded, SnapshotError> {
     progress
         .phase
         .store(Phase::Reading as u32, Ordering::Relaxed);
@@ -394,10 +526,7 @@ pub fn analyze(
     }
     let target_index = if files.len() == 1 { 0 } else { 1 };
     let target_file = &files[target_index];
-    // The other snapshots are read for ids and class totals on a second
-    // thread while this one reads the target whole: only one whole graph is
-    // ever in memory.
-    let (base, last, target) = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let others = scope.spawn(
             || -> Result<(Option<IdSummary>, Option<IdSummary>), SnapshotError> {
                 let base = if files.len() > 1 {
@@ -435,34 +564,38 @@ pub fn analyze(
             (Err(e), _) if e.file == files[0] => Err(e),
             (_, Err(e)) => Err(e),
             (Err(e), _) => Err(e),
-            (Ok((base, last)), Ok(target)) => Ok((base, last, target)),
+            (Ok((base, last)), Ok((graph, target_info))) => Ok(Loaded {
+                graph,
+                target_info,
+                base,
+                last,
+            }),
         }
-    })?;
-    let (mut g, target_info) = target;
-    let (mut base, mut last) = (base, last);
-    let mut watch = Stopwatch::new();
-    watch
-        .laps
-        .push(("read", started.elapsed().as_secs_f64() * 1000.0));
+    })
+}
 
-    progress
-        .phase
-        .store(Phase::Comparing as u32, Ordering::Relaxed);
-    let by_id = sorted_ids(&g);
-    let in_base = base
-        .as_ref()
-        .map(|b| membership(g.node_count(), &by_id, &b.ids));
-    let in_last = last
-        .as_ref()
-        .map(|l| membership(g.node_count(), &by_id, &l.ids));
-    if let (Some(b), Some(found)) = (&base, &in_base) {
-        check_same_process(b, &g, &by_id, found, target_file, true)?;
+/// Which of the target's objects are new: not in the base and (with three
+/// snapshots) still in the last; or, with one snapshot and an id, numbered
+/// after it. `None` with one snapshot and no id. Checks first that the
+/// snapshots come from one process.
+fn new_object_flags(
+    g: &HeapGraph,
+    base: Option<&IdSummary>,
+    last: Option<&IdSummary>,
+    new_after_id: Option<u32>,
+    target_file: &str,
+) -> Result<Option<Vec<bool>>, SnapshotError> {
+    let by_id = sorted_ids(g);
+    let in_base = base.map(|b| membership(g.node_count(), &by_id, &b.ids));
+    let in_last = last.map(|l| membership(g.node_count(), &by_id, &l.ids));
+    if let (Some(b), Some(found)) = (base, &in_base) {
+        check_same_process(b, g, &by_id, found, target_file, true)?;
     }
-    if let (Some(l), Some(found)) = (&last, &in_last) {
-        check_same_process(l, &g, &by_id, found, target_file, false)?;
+    if let (Some(l), Some(found)) = (last, &in_last) {
+        check_same_process(l, g, &by_id, found, target_file, false)?;
     }
     drop(by_id);
-    let is_new: Option<Vec<bool>> = match (in_base, options.new_after_id) {
+    Ok(match (in_base, new_after_id) {
         (Some(found), _) => Some(
             (0..g.node_count())
                 .map(|n| {
@@ -476,46 +609,22 @@ pub fn analyze(
                 .collect(),
         ),
         (None, None) => None,
-    };
-    drop(in_last);
-    // Ids have served: free them before the biggest step.
-    for summary in [&mut base, &mut last].into_iter().flatten() {
-        summary.ids = Vec::new();
-        summary.fingerprints = Vec::new();
-    }
-    g.node_id = Vec::new();
-    watch.lap("compare");
+    })
+}
 
-    progress
-        .phase
-        .store(Phase::Dominators as u32, Ordering::Relaxed);
-    let dom = dominators(&g);
-    watch.lap("dominators");
-
-    // Shortest paths on a second thread while this one sums up classes.
-    progress
-        .phase
-        .store(Phase::Classes as u32, Ordering::Relaxed);
-    let (sp, (scripts, classes, all, fresh)) = std::thread::scope(|scope| {
-        let side = scope.spawn(|| shortest_paths(&g));
-        let scripts = script_names(&g);
-        let classes = classify(&g, &scripts);
-        let tree = DominatorTree::new(&dom);
-        let all = totals_with_retained(&g, &classes, &dom, &tree, |_| true);
-        let fresh = is_new
-            .as_ref()
-            .map(|flags| totals_with_retained(&g, &classes, &dom, &tree, |n| flags[n as usize]));
-        (
-            side.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            (scripts, classes, all, fresh),
-        )
-    });
-
-    // Ranking: with a base, classes by the retained size of their new objects; else by retained size.
+/// The classes to report, at most `top`: with new objects, those that have
+/// some, by their retained size; else every class by its retained size.
+/// leakguard's internal classes never.
+fn rank_classes(
+    classes: &Classes,
+    all: &[Totals],
+    fresh: Option<&[Totals]>,
+    top: usize,
+) -> Vec<usize> {
     let mut order: Vec<usize> = (0..classes.names.len())
         .filter(|&c| !classes.internal[c])
         .collect();
-    match &fresh {
+    match fresh {
         Some(f) => {
             order.retain(|&c| f[c].count > 0);
             order.sort_by(|&a, &b| {
@@ -527,82 +636,25 @@ pub fn analyze(
         }
         None => order.sort_by(|&a, &b| all[b].retained.cmp(&all[a].retained).then(a.cmp(&b))),
     }
-    order.truncate(options.top_classes);
+    order.truncate(top);
+    order
+}
 
-    watch.lap("classes");
-    progress.phase.store(Phase::Paths as u32, Ordering::Relaxed);
-    let describer = Describer {
-        graph: &g,
-        classes: &classes,
-        scripts: &scripts,
-    };
-    let members = instances(
-        &g,
-        &classes,
-        &order,
-        is_new.as_deref(),
-        &dom,
-        options.max_path_objects,
-    );
-    let reports = order
-        .iter()
-        .zip(members)
-        .map(|(&c, nodes)| {
-            let name = &classes.names[c];
-            ClassReport {
-                name: name.clone(),
-                base: base
-                    .as_ref()
-                    .map(|b| b.classes.get(name).copied().unwrap_or_default()),
-                target: all[c],
-                last: last
-                    .as_ref()
-                    .map(|l| l.classes.get(name).copied().unwrap_or_default()),
-                new_objects: fresh.as_ref().map(|f| f[c]),
-                retainer_paths: cluster_paths(
-                    &describer,
-                    &sp,
-                    &nodes,
-                    options.max_path_objects,
-                    options.paths_per_class,
-                ),
-                allocated_at: allocation_sites(&g, &nodes, options.paths_per_class),
-            }
-        })
-        .collect();
-    let new_objects = is_new.as_ref().map(|flags| {
-        let mut t = Totals::default();
-        for n in 0..g.node_count() as u32 {
-            if flags[n as usize] {
-                t.count += 1;
-                t.self_size += g.size(n);
-            }
+/// The new objects in all: count, self size, and retained (those not
+/// dominated by another new object, each with all it retains).
+fn new_object_totals(g: &HeapGraph, flags: &[bool], dom: &Dominators) -> Totals {
+    let mut t = Totals::default();
+    for n in 0..g.node_count() as u32 {
+        if flags[n as usize] {
+            t.count += 1;
+            t.self_size += g.size(n);
         }
-        // Retained: the new objects not dominated by another new object.
-        t.retained = (0..g.node_count())
-            .filter(|&n| flags[n] && !flags[dom.idom[n] as usize])
-            .map(|n| dom.retained[n])
-            .sum();
-        t
-    });
-    let mut snapshots = Vec::new();
-    if let Some(b) = base {
-        snapshots.push(b.info);
     }
-    snapshots.push(target_info);
-    if let Some(l) = last {
-        snapshots.push(l.info);
-    }
-    watch.lap("paths");
-    progress.phase.store(Phase::Done as u32, Ordering::Relaxed);
-    Ok(Analysis {
-        snapshots,
-        classes: reports,
-        new_objects,
-        unreachable: dom.unreachable,
-        timings: watch.laps,
-        total_ms: started.elapsed().as_secs_f64() * 1000.0,
-    })
+    t.retained = (0..g.node_count())
+        .filter(|&n| flags[n] && !flags[dom.idom[n] as usize])
+        .map(|n| dom.retained[n])
+        .sum();
+    t
 }
 
 /// The `top` functions that allocated `nodes`, with counts, most first.
