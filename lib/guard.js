@@ -2,7 +2,6 @@
 // `start()` and the Guard it returns: owns what watches this thread and
 // delivers reports to `onLeak`, or as `LeakWarning`s.
 
-const { COARSE_INTERVAL, SUSPICION_INTERVAL, sampler } = require('./allocation-sampler')
 const { GcBudget } = require('./gc')
 const { ListenerWatch } = require('./listener-watch')
 const { MemoryWatch, now } = require('./memory-watch')
@@ -15,10 +14,9 @@ const { describe, describeAnalysis } = require('./report/describe')
 const { Recorder } = require('./report/recorder')
 const { reportDocument } = require('./report/document')
 const { renderReport } = require('./report/render')
-const { writePrivateFile } = require('./heap-snapshot-file')
-const { holdInliningOff } = require('./inlining')
 const { Overhead } = require('./overhead')
 const { Forensics } = require('./forensics')
+const { GuardSites } = require('./guard-sites')
 const { logAnalysisJson, logCallbackFailureJson, logLeakJson, logResolvedJson } = require('./json-log')
 const { emitAnalysisWarning, emitCallbackWarning, emitLeakWarning, emitResolvedWarning } = require('./warnings')
 
@@ -30,16 +28,8 @@ function validateGuardEvent(event) {
   if (!GUARD_EVENTS.includes(event)) throw invalidArgValue('event', GUARD_EVENTS.map((e) => `'${e}'`).join(' or '), event)
 }
 
-/** A quiet heap's sampling window ('always') is renewed after this long, so the profile stays small. */
-const SAMPLER_WINDOW_MS = 10 * 60_000
-/** Samples between looks at the sampling window's age. */
-const SAMPLER_CHECK_EVERY = 20
-/** A heap report waits until its sampling window is this old, so its sites rest on enough samples. */
-const MIN_SITES_WINDOW_MS = 5000
 /** How often a guard logging JSON writes its timeline (a `LeakTimeline` line). */
 const JSON_TIMELINE_MS = 30_000
-/** On-suspicion sampling stops after this many samples of a heap that is neither suspected nor leaking. */
-const CALM_SAMPLES = 20
 
 /**
  * Calls each subscriber with `payload`, isolated from the others: a throw or
@@ -102,22 +92,6 @@ class Guard {
       minGrowthPerMinute: options.objects.minGrowthPerMinute,
       gcBudget: this.gcBudget,
     })
-    // Allocation sites of heap growth (see renewSamplingWindow).
-    this.siteMode = options.allocationSites
-    this.sampler = this.siteMode ? sampler : null
-    this.sampling = false
-    /** Samples since the heap was last suspected or leaking. */
-    this.calmSamples = 0
-    /** Heap reports waiting for their sampling window to be MIN_SITES_WINDOW_MS old. */
-    this.heldReports = []
-    this.heldTimer = null
-    /** Full GCs V8 ran to hand out or drop this guard's profiles (one a read, one a restart or stop). */
-    this.samplerGcs = 0
-    /** Sampling windows this guard opened or restarted. */
-    this.samplerWindows = 0
-    /** Releases this guard's hold on inlining (lib/inlining.js), while it holds it off. */
-    this.releaseInlining = null
-    this.reportProfile = null
     this.recorder = new Recorder({
       options,
       heapLimit: this.memory.heapLimit,
@@ -125,11 +99,22 @@ class Guard {
       recordFile: options.record ? options.record.file : null,
       flushMs: options.record ? options.record.flushMs : JSON_TIMELINE_MS,
     })
+    /** Allocation sites of heap growth: when the sampler runs for this guard, and heap reports held for their sites. */
+    this.sites = new GuardSites({
+      mode: options.allocationSites,
+      confirmWithGc: options.confirmWithGc,
+      warmupSamples: options.warmupSamples,
+      profileDir: options.snapshot ? options.snapshot.dir : null,
+      keepProfile: Boolean(options.forensics),
+      memory: this.memory,
+      overhead: this.overhead,
+      send: (report) => this.send(report),
+    })
     this.forensics = options.forensics
       ? new Forensics(options.forensics, {
           report: (format) => this.report({ format }),
           stats: () => this.stats(),
-          profile: () => (this.sampler && this.sampling ? this.profileForForensics() : null),
+          profile: () => this.sites.profileForForensics(),
           jsonLog: options.log === 'json',
           event: (at, type, fields) => this.recorder.event(at, type, fields),
         })
@@ -147,7 +132,7 @@ class Guard {
   /** One sample of everything this guard watches. */
   tick() {
     this.memory.sample()
-    if (this.sampler) this.renewSamplingWindow()
+    this.sites.onSample()
     if (this.listeners && this.running) this.deliver(this.listeners.sample(now()))
     if (this.running) this.deliver(this.objects.sample(now()))
     if (!this.running) return
@@ -184,129 +169,6 @@ class Guard {
   }
 
   /**
-   * When allocations are sampled. 'on-suspicion' (the default): from the
-   * sample the heap is first suspected (or a heap report finds no window
-   * open) at SUSPICION_INTERVAL; after a report at COARSE_INTERVAL while the
-   * leak goes on; stopped after CALM_SAMPLES of a heap neither suspected
-   * nor leaking. 'always': from the end of warm-up at COARSE_INTERVAL, the
-   * window renewed every SAMPLER_WINDOW_MS while the heap is quiet.
-   */
-  renewSamplingWindow() {
-    const samples = this.memory.samples
-    if (samples < this.options.warmupSamples + 1) return
-    if (this.siteMode === 'always') {
-      if (!this.sampling) return this.beginSampling(COARSE_INTERVAL)
-      const due = samples % SAMPLER_CHECK_EVERY === 0 && this.sampler.windowMs() >= SAMPLER_WINDOW_MS && this.memory.heapState() === 'watching'
-      if (due && this.sampler.active) this.restartSampling(COARSE_INTERVAL)
-      return
-    }
-    const state = this.memory.heapState()
-    if (state === 'suspected' || state === 'leaking') {
-      this.calmSamples = 0
-      if (!this.sampling) this.beginSampling(SUSPICION_INTERVAL)
-    } else if (this.sampling && this.heldReports.length === 0 && ++this.calmSamples >= CALM_SAMPLES) {
-      this.endSampling()
-    }
-  }
-
-  /** Starts sampling (no GC); if another guard or check of this thread already samples, its window goes on. */
-  beginSampling(interval) {
-    this.sampling = true
-    this.calmSamples = 0
-    // A suspicion's sites should name the allocating function, not a caller
-    // it was inlined into: inlining is off until the report's sites are read.
-    if (interval === SUSPICION_INTERVAL && !this.releaseInlining) this.releaseInlining = holdInliningOff()
-    const before = this.sampler.windows
-    this.sampler.acquire(interval)
-    this.samplerWindows += this.sampler.windows - before
-  }
-
-  endSampling() {
-    this.sampling = false
-    this.restoreInlining()
-    const active = this.sampler.active
-    this.sampler.release()
-    // The last user's release stops the profiler, which costs V8 a full GC.
-    if (active && !this.sampler.active) this.samplerGcs++
-  }
-
-  /** Lets V8 inline again (a no-op unless this guard holds it off). */
-  restoreInlining() {
-    if (!this.releaseInlining) return
-    this.releaseInlining()
-    this.releaseInlining = null
-  }
-
-  restartSampling(interval) {
-    const before = this.sampler.windows
-    this.sampler.restart(interval)
-    this.samplerGcs++
-    this.samplerWindows += this.sampler.windows - before
-  }
-
-  /**
-   * Whether a heap report must wait for its sites: in 'on-suspicion' mode
-   * the window may have opened moments ago (or not at all, when the heap
-   * went from watching to a report in one sample). Opens one if needed.
-   */
-  mustHoldForSites() {
-    if (this.siteMode !== 'on-suspicion') return false
-    if (!this.sampling) this.beginSampling(SUSPICION_INTERVAL)
-    return this.sampler.active && this.sampler.windowMs() < MIN_SITES_WINDOW_MS
-  }
-
-  /** Holds a heap report until its sampling window is MIN_SITES_WINDOW_MS old. */
-  holdForSites(report) {
-    this.heldReports.push(report)
-    if (this.heldTimer !== null) return
-    // Not unref'd: the report must not be lost to an exit that only waited on it.
-    this.heldTimer = setTimeout(() => this.overhead.measure(() => this.releaseHeld()), Math.max(0, MIN_SITES_WINDOW_MS - this.sampler.windowMs()))
-  }
-
-  releaseHeld() {
-    clearTimeout(this.heldTimer)
-    this.heldTimer = null
-    const held = this.heldReports
-    this.heldReports = []
-    for (const report of held) this.send(report)
-  }
-
-  /** The live allocation profile for a forensics bundle (V8 runs a full GC to hand it out). */
-  profileForForensics() {
-    // A window restarted moments ago (a heap report was just sent) holds
-    // little: the profile that report's sites came from says more.
-    if (this.reportProfile && this.sampler.windowMs() < MIN_SITES_WINDOW_MS) return this.reportProfile
-    const profile = this.sampler.profile()
-    if (profile) this.samplerGcs++
-    return profile || this.reportProfile
-  }
-
-  /**
-   * A heap report names the allocation sites of the growth and their
-   * stacks (see lib/allocation-sampler.js); with a snapshot directory, the
-   * profile behind them is written there as a `.heapprofile` DevTools opens.
-   */
-  addAllocationSites(report) {
-    const ranked = this.sampling && this.sampler.active ? this.sampler.sites() : null
-    report.allocationSites = ranked ? ranked.sites : []
-    report.allocationStacks = ranked ? ranked.stacks : []
-    this.restoreInlining()
-    if (!ranked) return
-    this.samplerGcs++
-    /** The profile behind the latest heap report's sites (forensics bundles fall back to it). */
-    this.reportProfile = this.forensics ? ranked.profile : null
-    if (this.options.snapshot) {
-      try {
-        report.allocationProfile = writePrivateFile(this.options.snapshot.dir, `leakguard-${process.pid}-${Date.now()}.heapprofile`, JSON.stringify(ranked.profile))
-      } catch {
-        // The report goes out without its profile file: the sites are in it.
-      }
-    }
-    // The next report's sites describe the growth after this one.
-    this.restartSampling(COARSE_INTERVAL)
-  }
-
-  /**
    * Weak-tracks `obj` under `label` (it never keeps it alive) and returns it.
    * Tracking an object again counts it again (once per call); after stop()
    * it does nothing.
@@ -330,10 +192,7 @@ class Guard {
 
   /** A report the alert gate lets through: a heap report may first wait for its sites. */
   dispatch(report) {
-    if (report.kind === 'heap' && !report.repeat && this.sampler && this.mustHoldForSites()) this.holdForSites(report)
-    // A reminder never overtakes the report it reminds of.
-    else if (this.heldReports.some((held) => held.identity === report.identity)) this.holdForSites(report)
-    else this.send(report)
+    if (!this.sites.holds(report)) this.send(report)
   }
 
   /**
@@ -343,7 +202,7 @@ class Guard {
    */
   send(report) {
     this.reportCount++
-    if (report.kind === 'heap' && !report.repeat) this.addAllocationSites(report)
+    if (report.kind === 'heap' && !report.repeat) this.sites.addTo(report)
     report.message = describe(report)
     if (this.snapshots) {
       const identity = report.identity
@@ -487,15 +346,14 @@ class Guard {
   stop() {
     if (!this.running) return
     // Held reports go out now, with the sites sampled so far.
-    if (this.heldReports.length > 0) this.releaseHeld()
+    this.sites.releaseHeld()
     // The last figures stay readable; the detectors' memory is freed now.
     this.finalStats = { ...this.stats(), running: false }
     this.recorder.stop(this.finalStats)
     this.running = false
     clearInterval(this.timer)
     if (this.snapshots) this.snapshots.stop()
-    if (this.sampling) this.endSampling()
-    this.restoreInlining()
+    this.sites.stop()
     this.memory.stop()
     if (this.listeners) this.listeners.stop()
     this.objects.stop()
@@ -531,24 +389,8 @@ class Guard {
   msUntilHeapLimit() {
     const latest = this.alerts.latestOf('heap')
     // A report still waiting for its sites is not out yet.
-    if (!latest || latest.msUntilLimit == null || this.heldReports.includes(latest)) return null
+    if (!latest || latest.msUntilLimit == null || this.sites.isHeld(latest)) return null
     return Math.max(0, latest.msUntilLimit - (now() - latest.detectedAt))
-  }
-
-  /** What `stats().allocationSites` shows. */
-  samplingStatus() {
-    const mode = this.siteMode || 'off'
-    const windows = this.samplerWindows
-    if (this.sampling) {
-      const { active, samplingInterval, windowMs, unavailable } = this.sampler.status()
-      return { mode, active, samplingInterval, windowMs, unavailable, fullGcs: this.samplerGcs, windows }
-    }
-    let unavailable
-    if (!this.sampler) unavailable = this.options.confirmWithGc ? 'turned off (allocationSites: false)' : 'turned off (allocationSites: false, the default with confirmWithGc: false)'
-    else if (this.sampler.unavailable) unavailable = this.sampler.unavailable
-    else if (mode === 'always' || this.memory.samples <= this.options.warmupSamples) unavailable = 'starts when warm-up ends'
-    else unavailable = 'waits for a heap suspicion (allocationSites: on-suspicion)'
-    return { mode, active: false, samplingInterval: null, windowMs: 0, unavailable, fullGcs: this.samplerGcs, windows }
   }
 
   /** The latest figures (after `stop()`, the last ones). */
@@ -560,7 +402,7 @@ class Guard {
       intervalMs: this.options.intervalMs,
       reports: this.reportCount,
       ...memory,
-      allocationSites: this.samplingStatus(),
+      allocationSites: this.sites.status(),
       forcedGcs: this.gcBudget.forced,
       overhead: this.overhead.stats(),
       msUntilHeapLimit: this.msUntilHeapLimit(),
