@@ -7,7 +7,7 @@ const { ListenerWatch } = require('./listener-watch')
 const { MemoryWatch, now } = require('./memory-watch')
 const { ObjectWatch } = require('./object-watch')
 const { normalizeStartOptions, monitorOptions } = require('./start-options')
-const { codedError, invalidArgType, invalidArgValue, validateFunction, validateObject, validateString } = require('./errors')
+const { codedError, invalidArgType, validateObject, validateString } = require('./errors')
 const { AlertGate } = require('./alerts')
 const { SnapshotTaker, checkDirectory, lacksMemory, writePrivateSnapshot } = require('./snapshots')
 const { describe, describeAnalysis } = require('./report/describe')
@@ -17,44 +17,21 @@ const { renderReport } = require('./report/render')
 const { Overhead } = require('./overhead')
 const { Forensics } = require('./forensics')
 const { GuardSites } = require('./guard-sites')
-const { logAnalysisJson, logCallbackFailureJson, logLeakJson, logResolvedJson } = require('./json-log')
-const { emitAnalysisWarning, emitCallbackWarning, emitLeakWarning, emitResolvedWarning } = require('./warnings')
-
-/** The events a guard emits to `on()` subscribers. */
-const GUARD_EVENTS = ['leak', 'resolved', 'analysis']
-
-function validateGuardEvent(event) {
-  if (typeof event !== 'string') throw invalidArgType('event', 'of type string', event)
-  if (!GUARD_EVENTS.includes(event)) throw invalidArgValue('event', GUARD_EVENTS.map((e) => `'${e}'`).join(' or '), event)
-}
+const { GuardEvents } = require('./guard-events')
+const { ReportLog } = require('./report-log')
 
 /** How often a guard logging JSON writes its timeline (a `LeakTimeline` line). */
 const JSON_TIMELINE_MS = 30_000
-
-/**
- * Calls each subscriber with `payload`, isolated from the others: a throw or
- * a rejection goes to `failed(error)`, and the next subscriber is called.
- */
-function callEach(subscribers, payload, failed) {
-  for (const subscriber of subscribers) {
-    try {
-      const result = subscriber(payload)
-      if (result && typeof result.then === 'function') result.then(undefined, failed)
-    } catch (error) {
-      failed(error)
-    }
-  }
-}
 
 class Guard {
   /** @param {ReturnType<typeof normalizeStartOptions>} options */
   constructor(options) {
     this.options = options
     this.reportCount = 0
-    /** `on('leak')`, `on('resolved')` and `on('analysis')` subscribers, in subscription order. */
-    this.leakSubscribers = []
-    this.resolvedSubscribers = []
-    this.analysisSubscribers = []
+    /** `on('leak')`, `on('resolved')` and `on('analysis')` subscribers. */
+    this.events = new GuardEvents()
+    /** Where findings are logged, as `options.log` says. */
+    this.log = new ReportLog(options.log)
     this.snapshots = options.snapshot ? new SnapshotTaker(options.snapshot) : null
     this.alerts = new AlertGate({
       minIntervalMs: options.alerts.minIntervalMs,
@@ -66,8 +43,6 @@ class Guard {
     this.reportObservers = []
     /** Called once when the guard stops (metrics unregister themselves). */
     this.stopHooks = []
-    /** Reports already logged (a failing subscriber logs the report only if it was not). */
-    this.logged = new WeakSet()
     this.running = true
     this.finalStats = null
     // Forced GCs are rare by design: one anchor pair when warm-up ends, then
@@ -213,24 +188,15 @@ class Guard {
       }
     }
     this.recorder.report(report)
-    const subscribers = this.options.onLeak ? [this.options.onLeak, ...this.leakSubscribers] : [...this.leakSubscribers]
-    const log = this.options.log
-    if (log === 'warning' || log === 'json' || (log === 'auto' && subscribers.length === 0)) this.logReport(report)
+    this.log.leak(report, this.heard())
     for (const observe of this.reportObservers) observe(report)
-    callEach(subscribers, report, (error) => this.callbackFailed(error, report))
+    // A failing subscriber loses no report: the failure is logged, and the report too if it was not.
+    this.events.emit('leak', report, (error) => this.log.failure(error, report, { leak: true }), this.options.onLeak)
   }
 
-  logReport(report) {
-    this.logged.add(report)
-    if (this.options.log === 'json') logLeakJson(report)
-    else emitLeakWarning(report)
-  }
-
-  /** A failing subscriber loses no report: the failure is logged, and the report too if it was not. */
-  callbackFailed(error, report) {
-    if (this.options.log === 'json') logCallbackFailureJson(error, report)
-    else emitCallbackWarning(error, report)
-    if (!this.logged.has(report)) this.logReport(report)
+  /** Who subscribed, for the log's rules (lib/report-log.js). */
+  heard() {
+    return { leak: Boolean(this.options.onLeak) || this.events.count('leak') > 0, resolved: this.events.count('resolved') > 0, analysis: this.events.count('analysis') > 0 }
   }
 
   /** leakguard's own: `observe(report)` sees every report sent (it must not throw); returns the removal. */
@@ -256,18 +222,8 @@ class Guard {
   sendResolved(report) {
     report.message = describe(report)
     this.recorder.resolved(report)
-    const subscribers = [...this.resolvedSubscribers]
-    const log = this.options.log
-    const anySubscriber = subscribers.length > 0 || this.leakSubscribers.length > 0 || this.options.onLeak
-    if (log === 'json') logResolvedJson(report)
-    else if (log === 'warning' || (log === 'auto' && !anySubscriber)) emitResolvedWarning(report)
-    callEach(subscribers, report, (error) => this.subscriberFailed(error, report))
-  }
-
-  /** A 'resolved' or 'analysis' subscriber threw or rejected: logged, never lost. */
-  subscriberFailed(error, report) {
-    if (this.options.log === 'json') logCallbackFailureJson(error, report)
-    else emitCallbackWarning(error, report)
+    this.log.resolved(report, this.heard())
+    this.events.emit('resolved', report, (error) => this.log.failure(error, report))
   }
 
   /**
@@ -280,11 +236,8 @@ class Guard {
   sendAnalysis(result) {
     result.message = describeAnalysis(result)
     this.recorder.analysis(result)
-    const subscribers = [...this.analysisSubscribers]
-    const log = this.options.log
-    if (log === 'json') logAnalysisJson(result)
-    else if (log === 'warning' || (log === 'auto' && subscribers.length === 0)) emitAnalysisWarning(result)
-    callEach(subscribers, result, (error) => this.subscriberFailed(error, result.report))
+    this.log.analysis(result, this.heard())
+    this.events.emit('analysis', result, (error) => this.log.failure(error, result.report))
   }
 
   /**
@@ -314,31 +267,19 @@ class Guard {
     }
   }
 
-  /** The subscriber list of `event`. */
-  subscribersOf(event) {
-    if (event === 'analysis') return this.analysisSubscribers
-    return event === 'leak' ? this.leakSubscribers : this.resolvedSubscribers
-  }
-
   /**
    * Subscribes `listener` to `event`: 'leak' (every report, as `onLeak`
    * gets them), 'resolved' (a reported leak is over) or 'analysis' (a heap
    * report's snapshots compared). Returns the guard.
    */
   on(event, listener) {
-    validateGuardEvent(event)
-    validateFunction(listener, 'listener')
-    this.subscribersOf(event).push(listener)
+    this.events.on(event, listener)
     return this
   }
 
   /** Removes the latest subscription of `listener` to `event`. Returns the guard. */
   off(event, listener) {
-    validateGuardEvent(event)
-    validateFunction(listener, 'listener')
-    const list = this.subscribersOf(event)
-    const at = list.lastIndexOf(listener)
-    if (at >= 0) list.splice(at, 1)
+    this.events.off(event, listener)
     return this
   }
 
