@@ -511,6 +511,25 @@ mod tests {
     use crate::core::heap_snapshot::classes::{classify, script_names};
     use crate::core::heap_snapshot::reader::tests::{every_kind, load, SnapshotText};
 
+    /// The clustered retainer paths of `objects` in the snapshot `t` describes.
+    fn clustered(
+        t: &SnapshotText,
+        objects: &[u32],
+        max_objects: usize,
+        max_paths: usize,
+    ) -> Vec<RetainerPath> {
+        let g = load(&t.render()).unwrap();
+        let scripts = script_names(&g);
+        let classes = classify(&g, &scripts);
+        let sp = shortest_paths(&g);
+        let d = Describer {
+            graph: &g,
+            classes: &classes,
+            scripts: &scripts,
+        };
+        cluster_paths(&d, &sp, objects, max_objects, max_paths)
+    }
+
     #[test]
     fn a_leak_into_a_map_in_a_closure_reads_as_one_path_with_a_count() {
         let mut t = SnapshotText::default();
@@ -539,16 +558,7 @@ mod tests {
         }
         carts.push(other);
         t.locations.push([f, 1, 11, 2]);
-        let g = load(&t.render()).unwrap();
-        let scripts = script_names(&g);
-        let classes = classify(&g, &scripts);
-        let sp = shortest_paths(&g);
-        let d = Describer {
-            graph: &g,
-            classes: &classes,
-            scripts: &scripts,
-        };
-        let paths = cluster_paths(&d, &sp, &carts, 10_000, 5);
+        let paths = clustered(&t, &carts, 10_000, 5);
         assert_eq!(paths.len(), 2);
         assert_eq!(paths[0].count, 50);
         assert_eq!(
@@ -576,16 +586,7 @@ mod tests {
             holder = l;
             listeners.push(l);
         }
-        let g = load(&t.render()).unwrap();
-        let scripts = script_names(&g);
-        let classes = classify(&g, &scripts);
-        let sp = shortest_paths(&g);
-        let d = Describer {
-            graph: &g,
-            classes: &classes,
-            scripts: &scripts,
-        };
-        let paths = cluster_paths(&d, &sp, &listeners, 100_000, 5);
+        let paths = clustered(&t, &listeners, 100_000, 5);
         assert_eq!(paths.len(), 2);
         assert_eq!(paths[0].count, 19_999);
         assert_eq!(
@@ -616,16 +617,7 @@ mod tests {
         t.edge(store, "property", "sessions", sessions);
         t.edge(sessions, "internal", "properties", props);
         t.edge(props, "internal", "3", key);
-        let g = load(&t.render()).unwrap();
-        let scripts = script_names(&g);
-        let classes = classify(&g, &scripts);
-        let sp = shortest_paths(&g);
-        let d = Describer {
-            graph: &g,
-            classes: &classes,
-            scripts: &scripts,
-        };
-        let paths = cluster_paths(&d, &sp, &[key], 10, 5);
+        let paths = clustered(&t, &[key], 10, 5);
         assert_eq!(
             paths[0].text(),
             "(string) [] ← Object .sessions ← MemoryStore .store ← (GC roots)"
@@ -648,16 +640,7 @@ mod tests {
             t.edge(hash, "property", &format!("path:/items/{i},"), s);
             series.push(s);
         }
-        let g = load(&t.render()).unwrap();
-        let scripts = script_names(&g);
-        let classes = classify(&g, &scripts);
-        let sp = shortest_paths(&g);
-        let d = Describer {
-            graph: &g,
-            classes: &classes,
-            scripts: &scripts,
-        };
-        let paths = cluster_paths(&d, &sp, &series, 100, 5);
+        let paths = clustered(&t, &series, 100, 5);
         assert_eq!(paths.len(), 1);
         assert_eq!(paths[0].count, 30);
         assert!(
