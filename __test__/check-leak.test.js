@@ -216,7 +216,8 @@ describe('the time budget', () => {
     })
   })
 
-  test('an async function that never settles rejects with ERR_LEAKGUARD_CHECK_TIMEOUT, and the check cleans up', async () => {
+  // A hang would be the failure: node --test has no timeout of its own.
+  test('an async function that never settles rejects with ERR_LEAKGUARD_CHECK_TIMEOUT, and the check cleans up', { timeout: 60_000 }, async () => {
     const { on, addListener } = EventEmitter.prototype
     const { addEventListener } = EventTarget.prototype
     const init = EventEmitter.init
