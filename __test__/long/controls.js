@@ -4,7 +4,7 @@
 // 1 MiB of growth; here each runs for two minutes, so a minute of it is
 // judged by the rules a running service meets. Every control must stay
 // quiet, and an HTTP control must have served its load.
-//   npm run test:long   (run by .ci/run after npm test)
+//   npm run test:long   (run by .ci/run before npm test)
 
 const assert = require('node:assert/strict')
 const path = require('node:path')
