@@ -290,11 +290,12 @@ describe('checkLeak names what each call keeps', () => {
     const registry = makeRegistry()
     let next = 0
     // A heap made big beforehand, by one large array: the check's full GCs
-    // stay quick (one object to mark), while a snapshot of a ~48 MiB heap
-    // and its analysis are estimated at seconds more than the 5 s budget leaves.
-    const ballast = new Array(6_000_000).fill(1)
+    // stay quick (one object to mark), while a snapshot of a ~96 MiB heap
+    // and its analysis are estimated at ~8 s, more than the whole 5 s
+    // budget: skipped by the estimate, however fast the rounds ran.
+    const ballast = new Array(12_000_000).fill(1)
     const result = await leakguard.checkLeak(() => registry.add(next++), { timeoutMs: 5000 })
-    assert.equal(ballast.length, 6_000_000)
+    assert.equal(ballast.length, 12_000_000)
     const heap = result.reports.find((r) => r.kind === 'heap')
     assert.ok(heap, JSON.stringify({ reports: result.reports, undecided: result.undecided, rounds: result.rounds }))
     assert.match(heap.heapGrowth.skipped, /^a heap snapshot of this [\d.]+ MiB heap would take ~[\d.]+ (ms|s), and the check's timeoutMs leaves [\d.]+ (ms|s): raise timeoutMs to have it$/)

@@ -2,19 +2,21 @@
 // Runs one scenario case under leakguard and prints what was reported, as
 // JSON on the last line of stdout. Leak cases stop at the first report of
 // their kind; controls run for their whole duration.
-//   node __test__/scenarios/run.js <case-id> [intervalMs] [durationMs]
-// (durationMs: how long a control runs, default its case's)
+//   node __test__/scenarios/run.js <case-id> [intervalMs] [samples]
+// (samples: a control runs until the guard has taken this many, however
+// long a starved machine makes that; default: its case's duration)
 
 const leakguard = require('../..')
 const { cases } = require('./cases')
 const { services, servedRequests } = require('./services')
 const { workloads } = require('./workloads')
 
-const [id, intervalArg, durationArg] = process.argv.slice(2)
+const [id, intervalArg, samplesArg] = process.argv.slice(2)
 const scenario = cases.find((c) => c.id === id)
 if (!scenario) throw new Error(`unknown scenario '${id}'`)
 const intervalMs = Number(intervalArg || 250)
-const durationMs = Number(durationArg || scenario.durationMs)
+const untilSamples = samplesArg ? Number(samplesArg) : null
+const durationMs = untilSamples ? untilSamples * intervalMs : scenario.durationMs
 
 const started = Date.now()
 const reports = []
@@ -38,6 +40,9 @@ function record(report, thread) {
 guard = leakguard.start({ intervalMs, onLeak: (report) => record(report, 'main') })
 process.on('leakguard:worker-report', (report) => record(report, 'worker'))
 const [group, name] = scenario.workload.includes(':') ? scenario.workload.split(':') : ['workloads', scenario.workload]
-const params = { ...scenario.params, intervalMs, loadMs: durationMs + 5000 }
+// The load outlasts the run (it is stopped with the workload).
+const params = { ...scenario.params, intervalMs, loadMs: 3 * durationMs + 5000 }
 stopWorkload = group === 'service' ? services[name](params) : workloads[name](params)
-setTimeout(finish, durationMs)
+if (untilSamples) {
+  const poll = setInterval(() => guard.stats().samples >= untilSamples && (clearInterval(poll), finish()), intervalMs)
+} else setTimeout(finish, durationMs)

@@ -94,9 +94,11 @@ class ListenerRecorder {
     }
   }
 
+  /** Removes the hooks and forgets the pairs (read `worst()` first). Idempotent. */
   stop() {
     this.restore()
     if (EventEmitter.init === this.patchedInit) EventEmitter.init = this.init
+    this.pairs = []
   }
 }
 

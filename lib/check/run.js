@@ -219,7 +219,6 @@ class CheckRun {
     // snapshot finds new (six recorder entries a request on an express app).
     const worstListeners = this.recorder.worst()
     this.recorder.stop()
-    this.recorder.pairs = []
     let heapSites = null
     let heapGrowth = null
     const started = performance.now()
