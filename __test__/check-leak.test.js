@@ -256,9 +256,9 @@ describe('the time budget', () => {
       while (performance.now() < until);
     }
     const result = await checkLeak(slowing, { timeoutMs: 600 })
-    assert.equal(result.leaked, false)
-    // Judged on the calls that fit (whether it kept its budget is the bench's to measure).
-    assert.ok(result.iterations > 0 && result.rounds >= 1, JSON.stringify(result))
+    // Judged on the calls that fit, never called a leak (whether it kept its
+    // budget is the bench's to measure).
+    assert.equal(result.leaked, false, JSON.stringify(result))
   })
 })
 
