@@ -49,6 +49,25 @@ describe('start() and the guard', () => {
     assert.equal(guard.stats().intervalMs, 500)
   })
 
+  test('samples are spread at random around intervalMs, so no timer of the app lines up with them', async () => {
+    const guard = leakguard.start({ intervalMs: 20 })
+    try {
+      await waitFor((done) => {
+        const poll = setInterval(() => guard.stats().samples >= 80 && (clearInterval(poll), done()), 5)
+      }, 30_000, '80 samples')
+      const { t } = guard.report({ format: 'json' }).processes[0].timeline
+      const gaps = t.slice(1).map((at, i) => at - t[i])
+      // A fixed schedule (setInterval) never comes early: its gaps are 20 ms
+      // or more however busy the machine. Gaps drawn from 10–30 ms fall
+      // under 17 ms about a third of the time.
+      const early = gaps.filter((g) => g < 17).length
+      assert.ok(early >= gaps.length / 6, `${early} of ${gaps.length} gaps under 17 ms: ${gaps.join(' ')}`)
+      assert.ok(gaps.every((g) => g >= 9), `a gap under half the interval: ${gaps.join(' ')}`)
+    } finally {
+      guard.stop()
+    }
+  })
+
   test('hands a complete report to onLeak', async () => {
     const stopLeak = leakBuffers()
     const reports = []

@@ -121,23 +121,31 @@ function subscribe(subscriber) {
 
 /**
  * A requester's access to forced GCs: `request(reason)` runs a full-GC pair
- * when forced GCs are allowed (`confirmWithGc`) and at most once per
- * `minGapMs`, and returns whether it ran. `forced` counts the pairs it ran,
- * `byReason` says who asked.
+ * when forced GCs are allowed (`confirmWithGc`) and no sooner than a gap
+ * drawn at random from 1–2 × `minGapMs` after the last one, and returns
+ * whether it ran. `forced` counts the pairs it ran, `byReason` says who
+ * asked.
+ *
+ * The gap is random because pairs asked for as soon as the budget allows
+ * come at a steady cadence: against a cache the application fills and
+ * clears on a timer, each pair would read the cache a little fuller than the
+ * last, live levels rising like a leak's.
  */
 class GcBudget {
   constructor({ allowForced, minGapMs }) {
     this.allowForced = allowForced
     this.minGapMs = minGapMs
     this.lastAt = -Infinity
+    this.gapMs = minGapMs
     this.forced = 0
     this.byReason = {}
   }
 
   request(reason) {
     const at = performance.now()
-    if (!this.allowForced || at - this.lastAt < this.minGapMs) return false
+    if (!this.allowForced || at - this.lastAt < this.gapMs) return false
     this.lastAt = at
+    this.gapMs = this.minGapMs * (1 + Math.random())
     this.forced++
     this.byReason[reason] = (this.byReason[reason] || 0) + 1
     fullGcPair()

@@ -100,7 +100,25 @@ class Guard {
     this.lastHeapState = 'warming-up'
     this.memory.start()
     if (this.listeners) this.listeners.start()
-    this.timer = setInterval(() => this.overhead.measure(() => this.tick()), options.intervalMs)
+    this.timer = null
+    this.scheduleTick()
+  }
+
+  /**
+   * Schedules the next sample a random 0.5–1.5 × `intervalMs` away (the
+   * mean stays `intervalMs`). Samples at fixed moments would read a timer of
+   * the application's at a phase that drifts slowly: a cache cleared every
+   * 990 ms, read every 250 ms, looks like a ramp that rises for minutes.
+   */
+  scheduleTick() {
+    const delay = this.options.intervalMs * (0.5 + Math.random())
+    this.timer = setTimeout(() => {
+      try {
+        this.overhead.measure(() => this.tick())
+      } finally {
+        if (this.running) this.scheduleTick()
+      }
+    }, delay)
     this.timer.unref()
   }
 
@@ -292,7 +310,7 @@ class Guard {
     this.finalStats = { ...this.stats(), running: false }
     this.recorder.stop(this.finalStats)
     this.running = false
-    clearInterval(this.timer)
+    clearTimeout(this.timer)
     if (this.snapshots) this.snapshots.stop()
     this.sites.stop()
     this.memory.stop()

@@ -30,6 +30,8 @@ const rows = [
   ['sawtooth-1s-5MB', 'sawtoothCache', { bytes: 5e6, periodMs: 1 * S }, null],
   ['sawtooth-3s-20MB', 'sawtoothCache', { bytes: 20e6, periodMs: 3 * S }, null],
   ['sawtooth-8s-40MB', 'sawtoothCache', { bytes: 40e6, periodMs: 8 * S }, null],
+  // A 5 MB cache on a 990-ms clock: read every 250 ms at fixed moments, a ramp.
+  ['sawtooth-990ms-aliased', 'clockSawtooth', { bytes: 5e6, periodMs: 990 }, null],
   // Periodic bursts held briefly.
   ['bursts-4MB-1s', 'periodicBursts', { bytes: 4e6, periodMs: 1 * S, holdMs: 300 }, null],
   ['bursts-8MB-2s', 'periodicBursts', { bytes: 8e6, periodMs: 2 * S, holdMs: 500 }, null],

@@ -178,6 +178,24 @@ const workloads = {
     })
   },
 
+  /**
+   * A cache whose size follows the wall clock: it fills to `bytes` over
+   * `periodMs` and is cleared, on a schedule of its own (10-ms ticks). A
+   * period just under four 250-ms samples, read always at the same moments,
+   * would look like a ramp rising for minutes: it tests that samples are
+   * never phase-locked to the application's timers.
+   */
+  clockSawtooth({ bytes, periodMs }) {
+    const cache = new Map()
+    const perEntry = bytes / 100
+    let id = 0
+    return every((elapsed) => {
+      const want = Math.floor(((elapsed % periodMs) / periodMs) * 100)
+      if (want < cache.size) cache.clear()
+      while (cache.size < want) cache.set(++id, heapBlock(perEntry, id))
+    }, 10)
+  },
+
   /** `bytes` held for `holdMs` every `periodMs`, then released. */
   periodicBursts({ bytes, periodMs, holdMs }) {
     let held = null

@@ -181,6 +181,8 @@ enum Phase {
         trend: Trend,
         first: Option<Point>,
         samples_since_first: usize,
+        /// Whether the live levels' own trend raised it (else the window's).
+        from_live: bool,
     },
     Leaking {
         quiet_streak: usize,
@@ -317,6 +319,7 @@ impl GrowthDetector {
                     trend: suspected,
                     first: Some(first),
                     samples_since_first,
+                    ..
                 },
                 trend,
             ) => {
@@ -354,6 +357,7 @@ impl GrowthDetector {
                     trend,
                     first: None,
                     samples_since_first: 0,
+                    from_live: false,
                 };
                 Step::Suspect
             }
@@ -400,7 +404,7 @@ impl GrowthDetector {
         if !self.is_warm() || self.is_leaking() {
             return None;
         }
-        if let Some(trend) = self.settle_suspicion(previous, point) {
+        if let Some(trend) = self.settle_suspicion(previous, point, forced) {
             self.phase = Phase::Leaking { quiet_streak: 0 };
             return Some(trend);
         }
@@ -412,6 +416,7 @@ impl GrowthDetector {
                     trend,
                     first: Some(point),
                     samples_since_first: 0,
+                    from_live: true,
                 };
                 return None;
             }
@@ -426,8 +431,26 @@ impl GrowthDetector {
     /// What a post-GC level says of the suspected trend: the trend to report
     /// when it confirms it; otherwise the phase is updated (waiting for a
     /// follow-up level, or back to watching).
-    fn settle_suspicion(&mut self, previous: Option<Point>, point: Point) -> Option<Trend> {
-        let Phase::Suspected { trend, first, .. } = &mut self.phase else {
+    ///
+    /// When forced GCs are allowed, the level that confirms must be a forced
+    /// one: V8's own major GCs come at a cadence set by the allocation rate,
+    /// and against a cache the application fills and clears on a timer,
+    /// each would read it a little fuller than the last (forced pairs come
+    /// at random gaps, see `GcBudget` in lib/gc.js).
+    fn settle_suspicion(
+        &mut self,
+        previous: Option<Point>,
+        point: Point,
+        forced: bool,
+    ) -> Option<Trend> {
+        let may_confirm = forced || !self.policy.confirm_after_full_gc;
+        let Phase::Suspected {
+            trend,
+            first,
+            from_live,
+            ..
+        } = &mut self.phase
+        else {
             return None;
         };
         let block_ms = (trend.latest.at_ms - trend.start.at_ms) / floor::BLOCKS as f64;
@@ -442,6 +465,20 @@ impl GrowthDetector {
             jitter(&self.history)
         }
         .unwrap_or(0.0);
+        // Live data that came and went since the kept span began (a cache
+        // cleared on a timer) can make two levels a block apart rise by as
+        // much as its largest fall: a suspicion the window raised must rise
+        // by more. One the live levels' own trend raised has their
+        // Mann–Kendall test behind it, which such data rarely passes.
+        let fall = if *from_live {
+            0.0
+        } else {
+            let since = self
+                .history
+                .front()
+                .map_or(trend.start.at_ms, |p| p.at_ms.min(trend.start.at_ms));
+            self.live.largest_fall_since(since)
+        };
         // Every report needs growth that lasted `min_points` samples and a
         // block more: a fill shorter than that ends before its follow-up.
         let lasted = self
@@ -470,7 +507,9 @@ impl GrowthDetector {
                 });
                 match recent {
                     Some(p)
-                        if long_enough && LiveLevels::goes_on(&policy, trend, p, point, noise) =>
+                        if may_confirm
+                            && long_enough
+                            && LiveLevels::goes_on(&policy, trend, p, point, noise, fall) =>
                     {
                         Some(confirmed(trend, rate))
                     }
@@ -491,11 +530,11 @@ impl GrowthDetector {
                     at_ms: a.at_ms,
                     value: a.value.min(on_line),
                 };
-                if !LiveLevels::goes_on(&policy, trend, a, point, noise) {
+                if !LiveLevels::goes_on(&policy, trend, a, point, noise, fall) {
                     self.restart_from(point);
                     return None;
                 }
-                if !long_enough {
+                if !long_enough || !may_confirm {
                     return None;
                 }
                 let rate = (point.value - a.value) / (point.at_ms - a.at_ms) * 60_000.0;
