@@ -113,6 +113,34 @@ describe('clean code stays quiet', () => {
   }
 })
 
+describe('a round ends once the evidence is decisive', () => {
+  const FULL_ROUND = 9 // readings: 8 batches, a reading before and after each
+  test('a count that never moved ends the round early, clean', async () => {
+    const emitter = new EventEmitter()
+    const result = await checkLeak(() => emitter.emit('tick'), { kinds: ['listeners'] })
+    assert.equal(result.leaked, false)
+    assert.equal(result.rounds, 1)
+    assert.ok(result.timing.reads < FULL_ROUND, `${result.timing.reads} readings`)
+  })
+  test('a leak never ends early: it gets whole rounds and a confirming one', async () => {
+    const emitter = new EventEmitter()
+    emitter.setMaxListeners(0)
+    const result = await checkLeak(() => emitter.on('tick', () => {}), { kinds: ['listeners'] })
+    assert.equal(result.leaked, true)
+    assert.ok(result.rounds >= 2, `${result.rounds} rounds`)
+    assert.ok(result.timing.reads >= 2 * FULL_ROUND, `${result.timing.reads} readings`)
+  })
+  test('growth under the floor but near it is judged on the whole round', async () => {
+    // One listener every 30 calls: 0.033 a call, two thirds of the 0.05 floor.
+    const emitter = new EventEmitter()
+    emitter.setMaxListeners(0)
+    let n = 0
+    const result = await checkLeak(() => n++ % 30 === 0 && emitter.on('tick', () => {}), { kinds: ['listeners'] })
+    assert.equal(result.leaked, false)
+    assert.equal(result.timing.reads % FULL_ROUND, 0, `${result.timing.reads} readings`)
+  })
+})
+
 describe('fresh processes, each case repeated: no flakes', () => {
   // Each check runs in a fresh process (the first calls of a fresh function
   // are where warm-ups show), several times, so that a verdict right only

@@ -83,23 +83,34 @@ async function freshProcessChecks() {
   return rows
 }
 
+/** Times the seven functions are checked by each method: one check's time varies by ±50 % between runs. */
+const REPEATS = 3
+
 module.exports = async function checkLeakBench() {
-  const results = { leakguard: { right: 0, ms: [] }, heapdiff: { right: 0, ms: [] } }
+  const results = { leakguard: { right: 0, ms: [], byName: {} }, heapdiff: { right: 0, ms: [], byName: {} } }
   const notes = { leakguard: [], heapdiff: [] }
-  for (const [method, check] of [
-    ['leakguard', async (fn) => (await leakguard.checkLeak(fn)).leaked],
-    ['heapdiff', heapDiffCheck],
-  ]) {
-    // Fresh subjects for each method: both start from the same state.
-    for (const [name, leaks, fn] of sameSubjects()) {
-      const started = performance.now()
-      const verdict = await check(fn)
-      results[method].ms.push(performance.now() - started)
-      if (verdict === leaks) results[method].right++
-      else notes[method].push(`${leaks ? 'missed' : 'false alarm on'} ${name}`)
+  for (let r = 0; r < REPEATS; r++) {
+    for (const [method, check] of [
+      ['leakguard', async (fn) => (await leakguard.checkLeak(fn)).leaked],
+      ['heapdiff', heapDiffCheck],
+    ]) {
+      // Fresh subjects for each method and repeat: each starts from the same state.
+      for (const [name, leaks, fn] of sameSubjects()) {
+        const started = performance.now()
+        const verdict = await check(fn)
+        const ms = performance.now() - started
+        results[method].ms.push(ms)
+        ;(results[method].byName[name] ||= []).push(ms)
+        if (verdict === leaks) results[method].right++
+        else notes[method].push(`${leaks ? 'missed' : 'false alarm on'} ${name} (repeat ${r + 1})`)
+      }
     }
   }
-  const n = sameSubjects().length
+  const n = sameSubjects().length * REPEATS
+  const byName = (method) =>
+    Object.entries(results[method].byName)
+      .map(([name, ms]) => `${name} ${Math.round(median(ms))} ms`)
+      .join('; ')
   const fresh = await freshProcessChecks()
   const clean = fresh.filter((r) => r.clean)
   const remeasured = clean.filter((r) => r.rounds > 1)
@@ -111,8 +122,8 @@ module.exports = async function checkLeakBench() {
   const part = (rows, key) => Math.round(median(rows.map((r) => r.timing[key])))
   const parts = (rows) => `warm-up ${part(rows, 'warmupMs')} ms, calls ${part(rows, 'callsMs')} ms, ${part(rows, 'reads')} GC readings ${part(rows, 'readsMs')} ms, explanation ${part(rows, 'explainMs')} ms`
   return [
-    row('checkLeak(): median time per check', median(results.leakguard.ms), 'ms', 'HeapDiff method', median(results.heapdiff.ms)),
-    row(`checkLeak(): right verdicts of ${n}`, results.leakguard.right, 'of 7', 'HeapDiff method', results.heapdiff.right, notes.heapdiff.length ? `HeapDiff: ${notes.heapdiff.join(', ')}` : ''),
+    row(`checkLeak(): median time per check (seven functions × ${REPEATS})`, median(results.leakguard.ms), 'ms', 'HeapDiff method', median(results.heapdiff.ms), byName('leakguard')),
+    row(`checkLeak(): right verdicts of ${n}`, results.leakguard.right, `of ${n}`, 'HeapDiff method', results.heapdiff.right, notes.heapdiff.length ? `HeapDiff: ${notes.heapdiff.join(', ')}` : ''),
     ...(notes.leakguard.length ? [row('checkLeak() got wrong', notes.leakguard.length, 'cases', undefined, undefined, notes.leakguard.join(', '))] : []),
     row(`fresh processes, ${fresh.length} library subjects: median time per check`, median(fresh.map((r) => r.ms)), 'ms', undefined, undefined, fresh.map(describe).join('; ')),
     row(`fresh processes: median time per clean check (${clean.length})`, median(clean.map((r) => r.ms)), 'ms', undefined, undefined, parts(clean)),

@@ -3,7 +3,9 @@
 use napi::{Error, Result, Status};
 use napi_derive::napi;
 
-use crate::core::leak_check::{judge, round_outcome, CheckKind, MetricVerdict, RoundOutcome};
+use crate::core::leak_check::{
+    clearly_clean, judge, round_outcome, CheckKind, MetricVerdict, RoundOutcome,
+};
 use crate::core::site_tally::SiteTally;
 
 /// One measure's readings at the batch boundaries.
@@ -41,12 +43,7 @@ pub fn judge_leak_rounds(rounds: Vec<Vec<CheckSeries>>) -> Result<Vec<CheckVerdi
     let mut judged: Vec<(String, Vec<MetricVerdict>, f64)> = Vec::new();
     for round in rounds {
         for (i, s) in round.into_iter().enumerate() {
-            let kind = CheckKind::parse(&s.kind).ok_or_else(|| {
-                Error::new(
-                    Status::InvalidArg,
-                    format!("unknown check kind '{}'", s.kind),
-                )
-            })?;
+            let kind = parse_kind(&s.kind)?;
             let floor = s.floor_per_call.unwrap_or_else(|| kind.default_floor());
             let calls = s.calls.last().copied().unwrap_or(0.0);
             let verdict = judge(kind, &s.calls, &s.values, floor);
@@ -83,6 +80,25 @@ pub fn judge_leak_rounds(rounds: Vec<Vec<CheckSeries>>) -> Result<Vec<CheckVerdi
             }
         })
         .collect())
+}
+
+/// Whether a round's readings so far show every measure clean beyond doubt
+/// (see `clearly_clean` in the core); `calls_before` is the calls made
+/// before the round (warm-up and earlier rounds).
+#[napi]
+pub fn round_clearly_clean(series: Vec<CheckSeries>, calls_before: f64) -> Result<bool> {
+    let mut clean = true;
+    for s in &series {
+        let kind = parse_kind(&s.kind)?;
+        let floor = s.floor_per_call.unwrap_or_else(|| kind.default_floor());
+        clean = clean && clearly_clean(kind, &s.calls, &s.values, floor, calls_before);
+    }
+    Ok(clean)
+}
+
+fn parse_kind(name: &str) -> Result<CheckKind> {
+    CheckKind::parse(name)
+        .ok_or_else(|| Error::new(Status::InvalidArg, format!("unknown check kind '{name}'")))
 }
 
 /// The most frequent call site (`file:line:column` of the first frame outside

@@ -147,6 +147,56 @@ pub fn judge(kind: CheckKind, calls: &[f64], values: &[f64], floor_per_call: f64
     verdict
 }
 
+/// Readings a round needs before it may end early as clean.
+pub const EARLY_CLEAN_READINGS: usize = 5;
+
+/// Share of the floor's growth over a round's calls that the round's
+/// readings must stay within (highest less lowest) for it to end early as
+/// clean.
+const EARLY_CLEAN_SHARE: f64 = 0.5;
+
+/// How many times the calls made before a round its own calls must reach
+/// before it may end early: a table that grows per call doubles at least
+/// once between `n` and `3n` calls, so a round that ends sooner could fall
+/// between two of its steps.
+const EARLY_CLEAN_SPAN: f64 = 2.0;
+
+/// Whether a round's readings so far already show `kind` clean beyond
+/// doubt, so the round may end before its last batch: at least
+/// [`EARLY_CLEAN_READINGS`] readings, a clean [`judge`] (not undecided),
+/// every reading within a band narrower than half of what the floor would
+/// add over the round's calls (so neither a slope nor a step nor noise
+/// near the floor), and calls in the round at least [`EARLY_CLEAN_SPAN`]
+/// times the `calls_before` it (warm-up and earlier rounds). A leak is
+/// never decided early: it needs its confirming round.
+pub fn clearly_clean(
+    kind: CheckKind,
+    calls: &[f64],
+    values: &[f64],
+    floor_per_call: f64,
+    calls_before: f64,
+) -> bool {
+    let made = calls.last().copied().unwrap_or(0.0) - calls.first().copied().unwrap_or(0.0);
+    if calls.len() < EARLY_CLEAN_READINGS
+        || !made.is_finite()
+        || !calls_before.is_finite()
+        || made < EARLY_CLEAN_SPAN * calls_before
+    {
+        return false;
+    }
+    let (low, high) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let band = high - low;
+    if !band.is_finite() || band >= EARLY_CLEAN_SHARE * floor_per_call * made {
+        return false;
+    }
+    let verdict = judge(kind, calls, values, floor_per_call);
+    !verdict.leaked && !verdict.undecided
+}
+
 /// Share of a round's growth per call that the next round (with batches
 /// twice as large) must keep: a leak keeps its rate per call, a
 /// warm-up (JIT tiers, lazily built tables, allocator pools) loses most of
@@ -270,6 +320,53 @@ mod tests {
         assert!((verdict.per_call - 0.1).abs() < 0.01, "{verdict:?}");
         let flat = vec![3.0; 9];
         assert!(!judge(CheckKind::Listeners, &c, &flat, 0.05).leaked);
+    }
+
+    #[test]
+    fn a_round_ends_early_only_when_clean_beyond_doubt() {
+        let c = calls(6, 1000.0);
+        let flat: Vec<f64> = (0..6)
+            .map(|i| 5e6 + [0.0, 300.0, -200.0, 100.0, -300.0, 200.0][i])
+            .collect();
+        let floor = CheckKind::Heap.default_floor();
+        assert!(clearly_clean(CheckKind::Heap, &c, &flat, floor, 1000.0));
+        // Too few readings, or too few calls beside those made before.
+        assert!(!clearly_clean(
+            CheckKind::Heap,
+            &c[..4],
+            &flat[..4],
+            floor,
+            1000.0
+        ));
+        assert!(!clearly_clean(CheckKind::Heap, &c, &flat, floor, 4000.0));
+        // Growth over half the floor, a leak, noise near the floor, and
+        // one step (a table that doubled) are never clean early.
+        for per_call in [15.0, 30.0, 100.0] {
+            let v: Vec<f64> = c.iter().map(|c| 5e6 + per_call * c).collect();
+            assert!(
+                !clearly_clean(CheckKind::Heap, &c, &v, floor, 1000.0),
+                "{per_call}"
+            );
+        }
+        let noisy: Vec<f64> = (0..6)
+            .map(|i| 5e6 + if i % 2 == 0 { 0.0 } else { 70e3 })
+            .collect();
+        assert!(!clearly_clean(CheckKind::Heap, &c, &noisy, floor, 1000.0));
+        let step: Vec<f64> = (0..6)
+            .map(|i| if i < 3 { 5e6 } else { 5e6 + 65536.0 })
+            .collect();
+        assert!(!clearly_clean(CheckKind::Heap, &c, &step, floor, 1000.0));
+        // Counts: none more, or a few hundred more in the last batches.
+        let same = vec![3.0; 6];
+        assert!(clearly_clean(CheckKind::Listeners, &c, &same, 0.05, 1000.0));
+        let hundreds_more: Vec<f64> = [3.0, 3.0, 3.0, 3.0, 100.0, 200.0].to_vec();
+        assert!(!clearly_clean(
+            CheckKind::Listeners,
+            &c,
+            &hundreds_more,
+            0.05,
+            1000.0
+        ));
     }
 
     fn verdict(leaked: bool, per_call: f64, undecided: bool) -> MetricVerdict {
