@@ -122,7 +122,8 @@ function subscribe(subscriber) {
 /**
  * A requester's access to forced GCs: `request(reason)` runs a full-GC pair
  * when forced GCs are allowed (`confirmWithGc`) and no sooner than a gap
- * drawn at random from 1–2 × `minGapMs` after the last one, and returns
+ * drawn at random from 0.5–1.5 × `minGapMs` (one `minGapMs` on average)
+ * after the last one, and returns
  * whether it ran. `forced` counts the pairs it ran, `byReason` says who
  * asked.
  *
@@ -145,7 +146,7 @@ class GcBudget {
     const at = performance.now()
     if (!this.allowForced || at - this.lastAt < this.gapMs) return false
     this.lastAt = at
-    this.gapMs = this.minGapMs * (1 + Math.random())
+    this.gapMs = this.minGapMs * (0.5 + Math.random())
     this.forced++
     this.byReason[reason] = (this.byReason[reason] || 0) + 1
     fullGcPair()

@@ -183,6 +183,9 @@ enum Phase {
         samples_since_first: usize,
         /// Whether the live levels' own trend raised it (else the window's).
         from_live: bool,
+        /// V8's own level showed the growth going on: a forced level, asked
+        /// for at once, decides (see [`GrowthDetector::push_collector_live`]).
+        forced_wanted: bool,
     },
     Leaking {
         quiet_streak: usize,
@@ -319,6 +322,7 @@ impl GrowthDetector {
                     trend: suspected,
                     first: Some(first),
                     samples_since_first,
+                    forced_wanted,
                     ..
                 },
                 trend,
@@ -346,7 +350,7 @@ impl GrowthDetector {
                 if *samples_since_first > FOLLOW_UP_PATIENCE_BLOCKS * block.max(min_points / 2) {
                     self.phase = Phase::Watching;
                     Step::Quiet
-                } else if *samples_since_first >= block && clear {
+                } else if *forced_wanted || (*samples_since_first >= block && clear) {
                     Step::Suspect
                 } else {
                     Step::Quiet
@@ -358,6 +362,7 @@ impl GrowthDetector {
                     first: None,
                     samples_since_first: 0,
                     from_live: false,
+                    forced_wanted: false,
                 };
                 Step::Suspect
             }
@@ -417,6 +422,7 @@ impl GrowthDetector {
                     first: Some(point),
                     samples_since_first: 0,
                     from_live: true,
+                    forced_wanted: false,
                 };
                 return None;
             }
@@ -448,6 +454,7 @@ impl GrowthDetector {
             trend,
             first,
             from_live,
+            forced_wanted,
             ..
         } = &mut self.phase
         else {
@@ -507,11 +514,17 @@ impl GrowthDetector {
                 });
                 match recent {
                     Some(p)
-                        if may_confirm
-                            && long_enough
+                        if long_enough
                             && LiveLevels::goes_on(&policy, trend, p, point, noise, fall) =>
                     {
-                        Some(confirmed(trend, rate))
+                        if may_confirm {
+                            return Some(confirmed(trend, rate));
+                        }
+                        // V8's own level agrees: a forced one, read now and
+                        // measured from the same earlier level, decides.
+                        *first = Some(p);
+                        *forced_wanted = true;
+                        None
                     }
                     _ => {
                         *first = Some(point);
@@ -534,7 +547,13 @@ impl GrowthDetector {
                     self.restart_from(point);
                     return None;
                 }
-                if !long_enough || !may_confirm {
+                if !may_confirm {
+                    // V8's own level agrees: a forced one, read now, decides.
+                    *forced_wanted = long_enough;
+                    return None;
+                }
+                *forced_wanted = false;
+                if !long_enough {
                     return None;
                 }
                 let rate = (point.value - a.value) / (point.at_ms - a.at_ms) * 60_000.0;

@@ -707,7 +707,7 @@ fn a_bounded_cache_whose_plateau_steps_and_creeps_stays_quiet_and_stops_asking()
 /// (`period_ms`, `amp` bytes), with `garbage_per_s` promoted between major
 /// GCs and `leak_per_s` kept, sampled at the guard's random gaps: V8's own
 /// major GC once 24 MiB of garbage piled up, a forced pair when the
-/// detector asks and the budget's random gap (1–2 × 1,833 ms) allows.
+/// detector asks and the budget's random gap (0.5–1.5 × 1,833 ms) allows.
 /// Returns the sample index of the first leak.
 fn timer_cache_under_garbage(
     period_ms: f64,
@@ -741,7 +741,7 @@ fn timer_cache_under_garbage(
             Step::Leak(_) => true,
             Step::Suspect | Step::Verify if t - last_forced >= gap => {
                 last_forced = t;
-                gap = 1833.0 * (1.5 + 0.5 * noise(i + 7919));
+                gap = 1833.0 * (1.0 + 0.5 * noise(i + 7919));
                 garbage = 0.0;
                 d.push_live(Point {
                     at_ms: t + 1.0,
