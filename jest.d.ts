@@ -1,9 +1,9 @@
 // Types for `leakguard/jest` (setupFilesAfterEnv: ['leakguard/jest']): the
 // matchers on Jest's global `expect` and on `expect` from '@jest/globals'.
-import type { LeakguardMatchers } from './lib/matchers'
+import type { LeakguardMatchers } from './lib/check/matchers'
 
-export type { LeakguardMatchers } from './lib/matchers'
-export { toBeCollected, toLeak } from './lib/matchers'
+export type { LeakguardMatchers } from './lib/check/matchers'
+export { toBeCollected, toLeak } from './lib/check/matchers'
 
 declare global {
   namespace jest {

@@ -3,7 +3,7 @@
 //   await expect(handler).not.toLeak(options?)
 //   await expect(leakguard.probe(obj)).toBeCollected()
 
-const { toBeCollected, toLeak } = require('./lib/matchers')
+const { toBeCollected, toLeak } = require('./lib/check/matchers')
 
 if (typeof expect !== 'undefined' && typeof expect.extend === 'function') {
   expect.extend({ toLeak, toBeCollected })

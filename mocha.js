@@ -6,13 +6,13 @@
 const EventEmitter = require('node:events')
 const path = require('node:path')
 const { OWN_FILES } = require('./lib/own-files')
-const { observeChecks } = require('./lib/check-leak')
+const { observeChecks } = require('./lib/check/check-leak')
 const { afterFinalizers } = require('./lib/gc')
 const { topCallSite } = require('./lib/native')
 const { captureStack } = require('./lib/stack')
 const { interceptAdds } = require('./lib/intercept-adds')
 const { listenerCount } = require('./lib/listener-hook')
-const { describeEmitter } = require('./lib/listener-watch')
+const { describeEmitter } = require('./lib/guard/listener-watch')
 const { describeLeftovers } = require('./lib/report/describe')
 
 /** Frames from leakguard or Mocha itself never count as the test's. */

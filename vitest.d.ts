@@ -2,10 +2,10 @@
 // matchers on Vitest's `expect`, imported from 'vitest' or global with
 // `globals: true`. vitest.d.mts is the same for ES modules under
 // moduleResolution node16/nodenext, where 'vitest' resolves to other files.
-import type { LeakguardMatchers } from './lib/matchers'
+import type { LeakguardMatchers } from './lib/check/matchers'
 
-export type { LeakguardMatchers } from './lib/matchers'
-export { toBeCollected, toLeak } from './lib/matchers'
+export type { LeakguardMatchers } from './lib/check/matchers'
+export { toBeCollected, toLeak } from './lib/check/matchers'
 
 // On `expect(value)` only, not on Vitest's `Matchers` (which would also offer
 // them as asymmetric matchers, `expect.toLeak()`): an asymmetric matcher is

@@ -6,7 +6,7 @@
 // thread the checks force their GCs there, without --expose-gc.
 
 const { codedError } = require('./lib/errors')
-const { toBeCollected, toLeak } = require('./lib/matchers')
+const { toBeCollected, toLeak } = require('./lib/check/matchers')
 
 /**
  * Vitest's `expect`. The `vitest` package cannot be required from CommonJS;

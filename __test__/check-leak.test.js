@@ -8,9 +8,9 @@ const { PassThrough } = require('node:stream')
 const { after, afterEach, describe, test } = require('node:test')
 const { Worker } = require('node:worker_threads')
 const { assertNoLeak, checkLeak, start } = require('..')
-const { leakNative, churnNative } = require('./fixtures/native-alloc')
+const { leakNative, churnNative } = require('../workloads/native-alloc')
 const { createLimiter, lastJsonLine, runNode } = require('../scripts/spawn')
-const { subjects } = require('./fixtures/check-subjects')
+const { subjects } = require('../workloads/check-subjects')
 
 const bus = new EventEmitter()
 bus.setMaxListeners(0)
@@ -145,7 +145,7 @@ describe('fresh processes, each case repeated: no flakes', () => {
   // Each check runs in a fresh process (the first calls of a fresh function
   // are where warm-ups show), several times, so that a verdict right only
   // most of the time fails here.
-  const runCheck = path.join(__dirname, 'fixtures', 'run-check.js')
+  const runCheck = path.join(__dirname, '..', 'workloads', 'run-check.js')
   const limit = createLimiter(2)
   const check = (name, options) =>
     limit(async () => {

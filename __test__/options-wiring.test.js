@@ -12,7 +12,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { describe, test } = require('node:test')
-const { VARIABLES } = require('../lib/env-options')
+const { VARIABLES } = require('../lib/guard/env-options')
 const { createLimiter, lastJsonLine, runNode } = require('../scripts/spawn')
 
 const root = path.join(__dirname, '..')

@@ -1,15 +1,15 @@
 'use strict'
-// The scenario suite (__test__/scenarios/cases.js): each leak is reported
+// The scenario suite (workloads/scenarios/cases.js): each leak is reported
 // with its own kind and nothing else; no control reports anything. Every
 // case runs in its own process at intervalMs 250.
 
 const assert = require('node:assert/strict')
 const path = require('node:path')
 const { describe, test } = require('node:test')
-const { cases } = require('./scenarios/cases')
+const { cases } = require('../workloads/scenarios/cases')
 const { createLimiter, lastJsonLine, runNode } = require('../scripts/spawn')
 
-const runner = path.join(__dirname, 'scenarios', 'run.js')
+const runner = path.join(__dirname, '..', 'workloads', 'scenarios', 'run.js')
 // Scenarios mostly sleep between timer ticks: four at a time fit two cores.
 // The longest start first, so they do not run alone at the end.
 const limit = createLimiter(4)

@@ -11,7 +11,7 @@ const { PassThrough } = require('node:stream')
 const { performance } = require('node:perf_hooks')
 const path = require('node:path')
 const leakguard = require('..')
-const { subjects } = require('../__test__/fixtures/check-subjects')
+const { subjects } = require('../workloads/check-subjects')
 const { lastJsonLine, runNode } = require('../scripts/spawn')
 const { median, row } = require('./harness')
 
@@ -65,13 +65,13 @@ function sameSubjects() {
 }
 
 /**
- * Each subject of `__test__/fixtures/check-subjects.js` (functions on real
+ * Each subject of `workloads/check-subjects.js` (functions on real
  * libraries, with their own warm-ups) checked once in a fresh process, the
  * way a test file does: median time per check, right verdicts, and the share
  * of clean checks that needed a second round.
  */
 async function freshProcessChecks() {
-  const runCheck = path.join(__dirname, '..', '__test__', 'fixtures', 'run-check.js')
+  const runCheck = path.join(__dirname, '..', 'workloads', 'run-check.js')
   const rows = []
   for (const [name, subject] of Object.entries(subjects)) {
     const { code, stdout, stderr } = await runNode([runCheck, name], { timeoutMs: 90_000 })

@@ -14,7 +14,7 @@
 const fs = require('node:fs')
 const path = require('node:path')
 const { createLimiter, lastJsonLine, runNode } = require('../scripts/spawn')
-const { cases } = require('../__test__/scenarios/cases')
+const { cases } = require('../workloads/scenarios/cases')
 const { median, row } = require('./harness')
 
 const MEMORY_FLOOR_MS = (8 + 44 + 7) * 250
@@ -35,7 +35,7 @@ function recordedMedians() {
 }
 
 module.exports = async function detectionTime() {
-  const runScript = path.join(__dirname, '..', '__test__', 'scenarios', 'run.js')
+  const runScript = path.join(__dirname, '..', 'workloads', 'scenarios', 'run.js')
   const leaks = cases.filter((c) => c.expect)
   const limit = createLimiter(4)
   const runs = leaks.flatMap((c) => Array.from({ length: RUNS }, () => limit(() => runNode([runScript, c.id, '250'], { timeoutMs: c.durationMs + 60_000 }))))

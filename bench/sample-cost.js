@@ -3,8 +3,8 @@
 // sampler must make (process.memoryUsage()).
 
 const { GcBudget } = require('../lib/gc')
-const { MemoryWatch } = require('../lib/memory-watch')
-const { monitorOptions, normalizeStartOptions } = require('../lib/start-options')
+const { MemoryWatch } = require('../lib/guard/memory-watch')
+const { monitorOptions, normalizeStartOptions } = require('../lib/guard/options')
 const { compare, row } = require('./harness')
 
 module.exports = async function sampleCost() {

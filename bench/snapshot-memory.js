@@ -1,7 +1,7 @@
 'use strict'
 // What a heap snapshot costs the process that takes it: the rise of peak
 // RSS per byte of heap in use, and the pause, on heaps of small objects
-// (the kind leaks build). lib/snapshots.js asks for that much headroom
+// (the kind leaks build). lib/snapshot/snapshots.js asks for that much headroom
 // under the memory limit before it writes one on alert. Linux only (peak
 // RSS from /proc).
 

@@ -4,7 +4,7 @@
 // `leakguard run [options] -- <command …>`, `leakguard report <log.jsonl …>`.
 
 const fs = require('node:fs')
-const { DEFAULTS, LIMITS, analyzeHeapSnapshots } = require('../lib/heap-analysis')
+const { DEFAULTS, LIMITS, analyzeHeapSnapshots } = require('../lib/snapshot/heap-analysis')
 const { describeHeapAnalysisText } = require('../lib/report/describe')
 const { bytes: formatBytes } = require('../lib/report/format')
 const { documentFromLog } = require('../lib/report/document')

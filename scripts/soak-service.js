@@ -56,7 +56,7 @@ const heapStart = process.memoryUsage().heapUsed
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address()
   const ms = options.minutes * 60_000
-  const load = spawn(process.execPath, [path.join(__dirname, '..', '__test__', 'scenarios', 'load.js'), String(port), String(options.concurrency), String(ms), '/products/'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const load = spawn(process.execPath, [path.join(__dirname, '..', 'workloads', 'scenarios', 'load.js'), String(port), String(options.concurrency), String(ms), '/products/'], { stdio: ['ignore', 'pipe', 'inherit'] })
   // The load generator asks for random product pages.
   let out = ''
   load.stdout.on('data', (d) => (out += d))

@@ -9,7 +9,7 @@
 const assert = require('node:assert/strict')
 const path = require('node:path')
 const { describe, test } = require('node:test')
-const { cases } = require('../scenarios/cases')
+const { cases } = require('../../workloads/scenarios/cases')
 const { createLimiter, lastJsonLine, runNode } = require('../../scripts/spawn')
 
 /** Samples each control runs for at 250 ms: two minutes, the settling minute then one judged by the strict rules. */
@@ -18,7 +18,7 @@ const CONTROL_MS = CONTROL_SAMPLES * 250
 /** Controls mostly sleep between timer ticks; churning ones use a core while they run. */
 const AT_ONCE = 5
 
-const runner = path.join(__dirname, '..', 'scenarios', 'run.js')
+const runner = path.join(__dirname, '..', '..', 'workloads', 'scenarios', 'run.js')
 const controls = cases.filter((c) => !c.expect)
 const limit = createLimiter(AT_ONCE)
 const runs = new Map(controls.map((c) => [c.id, limit(() => runNode([runner, c.id, '250', String(CONTROL_SAMPLES)], { timeoutMs: 3 * CONTROL_MS }))]))

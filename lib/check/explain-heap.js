@@ -2,7 +2,7 @@
 // What a leaking function keeps, for a confirmed heap leak in checkLeak:
 // heap-object tracking started before a few more calls, and one heap
 // snapshot after them, analysed in Rust on the thread pool
-// (lib/heap-analysis.js). Objects V8 numbered after tracking started are
+// (lib/snapshot/heap-analysis.js). Objects V8 numbered after tracking started are
 // what the calls kept (the snapshot collects garbage first): by class, per
 // call, with the retainer paths that hold them. In a check nothing else runs
 // meanwhile, so what is new and alive after a full GC is what the calls kept.
@@ -13,11 +13,11 @@ const path = require('node:path')
 const { isOwnFile } = require('../own-files')
 const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
-const { analyzeNewObjects } = require('../heap-analysis')
-const { trackNewObjects } = require('../new-object-ids')
+const { analyzeNewObjects } = require('../snapshot/heap-analysis')
+const { trackNewObjects } = require('../snapshot/new-object-ids')
 const { bytes, duration } = require('../report/format')
-const { writeHeapSnapshotFile } = require('../heap-snapshot-file')
-const { lacksMemory } = require('../snapshots')
+const { writeHeapSnapshotFile } = require('../snapshot/heap-snapshot-file')
+const { lacksMemory } = require('../snapshot/snapshots')
 
 /** Calls made while tracking: at least, at most, and their time at most. */
 const MIN_CALLS = 20

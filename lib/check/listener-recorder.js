@@ -7,7 +7,7 @@ const { topCallSite } = require('../native')
 const { captureStack } = require('../stack')
 const { interceptAdds } = require('../intercept-adds')
 const { listenerCount } = require('../listener-hook')
-const { describeEmitter } = require('../listener-watch')
+const { describeEmitter } = require('../guard/listener-watch')
 
 /** Every this-many adds to one emitter/event, an add stack is kept. */
 const STACK_EVERY = 8

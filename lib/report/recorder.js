@@ -8,7 +8,7 @@
 
 const fs = require('node:fs')
 const { Timeline, TimelineChunks } = require('./timeline')
-const { analysisLine, jsonRecord, leakLine, resolvedLine, writeLine } = require('../json-log')
+const { analysisLine, jsonRecord, leakLine, resolvedLine, writeLine } = require('../alerting/json-log')
 const { codedError } = require('../errors')
 
 /** Reports kept for the in-process report (the newest; each leak's first is kept apart). */

@@ -9,7 +9,7 @@ const os = require('node:os')
 const path = require('node:path')
 const { spawn } = require('node:child_process')
 const { codedError } = require('../errors')
-const { jsonRecord } = require('../json-log')
+const { jsonRecord } = require('../alerting/json-log')
 const { documentFromLog } = require('./document')
 const { renderReport } = require('./render')
 

@@ -193,7 +193,7 @@ fn sawtooth_caches_cleared_every_one_to_eight_seconds_stay_quiet() {
 fn caches_on_a_timer_read_at_random_gaps_stay_quiet() {
     // The guard draws each gap from 0.5–1.5 × its interval, so a timer of
     // the application's is read at random phases, never at one that drifts
-    // (see `scheduleTick` in lib/guard.js). Periods near multiples of the
+    // (see `scheduleTick` in lib/guard/guard.js). Periods near multiples of the
     // 250-ms interval, 5 and 12 MB caches.
     for period_ms in [495.0, 990.0, 1010.0, 1990.0, 3005.0] {
         for total in [5.0 * MIB, 12.0 * MIB] {

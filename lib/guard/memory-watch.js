@@ -4,8 +4,8 @@
 
 const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
-const { MemoryMonitorHandle, nativeSource } = require('./native')
-const { subscribe } = require('./gc')
+const { MemoryMonitorHandle, nativeSource } = require('../native')
+const { subscribe } = require('../gc')
 
 const YOUNG_SPACES = new Set(['new_space', 'new_large_object_space'])
 
@@ -59,7 +59,7 @@ function now() {
 class MemoryWatch {
   /**
    * @param {object} settings
-   * @param {import('./gc').GcBudget} settings.gcBudget the guard's access to forced GCs
+   * @param {import('../gc').GcBudget} settings.gcBudget the guard's access to forced GCs
    * @param {object} settings.monitor options for MemoryMonitorHandle
    * @param {(reports: object[]) => void} settings.deliver receives new reports
    * @param {import('./overhead').Overhead} settings.overhead the guard's own time

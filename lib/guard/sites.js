@@ -4,9 +4,9 @@
 // hold enough samples. The guard calls onSample() every sample, holds(report)
 // before sending a report, and addTo(report) as it sends a heap report.
 
-const { COARSE_INTERVAL, SUSPICION_INTERVAL, sampler } = require('./allocation-sampler')
-const { writePrivateFile } = require('./heap-snapshot-file')
-const { holdInliningOff } = require('./inlining')
+const { COARSE_INTERVAL, SUSPICION_INTERVAL, sampler } = require('../allocation-sampler')
+const { writePrivateFile } = require('../snapshot/heap-snapshot-file')
+const { holdInliningOff } = require('../inlining')
 
 /** A quiet heap's sampling window ('always') is renewed after this long, so the profile stays small. */
 const SAMPLER_WINDOW_MS = 10 * 60_000

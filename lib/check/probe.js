@@ -2,9 +2,9 @@
 // A collection probe for tests: hand it an object, drop every reference,
 // then ask whether the object was collected.
 
-const { afterFinalizers, gc } = require('./gc')
-const { validateNumber, validateObject } = require('./errors')
-const { validateTarget } = require('./object-watch')
+const { afterFinalizers, gc } = require('../gc')
+const { validateNumber, validateObject } = require('../errors')
+const { validateTarget } = require('../guard/object-watch')
 
 const registry = new FinalizationRegistry((probe) => {
   probe.finalized = true

@@ -1,5 +1,5 @@
-// Types of the matchers leakguard/jest and leakguard/vitest add (lib/matchers.js).
-import type { CheckOptions } from '../index'
+// Types of the matchers leakguard/jest and leakguard/vitest add (lib/check/matchers.js).
+import type { CheckOptions } from '../../index'
 
 /** The matchers leakguard adds. Both are asynchronous: `await` them. */
 export interface LeakguardMatchers<R> {

@@ -2,7 +2,7 @@
 // Runs one scenario case under leakguard and prints what was reported, as
 // JSON on the last line of stdout. Leak cases stop at the first report of
 // their kind; controls run for their whole duration.
-//   node __test__/scenarios/run.js <case-id> [intervalMs] [samples]
+//   node workloads/scenarios/run.js <case-id> [intervalMs] [samples]
 // (samples: a control runs until the guard has taken this many, however
 // long a starved machine makes that; default: its case's duration)
 

@@ -8,7 +8,7 @@
 // cgroup's (v2, then v1) when there is one, else physical memory — leaves
 // that much headroom. A heap report's snapshot gets a second one
 // `compareAfterMs` later, and the pair is analysed off the main thread
-// (lib/heap-analysis.js): what grew, and what holds it.
+// (lib/snapshot/heap-analysis.js): what grew, and what holds it.
 
 const fs = require('node:fs')
 const os = require('node:os')
@@ -16,7 +16,7 @@ const path = require('node:path')
 const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
 const { threadId } = require('node:worker_threads')
-const { aboutOption, codedError, validateNumber, validateObject, validateString } = require('./errors')
+const { aboutOption, codedError, validateNumber, validateObject, validateString } = require('../errors')
 const { analyzeHeapSnapshots } = require('./heap-analysis')
 const { writeHeapSnapshotFile } = require('./heap-snapshot-file')
 
@@ -92,7 +92,7 @@ function effectiveMemory() {
   return { limit: os.totalmem(), used: os.totalmem() - os.freemem(), source: 'physical memory' }
 }
 
-const { bytes: mib } = require('./report/format')
+const { bytes: mib } = require('../report/format')
 
 /**
  * The headroom check: null when a snapshot of the heap fits under the

@@ -5,8 +5,8 @@
 // `RECEIVED_COLOR`), so one implementation serves both.
 
 const { checkLeak } = require('./check-leak')
-const { describePerCallGrowth } = require('./report/describe')
-const { count } = require('./report/format')
+const { describePerCallGrowth } = require('../report/describe')
+const { count } = require('../report/format')
 
 async function toLeak(received, options) {
   const hint = this.utils.matcherHint(`${this.isNot ? '.not' : ''}.toLeak`, 'fn', 'options')

@@ -2,12 +2,12 @@
 // `leakguard.prometheus({ register, prefix, labels, guard, top })`: a guard's
 // figures as collectors in a prom-client registry (an optional peer
 // dependency, loaded only here). What each metric means and reads is in
-// lib/metric-points.js, shared with OpenTelemetry; `guard.stats()` is read
+// lib/alerting/metric-points.js, shared with OpenTelemetry; `guard.stats()` is read
 // once a scrape. Reports are counted as they are sent. The guard's `stop()`
 // removes them from the registry.
 
-const { codedError, invalidArgType, invalidArgValue, validateNumber, validateObject, validateString } = require('./errors')
-const { latestRunningGuard } = require('./guard')
+const { codedError, invalidArgType, invalidArgValue, validateNumber, validateObject, validateString } = require('../errors')
+const { latestRunningGuard } = require('../guard/guard')
 const { requirePeer } = require('./peer')
 const { METRICS, REPORTS, statsReader } = require('./metric-points')
 

@@ -6,7 +6,7 @@
 
 const fs = require('node:fs')
 const v8 = require('node:v8')
-const { addOwnNativeBytes, nativeBytes } = require('./native')
+const { addOwnNativeBytes, nativeBytes } = require('../native')
 
 /** Writes a heap snapshot to `file` with mode 0600; returns its path. */
 function writeHeapSnapshotFile(file) {

@@ -42,7 +42,7 @@ function promotedGarbage(bytesPerS) {
 }
 
 function nativeFixture() {
-  return require(path.join(__dirname, '..', 'fixtures', 'native-alloc'))
+  return require(path.join(__dirname, '..', 'native-alloc'))
 }
 
 const workloads = {

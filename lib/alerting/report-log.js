@@ -1,7 +1,7 @@
 'use strict'
 // Where a guard's findings are logged, by the `log` option: one rule per
 // mode and finding, in one table, over the two sinks (JSON lines on stderr,
-// lib/json-log.js; named warnings, lib/warnings.js).
+// lib/alerting/json-log.js; named warnings, lib/alerting/warnings.js).
 
 const { logAnalysisJson, logCallbackFailureJson, logLeakJson, logResolvedJson } = require('./json-log')
 const { emitAnalysisWarning, emitCallbackWarning, emitLeakWarning, emitResolvedWarning } = require('./warnings')

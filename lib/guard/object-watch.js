@@ -10,11 +10,11 @@
 // a registry per guard kept each stopped guard alive until its objects'
 // finalizers ran, and the survivors made V8 grow its young generation.
 
-const { OWN_FILES } = require('./own-files')
-const { ObjectLedgerHandle } = require('./native')
-const { captureStack } = require('./stack')
-const { codedError, invalidArgType, validateNumber, validateObject, validateString } = require('./errors')
-const { fullGcCount } = require('./gc')
+const { OWN_FILES } = require('../own-files')
+const { ObjectLedgerHandle } = require('../native')
+const { captureStack } = require('../stack')
+const { codedError, invalidArgType, validateNumber, validateObject, validateString } = require('../errors')
+const { fullGcCount } = require('../gc')
 
 /** Object watches of running guards on this thread, for leak checks. */
 const running = new Set()
@@ -77,7 +77,7 @@ class ObjectWatch {
    * @param {number} settings.minPoints samples before a verdict
    * @param {number} settings.maxPoints samples judged at most
    * @param {number} settings.minGrowthPerMinute objects a minute below which growth is ignored
-   * @param {import('./gc').GcBudget} settings.gcBudget the guard's access to forced GCs
+   * @param {import('../gc').GcBudget} settings.gcBudget the guard's access to forced GCs
    */
   constructor({ minPoints, maxPoints, minGrowthPerMinute, gcBudget }) {
     this.ledgerOptions = { minPoints, maxPoints, minGrowthPerMinute, ignoredPaths: OWN_FILES }

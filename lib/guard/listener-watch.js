@@ -2,9 +2,9 @@
 // One guard's view of listener leaks: the emitter/event pairs the hook found
 // busy, held weakly, and their counts fed to Rust at every sample.
 
-const { OWN_FILES } = require('./own-files')
-const { ListenerRegistryHandle } = require('./native')
-const hook = require('./listener-hook')
+const { OWN_FILES } = require('../own-files')
+const { ListenerRegistryHandle } = require('../native')
+const hook = require('../listener-hook')
 
 const MAX_PAIRS = 10_000
 const TOP = 10

@@ -10,8 +10,8 @@
 // is a leak verdict, a post-GC baseline or a listener count, so every
 // instrument here is `leakguard.*`.
 
-const { codedError, invalidArgType, validateNumber, validateObject } = require('./errors')
-const { latestRunningGuard } = require('./guard')
+const { codedError, invalidArgType, validateNumber, validateObject } = require('../errors')
+const { latestRunningGuard } = require('../guard/guard')
 const { requirePeer } = require('./peer')
 const { METRICS, REPORTS } = require('./metric-points')
 
@@ -31,7 +31,7 @@ function openTelemetry(options = {}) {
   const guard = options.guard === undefined ? latestRunningGuard() : options.guard
   if (!guard || typeof guard.stats !== 'function') throw codedError('ERR_LEAKGUARD_NO_GUARD', 'leakguard.openTelemetry() needs a running guard: call start() first, or pass options.guard')
 
-  const meter = meterProvider.getMeter('leakguard', require('../package.json').version)
+  const meter = meterProvider.getMeter('leakguard', require('../../package.json').version)
   const OTEL_KEYS = { kind: 'leakguard.memory.kind', emitter: 'leakguard.emitter', event: 'leakguard.event', leaking: 'leakguard.leaking', label: 'leakguard.label' }
   const instruments = METRICS.map((metric) => {
     const create = metric.type === 'counter' ? 'createObservableCounter' : 'createObservableGauge'

@@ -5,8 +5,8 @@
 // of these (a typo), are coded errors naming the variable and its value,
 // thrown at start-up.
 
-const { codedError, invalidArgValue, outOfRange, prefixed } = require('./errors')
-const { LOG_MODES, SITE_MODES, normalizeStartOptions } = require('./start-options')
+const { codedError, invalidArgValue, outOfRange, prefixed } = require('../errors')
+const { LOG_MODES, SITE_MODES, normalizeStartOptions } = require('./options')
 
 /** How a variable's text becomes an option value. */
 const number = (raw, name) => {

@@ -2,10 +2,10 @@
 // Validates the options of `start()` and fills in defaults.
 
 const { isMainThread } = require('node:worker_threads')
-const { invalidArgType, invalidArgValue, outOfRange, validateBoolean, validateFunction, validateNumber, validateObject } = require('./errors')
+const { invalidArgType, invalidArgValue, outOfRange, validateBoolean, validateFunction, validateNumber, validateObject } = require('../errors')
 
-const { normalizeSnapshot } = require('./snapshots')
-const { normalizeForensics } = require('./forensics')
+const { normalizeSnapshot } = require('../snapshot/snapshots')
+const { normalizeForensics } = require('../alerting/forensics')
 
 const MEMORY_KINDS = ['heap', 'external', 'native']
 
@@ -67,7 +67,7 @@ function normalizeObjects(objects) {
   return { minGrowthPerMinute }
 }
 
-/** When allocations are sampled for heap reports' sites (see lib/guard.js). */
+/** When allocations are sampled for heap reports' sites (see lib/guard/guard.js). */
 const SITE_MODES = ['on-suspicion', 'always']
 
 /**

@@ -2,23 +2,23 @@
 // `start()` and the Guard it returns: owns what watches this thread and
 // delivers reports to `onLeak`, or as `LeakWarning`s.
 
-const { GcBudget } = require('./gc')
+const { GcBudget } = require('../gc')
 const { ListenerWatch } = require('./listener-watch')
 const { MemoryWatch, now } = require('./memory-watch')
 const { ObjectWatch } = require('./object-watch')
-const { normalizeStartOptions, monitorOptions } = require('./start-options')
-const { codedError, invalidArgType, validateObject, validateString } = require('./errors')
-const { AlertGate } = require('./alerts')
-const { SnapshotTaker, checkDirectory, lacksMemory, writePrivateSnapshot } = require('./snapshots')
-const { describe, describeAnalysis } = require('./report/describe')
-const { Recorder } = require('./report/recorder')
-const { reportDocument } = require('./report/document')
-const { renderReport } = require('./report/render')
+const { normalizeStartOptions, monitorOptions } = require('./options')
+const { codedError, invalidArgType, validateObject, validateString } = require('../errors')
+const { AlertGate } = require('../alerting/alert-gate')
+const { SnapshotTaker, checkDirectory, lacksMemory, writePrivateSnapshot } = require('../snapshot/snapshots')
+const { describe, describeAnalysis } = require('../report/describe')
+const { Recorder } = require('../report/recorder')
+const { reportDocument } = require('../report/document')
+const { renderReport } = require('../report/render')
 const { Overhead } = require('./overhead')
-const { Forensics } = require('./forensics')
-const { GuardSites } = require('./guard-sites')
-const { GuardEvents } = require('./guard-events')
-const { ReportLog } = require('./report-log')
+const { Forensics } = require('../alerting/forensics')
+const { GuardSites } = require('./sites')
+const { GuardEvents } = require('./events')
+const { ReportLog } = require('../alerting/report-log')
 
 /** How often a guard logging JSON writes its timeline (a `LeakTimeline` line). */
 const JSON_TIMELINE_MS = 30_000
@@ -50,7 +50,7 @@ class Guard {
     // may have ended, an overdue object), at most one pair per block of a
     // window (a sixth of minSamples).
     this.gcBudget = new GcBudget({ allowForced: options.confirmWithGc, minGapMs: Math.max(1, options.minSamples / 6) * options.intervalMs })
-    /** This guard's own main-thread time (lib/overhead.js). */
+    /** This guard's own main-thread time (lib/guard/overhead.js). */
     this.overhead = new Overhead()
     this.memory = new MemoryWatch({
       gcBudget: this.gcBudget,
@@ -175,7 +175,7 @@ class Guard {
     this.objects.expectCollected(obj, label, options, Guard.prototype.expectCollected)
   }
 
-  /** Passes the detectors' reports through the per-leak alert gate (lib/alerts.js), which dispatches them. */
+  /** Passes the detectors' reports through the per-leak alert gate (lib/alerting/alert-gate.js), which dispatches them. */
   deliver(reports) {
     for (const report of reports) {
       if (!this.running) return
@@ -212,7 +212,7 @@ class Guard {
     this.events.emit('leak', report, (error) => this.log.failure(error, report, { leak: true }), this.options.onLeak)
   }
 
-  /** Who subscribed, for the log's rules (lib/report-log.js). */
+  /** Who subscribed, for the log's rules (lib/alerting/report-log.js). */
   heard() {
     return { leak: Boolean(this.options.onLeak) || this.events.count('leak') > 0, resolved: this.events.count('resolved') > 0, analysis: this.events.count('analysis') > 0 }
   }
@@ -245,7 +245,7 @@ class Guard {
   }
 
   /**
-   * A heap report's two snapshots were compared (lib/snapshots.js
+   * A heap report's two snapshots were compared (lib/snapshot/snapshots.js
    * followUp): `analysis` subscribers get `{ report, files, analysis,
    * message }` (or `error` in place of `analysis`), each isolated from the
    * others; it is logged as `options.log` says (unset: only when nobody

@@ -3,7 +3,7 @@
 // called in subscription order and isolated from the others' throws and
 // rejections.
 
-const { invalidArgType, invalidArgValue, validateFunction } = require('./errors')
+const { invalidArgType, invalidArgValue, validateFunction } = require('../errors')
 
 /** The events a guard emits to `on()` subscribers. */
 const GUARD_EVENTS = ['leak', 'resolved', 'analysis']

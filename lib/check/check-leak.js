@@ -5,11 +5,11 @@
 // one check at a time per thread, the watchdog; the stages are in
 // lib/check/ (run.js: rounds, verdicts, explanation, result).
 
-const { codedError, validateFunction } = require('./errors')
-const { describeCheckFailure } = require('./report/describe')
-const { KINDS, normalizeCheckOptions } = require('./check/options')
-const { runCheck } = require('./check/run')
-const { withWatchdog } = require('./check/watchdog')
+const { codedError, validateFunction } = require('../errors')
+const { describeCheckFailure } = require('../report/describe')
+const { KINDS, normalizeCheckOptions } = require('./options')
+const { runCheck } = require('./run')
+const { withWatchdog } = require('./watchdog')
 
 /**
  * Calls `fn` in batches, measuring after full GCs between batches, and

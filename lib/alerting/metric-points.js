@@ -1,6 +1,6 @@
 'use strict'
 // What a guard's figures are as metrics, written once for both exporters
-// (lib/prometheus.js and lib/open-telemetry.js only name and register them):
+// (lib/alerting/prometheus.js and lib/alerting/open-telemetry.js only name and register them):
 // each metric's kind, unit and meaning, and its points from one
 // `guard.stats()` reading.
 

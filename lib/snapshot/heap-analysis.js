@@ -4,8 +4,8 @@
 // (the event loop keeps running). A file that cannot be analysed rejects
 // with a coded error naming the file and the byte offset.
 
-const { HeapAnalysisJob } = require('./native')
-const { codedError, invalidArgType, invalidArgValue, validateFunction, validateNumber, validateObject } = require('./errors')
+const { HeapAnalysisJob } = require('../native')
+const { codedError, invalidArgType, invalidArgValue, validateFunction, validateNumber, validateObject } = require('../errors')
 
 /** pathObjects: instances of a class whose paths are walked (the largest by retained size past it). */
 const DEFAULTS = Object.freeze({ top: 10, paths: 3, pathObjects: 1_000_000, progressMs: 250 })
@@ -101,7 +101,7 @@ function analyzeHeapSnapshots(files, options) {
 
 /**
  * Analyses one snapshot whose objects numbered past `afterId` are the new
- * ones (lib/new-object-ids.js): as two snapshots would, by class, with
+ * ones (lib/snapshot/new-object-ids.js): as two snapshots would, by class, with
  * retainer paths. For leakguard's own checks; `top` and `paths` as above.
  */
 function analyzeNewObjects(file, afterId, { top = DEFAULTS.top, paths = DEFAULTS.paths } = {}) {

@@ -11,9 +11,9 @@
 
 const fs = require('node:fs')
 const path = require('node:path')
-const { codedError, outOfRange, validateNumber, validateObject, validateString } = require('./errors')
-const { checkDirectory, effectiveMemory, lacksMemory } = require('./snapshots')
-const { writeHeapSnapshotFile } = require('./heap-snapshot-file')
+const { codedError, outOfRange, validateNumber, validateObject, validateString } = require('../errors')
+const { checkDirectory, effectiveMemory, lacksMemory } = require('../snapshot/snapshots')
+const { writeHeapSnapshotFile } = require('../snapshot/heap-snapshot-file')
 const { emitNamedWarning } = require('./warnings')
 const { jsonRecord, writeLine } = require('./json-log')
 
