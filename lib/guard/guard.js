@@ -7,18 +7,16 @@ const { ListenerWatch } = require('./listener-watch')
 const { MemoryWatch, now } = require('./memory-watch')
 const { ObjectWatch } = require('./object-watch')
 const { normalizeStartOptions, monitorOptions } = require('./options')
-const { codedError, invalidArgType, validateObject, validateString } = require('../errors')
+const { invalidArgType, validateObject } = require('../errors')
 const { AlertGate } = require('../alerting/alert-gate')
-const { SnapshotTaker, checkDirectory, lacksMemory, writePrivateSnapshot } = require('../snapshot/snapshots')
-const { describe, describeAnalysis } = require('../report/describe')
+const { SnapshotTaker, captureHeapSnapshot } = require('../snapshot/snapshots')
 const { Recorder } = require('../report/recorder')
 const { reportDocument } = require('../report/document')
 const { renderReport } = require('../report/render')
 const { Overhead } = require('./overhead')
 const { Forensics } = require('../alerting/forensics')
 const { GuardSites } = require('./sites')
-const { GuardEvents } = require('./events')
-const { ReportLog } = require('../alerting/report-log')
+const { GuardFindings } = require('./findings')
 
 /** How often a guard logging JSON writes its timeline (a `LeakTimeline` line). */
 const JSON_TIMELINE_MS = 30_000
@@ -27,20 +25,13 @@ class Guard {
   /** @param {ReturnType<typeof normalizeStartOptions>} options */
   constructor(options) {
     this.options = options
-    this.reportCount = 0
-    /** `on('leak')`, `on('resolved')` and `on('analysis')` subscribers. */
-    this.events = new GuardEvents()
-    /** Where findings are logged, as `options.log` says. */
-    this.log = new ReportLog(options.log)
     this.snapshots = options.snapshot ? new SnapshotTaker(options.snapshot) : null
     this.alerts = new AlertGate({
       minIntervalMs: options.alerts.minIntervalMs,
       realertMs: options.alerts.realertMs,
       sendLeak: (report) => this.dispatch(report),
-      sendResolved: (report) => this.sendResolved(report),
+      sendResolved: (report) => this.findings.resolved(report),
     })
-    /** leakguard's own observers of reports (metrics): not subscribers, so they change no logging. */
-    this.reportObservers = []
     /** Called once when the guard stops (metrics unregister themselves). */
     this.stopHooks = []
     this.running = true
@@ -83,7 +74,16 @@ class Guard {
       keepProfile: Boolean(options.forensics),
       memory: this.memory,
       overhead: this.overhead,
-      send: (report) => this.send(report),
+      send: (report) => this.findings.leak(report),
+    })
+    /** Where findings go once let through: sentence, snapshot, recorder, log, observers, subscribers. */
+    this.findings = new GuardFindings({
+      options,
+      recorder: this.recorder,
+      snapshots: this.snapshots,
+      sites: this.sites,
+      overhead: this.overhead,
+      isOpen: (identity) => this.running && this.alerts.isOpen(identity),
     })
     this.forensics = options.forensics
       ? new Forensics(options.forensics, {
@@ -185,77 +185,18 @@ class Guard {
 
   /** A report the alert gate lets through: a heap report may first wait for its sites. */
   dispatch(report) {
-    if (!this.sites.holds(report)) this.send(report)
-  }
-
-  /**
-   * Sends `report` to `onLeak` and every `on('leak')` subscriber, each
-   * isolated from the others' exceptions and rejections, and logs it as
-   * `options.log` says.
-   */
-  send(report) {
-    this.reportCount++
-    if (report.kind === 'heap' && !report.repeat) this.sites.addTo(report)
-    report.message = describe(report)
-    if (this.snapshots) {
-      const identity = report.identity
-      const shot = this.snapshots.maybeTake(report, identity)
-      if (shot) {
-        report.snapshot = shot
-        this.snapshots.followUp(report, shot.path, () => this.running && this.alerts.isOpen(identity), (result) => this.overhead.measure(() => this.sendAnalysis(result)))
-      }
-    }
-    this.recorder.report(report)
-    this.log.leak(report, this.heard())
-    for (const observe of this.reportObservers) observe(report)
-    // A failing subscriber loses no report: the failure is logged, and the report too if it was not.
-    this.events.emit('leak', report, (error) => this.log.failure(error, report, { leak: true }), this.options.onLeak)
-  }
-
-  /** Who subscribed, for the log's rules (lib/alerting/report-log.js). */
-  heard() {
-    return { leak: Boolean(this.options.onLeak) || this.events.count('leak') > 0, resolved: this.events.count('resolved') > 0, analysis: this.events.count('analysis') > 0 }
+    if (!this.sites.holds(report)) this.findings.leak(report)
   }
 
   /** leakguard's own: `observe(report)` sees every report sent (it must not throw); returns the removal. */
   observeReports(observe) {
-    this.reportObservers.push(observe)
-    return () => {
-      const at = this.reportObservers.indexOf(observe)
-      if (at >= 0) this.reportObservers.splice(at, 1)
-    }
+    return this.findings.observe(observe)
   }
 
   /** leakguard's own: `hook()` runs once when the guard stops (at once if it has). */
   onStop(hook) {
     if (!this.running) return hook()
     this.stopHooks.push(hook)
-  }
-
-  /**
-   * A reported leak is over: `resolved` subscribers get the report, each
-   * isolated from the others; it is logged as `options.log` says (unset:
-   * only when the guard has no subscriber of any kind).
-   */
-  sendResolved(report) {
-    report.message = describe(report)
-    this.recorder.resolved(report)
-    this.log.resolved(report, this.heard())
-    this.events.emit('resolved', report, (error) => this.log.failure(error, report))
-  }
-
-  /**
-   * A heap report's two snapshots were compared (lib/snapshot/snapshots.js
-   * followUp): `analysis` subscribers get `{ report, files, analysis,
-   * message }` (or `error` in place of `analysis`), each isolated from the
-   * others; it is logged as `options.log` says (unset: only when nobody
-   * subscribed to 'analysis').
-   */
-  sendAnalysis(result) {
-    result.message = describeAnalysis(result)
-    this.recorder.analysis(result)
-    this.log.analysis(result, this.heard())
-    this.events.emit('analysis', result, (error) => this.log.failure(error, result.report))
   }
 
   /**
@@ -266,23 +207,7 @@ class Guard {
    * limit leaves no room for it, ERR_LEAKGUARD_SNAPSHOT_WRITE when writing fails.
    */
   captureHeapSnapshot(options) {
-    if (options === undefined) options = {}
-    validateObject(options, 'options')
-    let dir
-    if (options.dir === undefined) {
-      if (!this.options.snapshot) throw invalidArgType('options.dir', 'of type string (start() was given no snapshot.dir to default to)', undefined)
-      dir = this.options.snapshot.dir
-    } else {
-      validateString(options.dir, 'options.dir')
-      dir = checkDirectory(options.dir, { option: 'options.dir' })
-    }
-    const why = lacksMemory(this.options.snapshot ? this.options.snapshot.memoryLimitBytes : null)
-    if (why) throw codedError('ERR_LEAKGUARD_SNAPSHOT_MEMORY', `No heap snapshot was written: ${why}`)
-    try {
-      return writePrivateSnapshot(dir)
-    } catch (error) {
-      throw codedError('ERR_LEAKGUARD_SNAPSHOT_WRITE', `Writing the heap snapshot into ${dir} failed: ${error.message}`, { cause: error })
-    }
+    return captureHeapSnapshot(options, this.options.snapshot)
   }
 
   /**
@@ -291,13 +216,13 @@ class Guard {
    * report's snapshots compared). Returns the guard.
    */
   on(event, listener) {
-    this.events.on(event, listener)
+    this.findings.events.on(event, listener)
     return this
   }
 
   /** Removes the latest subscription of `listener` to `event`. Returns the guard. */
   off(event, listener) {
-    this.events.off(event, listener)
+    this.findings.events.off(event, listener)
     return this
   }
 
@@ -359,7 +284,7 @@ class Guard {
     return {
       running: this.running,
       intervalMs: this.options.intervalMs,
-      reports: this.reportCount,
+      reports: this.findings.sent,
       ...memory,
       allocationSites: this.sites.status(),
       forcedGcs: this.gcBudget.forced,

@@ -16,7 +16,7 @@ const path = require('node:path')
 const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
 const { threadId } = require('node:worker_threads')
-const { aboutOption, codedError, validateNumber, validateObject, validateString } = require('../errors')
+const { aboutOption, codedError, invalidArgType, validateNumber, validateObject, validateString } = require('../errors')
 const { analyzeHeapSnapshots } = require('./heap-analysis')
 const { writeHeapSnapshotFile } = require('./heap-snapshot-file')
 
@@ -231,4 +231,32 @@ class SnapshotTaker {
   }
 }
 
-module.exports = { SnapshotTaker, checkDirectory, effectiveMemory, lacksMemory, normalizeSnapshot, writePrivateSnapshot }
+/**
+ * `guard.captureHeapSnapshot(options)`: writes a heap snapshot now into
+ * `options.dir` (default: `snapshot.dir`, the guard's `snapshot` option),
+ * mode 0600; the app is paused while it is written. Returns `{ path, bytes,
+ * pauseMs }`. Throws ERR_LEAKGUARD_SNAPSHOT_DIR for an unusable directory,
+ * ERR_LEAKGUARD_SNAPSHOT_MEMORY when the memory limit leaves no room for it,
+ * ERR_LEAKGUARD_SNAPSHOT_WRITE when writing fails.
+ */
+function captureHeapSnapshot(options, snapshot) {
+  if (options === undefined) options = {}
+  validateObject(options, 'options')
+  let dir
+  if (options.dir === undefined) {
+    if (!snapshot) throw invalidArgType('options.dir', 'of type string (start() was given no snapshot.dir to default to)', undefined)
+    dir = snapshot.dir
+  } else {
+    validateString(options.dir, 'options.dir')
+    dir = checkDirectory(options.dir, { option: 'options.dir' })
+  }
+  const why = lacksMemory(snapshot ? snapshot.memoryLimitBytes : null)
+  if (why) throw codedError('ERR_LEAKGUARD_SNAPSHOT_MEMORY', `No heap snapshot was written: ${why}`)
+  try {
+    return writePrivateSnapshot(dir)
+  } catch (error) {
+    throw codedError('ERR_LEAKGUARD_SNAPSHOT_WRITE', `Writing the heap snapshot into ${dir} failed: ${error.message}`, { cause: error })
+  }
+}
+
+module.exports = { SnapshotTaker, captureHeapSnapshot, checkDirectory, effectiveMemory, lacksMemory, normalizeSnapshot, writePrivateSnapshot }

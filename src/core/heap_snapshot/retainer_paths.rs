@@ -54,28 +54,52 @@ impl ShortestPaths {
     }
 }
 
+/// Roots that hold what the thread had in hand when the snapshot was taken
+/// (handles of the code running then, its stack): never what keeps a leak,
+/// so they are walked after every other root.
+const TRANSIENT_ROOTS: [&str; 2] = ["(Handle scope)", "(Stack roots)"];
+
 /// Breadth-first from the root through retaining edges. V8's string table
 /// (`(Internalized strings)`) is not walked: a string used as a key is held
 /// by the object it is a key of, which is what a path should name; the
-/// table lets go of strings nothing else holds.
+/// table lets go of strings nothing else holds. The transient roots
+/// ([`TRANSIENT_ROOTS`]) are walked last, so an object held both by a
+/// closure and by a handle of the code that took the snapshot reads as held
+/// by the closure.
 pub fn shortest_paths(g: &HeapGraph) -> ShortestPaths {
     let n = g.node_count();
     let mut edge = huge_pages::filled(n, NONE);
     if n == 0 {
         return ShortestPaths { edge };
     }
-    let string_table = (1..n as u32).find(|&v| {
-        Some(g.node_type[v as usize]) == g.codes.synthetic && g.name(v) == "(Internalized strings)"
-    });
+    let synthetic = |v: u32| Some(g.node_type[v as usize]) == g.codes.synthetic;
+    let string_table =
+        (1..n as u32).find(|&v| synthetic(v) && g.name(v) == "(Internalized strings)");
+    let transient = |v: u32| synthetic(v) && TRANSIENT_ROOTS.contains(&g.name(v));
     edge[0] = ROOT;
-    // Each node enters the queue once: a vector and a read position.
-    let mut queue: Vec<u32> = huge_pages::with_capacity(n);
+    // Each node enters the queue once (a transient root twice: reached, then
+    // walked at the end): a vector and a read position.
+    let mut queue: Vec<u32> = huge_pages::with_capacity(n + TRANSIENT_ROOTS.len());
     queue.push(0);
     let mut head = 0;
-    while head < queue.len() {
+    let mut deferred: Vec<u32> = Vec::new();
+    let mut walking_transient = false;
+    loop {
+        if head == queue.len() {
+            if walking_transient || deferred.is_empty() {
+                break;
+            }
+            // Every other root is walked: now the transient ones.
+            walking_transient = true;
+            queue.append(&mut deferred);
+        }
         let v = queue[head];
         head += 1;
         if Some(v) == string_table {
+            continue;
+        }
+        if !walking_transient && transient(v) {
+            deferred.push(v);
             continue;
         }
         for e in g.edges(v) {
@@ -622,6 +646,37 @@ mod tests {
             paths[0].text(),
             "(string) [] ← Object .sessions ← MemoryStore .store ← (GC roots)"
         );
+    }
+
+    #[test]
+    fn an_object_held_by_a_closure_and_a_handle_reads_as_held_by_the_closure() {
+        // The handle is the shorter path (the code taking the snapshot had the
+        // array in hand); the closure's is what keeps it.
+        let mut t = SnapshotText::default();
+        let root = t.node("synthetic", "", 1, 0);
+        let gc = t.node("synthetic", "(GC roots)", 3, 0);
+        let handles = t.node("synthetic", "(Handle scope)", 5, 0);
+        let f = t.node("closure", "handleRequest", 7, 32);
+        let ctx = t.node("object", "system / Context", 9, 24);
+        let kept = t.node("object", "Array", 11, 16);
+        let item = t.node("object", "Object", 13, 40);
+        let only_handled = t.node("object", "Temp", 15, 40);
+        t.edge(root, "element", "1", gc);
+        t.edge(gc, "element", "1", handles);
+        t.edge(gc, "element", "2", f);
+        t.edge(handles, "element", "1", kept);
+        t.edge(handles, "element", "2", only_handled);
+        t.edge(f, "internal", "context", ctx);
+        t.edge(ctx, "context", "kept", kept);
+        t.edge(kept, "element", "0", item);
+        let paths = clustered(&t, &[item], 10, 5);
+        assert_eq!(
+            paths[0].text(),
+            "Object [] ← Array 'kept' ← (closure) handleRequest ← (GC roots)"
+        );
+        // Held by a handle alone, it still has its path.
+        let paths = clustered(&t, &[only_handled], 10, 5);
+        assert_eq!(paths[0].text(), "Temp ← (Handle scope)");
     }
 
     #[test]
