@@ -792,3 +792,4 @@ fn leaks_over_a_cache_on_a_timer_are_reported() {
         }
     }
 }
+
