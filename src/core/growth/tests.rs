@@ -792,4 +792,3 @@ fn leaks_over_a_cache_on_a_timer_are_reported() {
         }
     }
 }
-
