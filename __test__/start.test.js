@@ -59,11 +59,15 @@ describe('start() and the guard', () => {
       }, 30_000, '80 samples')
       const { t } = guard.report({ format: 'json' }).processes[0].timeline
       const gaps = t.slice(1).map((at, i) => at - t[i])
-      // A fixed schedule (setInterval) never comes early: its gaps are 20 ms
-      // or more however busy the machine. Gaps drawn from 10–30 ms fall
-      // under 17 ms about a third of the time.
+      // What is judged is the schedule, not the machine's speed: a timer
+      // never fires early, so a busy machine only stretches gaps. A fixed
+      // schedule (setInterval) gives 20 ms or more but for a rare catch-up
+      // after a late tick (1 of 79 in a run on the fixed build); gaps drawn
+      // from 10–30 ms fall under 17 ms about a third of the time, so a tenth
+      // is a floor that load does not push them under.
       const early = gaps.filter((g) => g < 17).length
-      assert.ok(early >= gaps.length / 6, `${early} of ${gaps.length} gaps under 17 ms: ${gaps.join(' ')}`)
+      assert.ok(early >= gaps.length / 10, `${early} of ${gaps.length} gaps under 17 ms: ${gaps.join(' ')}`)
+      // Never under the shortest draw, half the interval (less the timer's 1-ms granularity).
       assert.ok(gaps.every((g) => g >= 9), `a gap under half the interval: ${gaps.join(' ')}`)
     } finally {
       guard.stop()

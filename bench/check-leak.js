@@ -89,9 +89,16 @@ const REPEATS = 3
 module.exports = async function checkLeakBench() {
   const results = { leakguard: { right: 0, ms: [], byName: {} }, heapdiff: { right: 0, ms: [], byName: {} } }
   const notes = { leakguard: [], heapdiff: [] }
+  /** `result.timing` of the in-process checks of clean functions. */
+  const cleanTimings = []
+  const checkLeak = async (fn) => {
+    const result = await leakguard.checkLeak(fn)
+    if (!result.leaked) cleanTimings.push(result.timing)
+    return result.leaked
+  }
   for (let r = 0; r < REPEATS; r++) {
     for (const [method, check] of [
-      ['leakguard', async (fn) => (await leakguard.checkLeak(fn)).leaked],
+      ['leakguard', checkLeak],
       ['heapdiff', heapDiffCheck],
     ]) {
       // Fresh subjects for each method and repeat: each starts from the same state.
@@ -124,6 +131,14 @@ module.exports = async function checkLeakBench() {
   return [
     row(`checkLeak(): median time per check (seven functions × ${REPEATS})`, median(results.leakguard.ms), 'ms', 'HeapDiff method', median(results.heapdiff.ms), byName('leakguard')),
     row(`checkLeak(): right verdicts of ${n}`, results.leakguard.right, `of ${n}`, 'HeapDiff method', results.heapdiff.right, notes.heapdiff.length ? `HeapDiff: ${notes.heapdiff.join(', ')}` : ''),
+    row(
+      `checkLeak(): GC readings per clean check in one process (${cleanTimings.length})`,
+      median(cleanTimings.map((t) => t.reads)),
+      'readings',
+      undefined,
+      undefined,
+      `of 9 in a whole round; range ${Math.min(...cleanTimings.map((t) => t.reads))}–${Math.max(...cleanTimings.map((t) => t.reads))}; ${Math.round(median(cleanTimings.map((t) => t.readsMs / t.reads)))} ms a reading`,
+    ),
     ...(notes.leakguard.length ? [row('checkLeak() got wrong', notes.leakguard.length, 'cases', undefined, undefined, notes.leakguard.join(', '))] : []),
     row(`fresh processes, ${fresh.length} library subjects: median time per check`, median(fresh.map((r) => r.ms)), 'ms', undefined, undefined, fresh.map(describe).join('; ')),
     row(`fresh processes: median time per clean check (${clean.length})`, median(clean.map((r) => r.ms)), 'ms', undefined, undefined, parts(clean)),

@@ -123,9 +123,8 @@ function subscribe(subscriber) {
  * A requester's access to forced GCs: `request(reason)` runs a full-GC pair
  * when forced GCs are allowed (`confirmWithGc`) and no sooner than a gap
  * drawn at random from 0.5–1.5 × `minGapMs` (one `minGapMs` on average)
- * after the last one, and returns
- * whether it ran. `forced` counts the pairs it ran, `byReason` says who
- * asked.
+ * after the last one, and returns whether it ran. `forced` counts the pairs
+ * it ran, `byReason` says who asked.
  *
  * The gap is random because pairs asked for as soon as the budget allows
  * come at a steady cadence: against a cache the application fills and

@@ -167,11 +167,12 @@ class CheckRun {
    * confirming one.
    */
   clearlyClean(series, calls, start) {
-    if (calls.length < MIN_READINGS) return false
-    return native.roundClearlyClean(
-      this.opts.kinds.map((kind) => ({ kind, calls, values: series[kind], floorPerCall: this.opts.floors[kind] })),
-      start,
-    )
+    return native.roundClearlyClean(this.measures(series, calls), start)
+  }
+
+  /** A round's readings as the core judges them: one series per kind checked. */
+  measures(series, calls) {
+    return this.opts.kinds.map((kind) => ({ kind, calls, values: series[kind], floorPerCall: this.opts.floors[kind] }))
   }
 
   /**
@@ -197,7 +198,7 @@ class CheckRun {
         truncated = true
         break
       }
-      rounds.push(opts.kinds.map((kind) => ({ kind, calls: round.calls, values: round.series[kind], floorPerCall: opts.floors[kind] })))
+      rounds.push(this.measures(round.series, round.calls))
       verdicts = native.judgeLeakRounds(rounds)
       measured = round.measured
       lastSize = Math.ceil(round.measured / Math.max(1, round.calls.length - 1))

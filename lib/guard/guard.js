@@ -38,8 +38,8 @@ class Guard {
     this.finalStats = null
     // Forced GCs are rare by design: one anchor pair when warm-up ends, then
     // only when a detector asks (a suspicion and its follow-up, a leak that
-    // may have ended, an overdue object), at most one pair per block of a
-    // window (a sixth of minSamples).
+    // may have ended, an overdue object), one pair per block of a window (a
+    // sixth of minSamples) at most on average (lib/gc.js draws each gap).
     this.gcBudget = new GcBudget({ allowForced: options.confirmWithGc, minGapMs: Math.max(1, options.minSamples / 6) * options.intervalMs })
     /** This guard's own main-thread time (lib/guard/overhead.js). */
     this.overhead = new Overhead()

@@ -98,17 +98,6 @@ impl LiveLevels {
         without_spikes(levels)
     }
 
-    /// The largest fall from one judged level ([`Self::judged_since`]) to
-    /// the next since `at_ms`: live data that comes and goes by that much
-    /// can also make two levels rise by that much, so a rise between two
-    /// levels must exceed it to count (see [`LiveLevels::goes_on`]).
-    pub fn largest_fall_since(&self, at_ms: f64) -> f64 {
-        self.judged_since(at_ms)
-            .windows(2)
-            .map(|w| w[0].value - w[1].value)
-            .fold(0.0, f64::max)
-    }
-
     /// Forgets every level before `at_ms`.
     pub fn forget_before(&mut self, at_ms: f64) {
         while self.points.front().is_some_and(|(p, _)| p.at_ms < at_ms) {
@@ -150,16 +139,14 @@ impl LiveLevels {
 
     /// Whether the growth `trend` predicts goes on between two live levels:
     /// `later` stands above `earlier` by half of the prediction at least, at
-    /// a reportable rate, by more than `noise` (the level's jitter) times
-    /// [`NOISE_FACTOR`], and by more than `fall` (the largest fall the live
-    /// levels showed, [`LiveLevels::largest_fall_since`]).
+    /// a reportable rate, and by more than `noise` (the level's jitter) times
+    /// [`NOISE_FACTOR`].
     pub fn goes_on(
         policy: &GrowthPolicy,
         trend: &Trend,
         earlier: Point,
         later: Point,
         noise: f64,
-        fall: f64,
     ) -> bool {
         let elapsed = later.at_ms - earlier.at_ms;
         if elapsed <= 0.0 {
@@ -169,7 +156,6 @@ impl LiveLevels {
         let rate = grown / elapsed * 60_000.0;
         rate >= CONTINUE_SHARE * trend.growth_per_minute
             && grown > NOISE_FACTOR * noise
-            && grown > fall
             && policy.rate_is_reportable(rate, later.value)
     }
 

@@ -181,8 +181,6 @@ enum Phase {
         trend: Trend,
         first: Option<Point>,
         samples_since_first: usize,
-        /// Whether the live levels' own trend raised it (else the window's).
-        from_live: bool,
         /// V8's own level showed the growth going on: a forced level, asked
         /// for at once, decides (see [`GrowthDetector::push_collector_live`]).
         forced_wanted: bool,
@@ -361,7 +359,6 @@ impl GrowthDetector {
                     trend,
                     first: None,
                     samples_since_first: 0,
-                    from_live: false,
                     forced_wanted: false,
                 };
                 Step::Suspect
@@ -421,7 +418,6 @@ impl GrowthDetector {
                     trend,
                     first: Some(point),
                     samples_since_first: 0,
-                    from_live: true,
                     forced_wanted: false,
                 };
                 return None;
@@ -453,7 +449,6 @@ impl GrowthDetector {
         let Phase::Suspected {
             trend,
             first,
-            from_live,
             forced_wanted,
             ..
         } = &mut self.phase
@@ -472,20 +467,6 @@ impl GrowthDetector {
             jitter(&self.history)
         }
         .unwrap_or(0.0);
-        // Live data that came and went since the kept span began (a cache
-        // cleared on a timer) can make two levels a block apart rise by as
-        // much as its largest fall: a suspicion the window raised must rise
-        // by more. One the live levels' own trend raised has their
-        // Mann–Kendall test behind it, which such data rarely passes.
-        let fall = if *from_live {
-            0.0
-        } else {
-            let since = self
-                .history
-                .front()
-                .map_or(trend.start.at_ms, |p| p.at_ms.min(trend.start.at_ms));
-            self.live.largest_fall_since(since)
-        };
         // Every report needs growth that lasted `min_points` samples and a
         // block more: a fill shorter than that ends before its follow-up.
         let lasted = self
@@ -514,8 +495,7 @@ impl GrowthDetector {
                 });
                 match recent {
                     Some(p)
-                        if long_enough
-                            && LiveLevels::goes_on(&policy, trend, p, point, noise, fall) =>
+                        if long_enough && LiveLevels::goes_on(&policy, trend, p, point, noise) =>
                     {
                         if may_confirm {
                             return Some(confirmed(trend, rate));
@@ -543,7 +523,7 @@ impl GrowthDetector {
                     at_ms: a.at_ms,
                     value: a.value.min(on_line),
                 };
-                if !LiveLevels::goes_on(&policy, trend, a, point, noise, fall) {
+                if !LiveLevels::goes_on(&policy, trend, a, point, noise) {
                     self.restart_from(point);
                     return None;
                 }
