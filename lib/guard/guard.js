@@ -17,6 +17,7 @@ const { Overhead } = require('./overhead')
 const { Forensics } = require('../alerting/forensics')
 const { GuardSites } = require('./sites')
 const { GuardFindings } = require('./findings')
+const { TimelineFeed } = require('./timeline-feed')
 
 /** How often a guard logging JSON writes its timeline (a `LeakTimeline` line). */
 const JSON_TIMELINE_MS = 30_000
@@ -94,10 +95,15 @@ class Guard {
           event: (at, type, fields) => this.recorder.event(at, type, fields),
         })
       : null
-    /** What the timeline has seen of the forced GCs and the heap's state. */
-    this.forcedSeen = {}
-    this.forcedSeenTotal = 0
-    this.lastHeapState = 'warming-up'
+    this.timeline = new TimelineFeed({
+      recorder: this.recorder,
+      memory: this.memory,
+      gcBudget: this.gcBudget,
+      listeners: this.listeners,
+      forensics: this.forensics,
+      warmupSamples: options.warmupSamples,
+      msUntilHeapLimit: () => this.msUntilHeapLimit(),
+    })
     this.memory.start()
     if (this.listeners) this.listeners.start()
     this.timer = null
@@ -130,35 +136,13 @@ class Guard {
     if (this.running) this.deliver(this.objects.sample(now()))
     if (!this.running) return
     const at = now()
-    this.record(at)
+    this.timeline.sample(at)
     // The core says which reported leaks are over (and may then report them
     // afresh); the gate sends `resolved` for those it let through.
     for (const identity of this.memory.monitor.takeEnded()) this.alerts.end(identity, at)
     if (this.listeners) for (const identity of this.listeners.takeEnded()) this.alerts.end(identity, at)
     for (const identity of this.objects.takeEnded()) this.alerts.end(identity, at)
     if (this.alerts.size > 0) this.alerts.tick(at)
-  }
-
-  /** The sample's levels and what happened since the last one, for the timeline. */
-  record(at) {
-    const [heap, external, native] = this.memory.levels
-    this.recorder.sample(at, { heap, external, native, listeners: this.listeners ? this.listeners.mostWatched() : null })
-    if (this.forensics) {
-      const rss = this.memory.latest ? this.memory.latest.rss : NaN
-      this.forensics.check(at, { heapLive: heap, oldCommitted: this.memory.oldCommitted, heapLimit: this.memory.heapLimit, rss, msUntilHeapLimit: this.msUntilHeapLimit() })
-    }
-    if (this.memory.samples === this.options.warmupSamples + 1) this.recorder.event(at, 'warmed-up')
-    const state = this.memory.heapStateNow
-    if (state === 'suspected' && this.lastHeapState !== 'suspected') this.recorder.event(at, 'suspected', { kind: 'heap' })
-    this.lastHeapState = state
-    // Forced pairs are rare: the reasons are read only when the count moved.
-    if (this.gcBudget.forced !== this.forcedSeenTotal) {
-      this.forcedSeenTotal = this.gcBudget.forced
-      for (const [reason, n] of Object.entries(this.gcBudget.byReason)) {
-        for (let i = this.forcedSeen[reason] || 0; i < n; i++) this.recorder.event(at, 'forced-gc', { reason })
-        this.forcedSeen[reason] = n
-      }
-    }
   }
 
   /**

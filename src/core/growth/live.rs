@@ -7,7 +7,9 @@
 //! hidden under garbage promoted between major GCs, where the sampled levels
 //! are a sawtooth whose floor the window cannot see: the levels must rise
 //! significantly over the required span, at a reportable rate, and still set
-//! new highs in its last third.
+//! new highs in its last third. When forced GCs are allowed, that trend is
+//! judged on leakguard's own levels alone, read at random moments: V8's come
+//! at the allocation's cadence, which a cache filled on a timer sets.
 
 use std::collections::VecDeque;
 
@@ -98,6 +100,35 @@ impl LiveLevels {
         without_spikes(levels)
     }
 
+    /// Whether the forced levels read from `from_ms` to a block before
+    /// `point` lie below it, as a rule, by half of what `trend` predicts in
+    /// between, less `noise` times [`NOISE_FACTOR`]: the median of their
+    /// margins is not negative (one level read at a busy moment does not
+    /// decide). The growth went on from the levels before, not only from the
+    /// one a confirmation compares with: a cache the application fills and
+    /// clears, read at random phases, leaves levels near its top; a leak
+    /// leaves each on its line. V8's own levels are upper bounds and are not
+    /// used.
+    pub fn mostly_below(
+        &self,
+        trend: &Trend,
+        from_ms: f64,
+        block_ms: f64,
+        point: Point,
+        noise: f64,
+    ) -> bool {
+        let mut margins: Vec<f64> = self
+            .forced_since(from_ms)
+            .iter()
+            .filter(|p| p.at_ms <= point.at_ms - block_ms)
+            .map(|p| {
+                let predicted = trend.growth_per_minute / 60_000.0 * (point.at_ms - p.at_ms);
+                point.value - p.value - (CONTINUE_SHARE * predicted - NOISE_FACTOR * noise)
+            })
+            .collect();
+        median(&mut margins).is_none_or(|m| m >= 0.0)
+    }
+
     /// Forgets every level before `at_ms`.
     pub fn forget_before(&mut self, at_ms: f64) {
         while self.points.front().is_some_and(|(p, _)| p.at_ms < at_ms) {
@@ -159,11 +190,16 @@ impl LiveLevels {
             && policy.rate_is_reportable(rate, later.value)
     }
 
-    /// A trend of the live levels read since `since_ms` ([`Self::judged_since`]),
+    /// A trend of the live levels read since `since_ms` (the forced ones
+    /// when `policy` confirms after full GCs, else [`Self::judged_since`]),
     /// if they rise as a leak does (see the module's text); `started_ms` is
     /// when the series began (see [`GrowthPolicy::settling_ms`]).
     pub fn trend(&self, policy: &GrowthPolicy, since_ms: f64, started_ms: f64) -> Option<Trend> {
-        let points = self.judged_since(since_ms);
+        let points = if policy.confirm_after_full_gc {
+            without_spikes(self.forced_since(since_ms))
+        } else {
+            self.judged_since(since_ms)
+        };
         if points.len() < MIN_POINTS {
             return None;
         }

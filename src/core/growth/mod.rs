@@ -181,9 +181,6 @@ enum Phase {
         trend: Trend,
         first: Option<Point>,
         samples_since_first: usize,
-        /// V8's own level showed the growth going on: a forced level, asked
-        /// for at once, decides (see [`GrowthDetector::push_collector_live`]).
-        forced_wanted: bool,
     },
     Leaking {
         quiet_streak: usize,
@@ -196,6 +193,11 @@ const SAMPLED_AGREES_Z: f64 = 1.96;
 /// Samples a follow-up post-GC level is awaited, in blocks of the trend's
 /// window, before the suspicion is given up.
 const FOLLOW_UP_PATIENCE_BLOCKS: usize = 3;
+
+/// Points of `history` since `at_ms`.
+fn lasted_since(history: &VecDeque<Point>, at_ms: f64) -> usize {
+    history.iter().filter(|p| p.at_ms >= at_ms).count()
+}
 
 /// Trend detector over one series.
 #[derive(Clone, Debug)]
@@ -320,7 +322,6 @@ impl GrowthDetector {
                     trend: suspected,
                     first: Some(first),
                     samples_since_first,
-                    forced_wanted,
                     ..
                 },
                 trend,
@@ -348,7 +349,7 @@ impl GrowthDetector {
                 if *samples_since_first > FOLLOW_UP_PATIENCE_BLOCKS * block.max(min_points / 2) {
                     self.phase = Phase::Watching;
                     Step::Quiet
-                } else if *forced_wanted || (*samples_since_first >= block && clear) {
+                } else if *samples_since_first >= block && clear {
                     Step::Suspect
                 } else {
                     Step::Quiet
@@ -359,7 +360,6 @@ impl GrowthDetector {
                     trend,
                     first: None,
                     samples_since_first: 0,
-                    forced_wanted: false,
                 };
                 Step::Suspect
             }
@@ -411,14 +411,17 @@ impl GrowthDetector {
             return Some(trend);
         }
         if !matches!(self.phase, Phase::Suspected { first: Some(_), .. }) {
-            if let Some(trend) = self.live_trend() {
-                // Rising post-GC levels: a leak once a follow-up level a
-                // block later shows the growth going on.
+            if let Some(trend) = self.live_trend().filter(|trend| {
+                lasted_since(&self.history, trend.start.at_ms) >= self.policy.min_points
+            }) {
+                // Rising post-GC levels for `min_points` samples: a leak once
+                // a follow-up level a block later shows the growth going on
+                // (the block comes after the span, so a fill that stops
+                // within it fails).
                 self.phase = Phase::Suspected {
                     trend,
                     first: Some(point),
                     samples_since_first: 0,
-                    forced_wanted: false,
                 };
                 return None;
             }
@@ -446,13 +449,7 @@ impl GrowthDetector {
         forced: bool,
     ) -> Option<Trend> {
         let may_confirm = forced || !self.policy.confirm_after_full_gc;
-        let Phase::Suspected {
-            trend,
-            first,
-            forced_wanted,
-            ..
-        } = &mut self.phase
-        else {
+        let Phase::Suspected { trend, first, .. } = &mut self.phase else {
             return None;
         };
         let block_ms = (trend.latest.at_ms - trend.start.at_ms) / floor::BLOCKS as f64;
@@ -467,13 +464,14 @@ impl GrowthDetector {
             jitter(&self.history)
         }
         .unwrap_or(0.0);
+        // The forced levels read since the trend began (from a block before
+        // it) must agree, not only the one level compared with.
+        let earlier_agree =
+            self.live
+                .mostly_below(trend, trend.start.at_ms - block_ms, block_ms, point, noise);
         // Every report needs growth that lasted `min_points` samples and a
         // block more: a fill shorter than that ends before its follow-up.
-        let lasted = self
-            .history
-            .iter()
-            .filter(|p| p.at_ms >= trend.start.at_ms)
-            .count();
+        let lasted = lasted_since(&self.history, trend.start.at_ms);
         let long_enough =
             lasted + 1 >= policy.min_points + (policy.min_points / floor::BLOCKS).max(1);
         let confirmed = |trend: &Trend, rate: f64| {
@@ -495,15 +493,16 @@ impl GrowthDetector {
                 });
                 match recent {
                     Some(p)
-                        if long_enough && LiveLevels::goes_on(&policy, trend, p, point, noise) =>
+                        if long_enough
+                            && earlier_agree
+                            && LiveLevels::goes_on(&policy, trend, p, point, noise) =>
                     {
                         if may_confirm {
                             return Some(confirmed(trend, rate));
                         }
-                        // V8's own level agrees: a forced one, read now and
-                        // measured from the same earlier level, decides.
+                        // V8's own level agrees: the forced follow-up, measured
+                        // from the same earlier level, decides.
                         *first = Some(p);
-                        *forced_wanted = true;
                         None
                     }
                     _ => {
@@ -523,17 +522,11 @@ impl GrowthDetector {
                     at_ms: a.at_ms,
                     value: a.value.min(on_line),
                 };
-                if !LiveLevels::goes_on(&policy, trend, a, point, noise) {
+                if !earlier_agree || !LiveLevels::goes_on(&policy, trend, a, point, noise) {
                     self.restart_from(point);
                     return None;
                 }
-                if !may_confirm {
-                    // V8's own level agrees: a forced one, read now, decides.
-                    *forced_wanted = long_enough;
-                    return None;
-                }
-                *forced_wanted = false;
-                if !long_enough {
+                if !may_confirm || !long_enough {
                     return None;
                 }
                 let rate = (point.value - a.value) / (point.at_ms - a.at_ms) * 60_000.0;
@@ -587,8 +580,8 @@ impl GrowthDetector {
         })
     }
 
-    /// Whether a fresh post-GC level would tell more: the latest is a block
-    /// old, the sampled levels rise over the kept span (as a live trend
+    /// Whether a fresh post-GC level would tell more: the latest forced one
+    /// is a block old, the sampled levels rise over the kept span (as a live trend
     /// needs them to), and the live levels since its start rise too: the
     /// last three in order, or the latest at a new high (over the second
     /// highest before it) with the recent live levels' rate reportable —
@@ -609,7 +602,15 @@ impl GrowthDetector {
         }
         let recent = self.live.since(self.history[0].at_ms);
         let k = recent.len();
-        if k < 2 || recent[k - 1].at_ms > self.history[n - block].at_ms {
+        // Fresh means forced: the live trend is judged on the forced levels
+        // alone, so V8's own, however frequent, do not stand in for them.
+        let fresh_forced = self
+            .live
+            .forced_since(self.history[n - block].at_ms)
+            .into_iter()
+            .next()
+            .is_some();
+        if k < 2 || fresh_forced {
             return false;
         }
         let latest = recent[k - 1];

@@ -742,20 +742,122 @@ fn caches_on_a_timer_under_promoted_garbage_stay_quiet() {
     }
 }
 
+/// A cache the application fills and clears on a timer, as V8 shows it:
+/// the cleared entries were promoted, so the sampled level keeps every byte
+/// allocated since the latest major GC (the cache's fill, `garbage_per_s`
+/// of promoted garbage, the leak) until the next one, which V8 runs once
+/// that allocation reaches the live size (24 MiB at least); the live level
+/// is what the cache holds then, read at whatever phase it is. Samples and
+/// forced pairs come at the guard's random gaps. Returns the sample index
+/// of the first leak.
+fn timer_cache_as_v8_sees_it(
+    period_ms: f64,
+    amp: f64,
+    garbage_per_s: f64,
+    leak_per_s: f64,
+    n: usize,
+    seed: usize,
+) -> Option<usize> {
+    let mut d = GrowthDetector::new(policy(true));
+    let live = |t: f64| 30.0 * MIB + (t % period_ms) / period_ms * amp + leak_per_s * t / 1000.0;
+    let fill_per_s = amp / period_ms * 1000.0;
+    let (mut t, mut allocated, mut last_forced, mut gap) = (0.0, 0.0, f64::NEG_INFINITY, 0.0);
+    let mut live_at_gc = live(0.0);
+    (0..n).find(|&i| {
+        let dt = STEP_MS * (1.0 + 0.5 * noise(i + seed * 100_003));
+        t += dt;
+        allocated += (fill_per_s + garbage_per_s + leak_per_s) * dt / 1000.0;
+        if allocated > live_at_gc.max(24.0 * MIB) {
+            allocated = 0.0;
+            live_at_gc = live(t - 1.0);
+            let own = Point {
+                at_ms: t - 1.0,
+                value: live_at_gc + 256.0 * KIB,
+            };
+            if d.push_collector_live(own).is_some() {
+                return true;
+            }
+        }
+        let step = d.push(Point {
+            at_ms: t,
+            value: live_at_gc + allocated,
+        });
+        match step {
+            Step::Leak(_) => true,
+            Step::Suspect | Step::Verify if t - last_forced >= gap => {
+                last_forced = t;
+                gap = 1833.0 * (1.0 + 0.5 * noise(i + 7919 + seed * 100_003));
+                allocated = 0.0;
+                live_at_gc = live(t + 1.0);
+                d.push_live(Point {
+                    at_ms: t + 1.0,
+                    value: live_at_gc,
+                })
+                .is_some()
+            }
+            _ => false,
+        }
+    })
+}
+
 #[test]
-fn leaks_over_a_cache_on_a_timer_are_reported() {
-    // 500 KB/s kept under the same caches: the live levels' own trend finds
-    // it. All but one within three minutes; a 12 MiB cache on a 3-s timer
-    // under light garbage takes about five.
-    for period_ms in [990.0, 1010.0, 1990.0, 3005.0] {
-        for amp in [5.0 * MIB, 12.0 * MIB] {
-            for garbage in [2e6, 5e6] {
-                let found = timer_cache_under_garbage(period_ms, amp, garbage, 500e3, 2400);
-                assert!(
-                    found.is_some_and(|i| i < 1200),
-                    "period {period_ms} ms, {amp} B, {garbage} B/s of garbage: {found:?}"
-                );
+fn caches_on_a_timer_as_v8_shows_them_are_rarely_reported() {
+    // Caches of 5, 20 and 40 MiB on 1- to 8-s timers, under no, light and
+    // heavy promoted garbage, three runs of five minutes each: V8's own
+    // major GCs come once the cache's fill has allocated the live size
+    // again, at a cadence close to the timer's, so their levels read it a
+    // little fuller each time. Judged on V8's levels, 6 of these 108 runs
+    // were reported; live trends on the forced levels alone (read at random
+    // moments) and follow-ups that agree with the forced levels before
+    // them leave one, a 20 MiB cache on a 2-s timer under 1 MB/s of
+    // garbage, 69 s in.
+    let mut reported = Vec::new();
+    for period_ms in [990.0, 2000.0, 4000.0, 8000.0] {
+        for amp in [5.0 * MIB, 20.0 * MIB, 40.0 * MIB] {
+            for garbage in [0.0, 1e6, 5e6] {
+                for seed in 0..3 {
+                    if let Some(i) =
+                        timer_cache_as_v8_sees_it(period_ms, amp, garbage, 0.0, 1200, seed)
+                    {
+                        reported.push((period_ms, amp / MIB, garbage, seed, i));
+                    }
+                }
             }
         }
     }
+    assert!(reported.len() <= 1, "reported: {reported:?}");
+}
+
+#[test]
+fn leaks_over_a_cache_on_a_timer_are_reported_within_ten_minutes() {
+    // 500 KB/s kept under 5 and 12 MiB caches on timers near multiples of
+    // the 250-ms interval, under 2 and 5 MB/s of promoted garbage, as both
+    // simulations show them: every one within ten minutes, and half within
+    // three (the live levels scatter over the cache's size, so a leak slower
+    // than the cache's swing needs many of them).
+    let mut found = Vec::new();
+    for period_ms in [990.0, 1010.0, 1990.0, 3005.0] {
+        for amp in [5.0 * MIB, 12.0 * MIB] {
+            for garbage in [2e6, 5e6] {
+                for (sim, at) in [
+                    (
+                        "sampled",
+                        timer_cache_under_garbage(period_ms, amp, garbage, 500e3, 2400),
+                    ),
+                    (
+                        "as V8 shows it",
+                        timer_cache_as_v8_sees_it(period_ms, amp, garbage, 500e3, 2400, 0),
+                    ),
+                ] {
+                    let at = at.unwrap_or_else(|| {
+                        panic!("{sim}: period {period_ms} ms, {amp} B, {garbage} B/s of garbage: not found")
+                    });
+                    found.push(at);
+                }
+            }
+        }
+    }
+    found.sort_unstable();
+    let median = found[found.len() / 2];
+    assert!(median <= 720, "median {median} samples: {found:?}");
 }
