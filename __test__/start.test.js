@@ -51,28 +51,40 @@ describe('start() and the guard', () => {
     assert.equal(guard.stats().intervalMs, 500)
   })
 
-  test('samples are spread at random around intervalMs, so no timer of the app lines up with them', async () => {
-    const guard = leakguard.start({ intervalMs: 20 })
-    try {
-      await waitFor((done) => {
-        const poll = setInterval(() => guard.stats().samples >= 80 && (clearInterval(poll), done()), 5)
-      }, 30_000, '80 samples')
-      const { t } = guard.report({ format: 'json' }).processes[0].timeline
-      const gaps = t.slice(1).map((at, i) => at - t[i])
-      // What is judged is the schedule, not the machine's speed: a timer
-      // never fires early, so a busy machine only stretches gaps. A fixed
-      // schedule (setInterval) gives 20 ms or more but for a rare catch-up
-      // after a late tick (1 of 79 in a run on the fixed build); gaps drawn
-      // from 10–30 ms fall under 17 ms about a third of the time, so a tenth
-      // is a floor that load does not push them under.
-      const early = gaps.filter((g) => g < 17).length
-      assert.ok(early >= gaps.length / 10, `${early} of ${gaps.length} gaps under 17 ms: ${gaps.join(' ')}`)
-      // Never under the shortest draw, half the interval (less the timer's 1-ms granularity).
-      assert.ok(gaps.every((g) => g >= 9), `a gap under half the interval: ${gaps.join(' ')}`)
-    } finally {
-      guard.stop()
+  test('samples are scheduled at random gaps around intervalMs, so no timer of the app lines up with them', async () => {
+    // The delays the guard asks its timer for, not the gaps a machine of
+    // some speed delivered: a busy machine only stretches gaps.
+    const delays = []
+    const original = globalThis.setTimeout
+    globalThis.setTimeout = function (fn, delay, ...args) {
+      if (/lib[\\/]guard[\\/]guard\.js/.test(new Error().stack)) delays.push(delay)
+      return original.call(this, fn, delay, ...args)
     }
+    let guard
+    try {
+      guard = leakguard.start({ intervalMs: 20 })
+      await waitFor((done) => {
+        const poll = setInterval(() => delays.length >= 200 && (clearInterval(poll), done()), 5)
+      }, 30_000, '200 scheduled samples')
+    } finally {
+      globalThis.setTimeout = original
+      if (guard) guard.stop()
+    }
+    assert.ok(delays.every((d) => d >= 10 && d < 30), `a delay outside 10–30 ms: ${delays.join(' ')}`)
+    // A fixed schedule asks for 20 ms every time; drawn from 10–30 ms, a
+    // third fall under 17 ms and a quarter over 25.
+    const short = delays.filter((d) => d < 17).length
+    const long = delays.filter((d) => d > 25).length
+    assert.ok(short > delays.length / 5 && long > delays.length / 6, `${short} under 17 ms, ${long} over 25 ms of ${delays.length}`)
   })
+
+  test('randomGap draws from half to one and a half times its mean', () => {
+    const { randomGap } = require('../lib/random-gap')
+    assert.equal(randomGap(100, () => 0), 50)
+    assert.equal(randomGap(100, () => 0.5), 100)
+    assert.ok(randomGap(100, () => 0.999999) < 150)
+  })
+
 
   test('hands a complete report to onLeak', async () => {
     const stopLeak = leakBuffers()

@@ -4,6 +4,7 @@
 // keeps each requester's budget and its `confirmWithGc` setting, and tells
 // the watches that want to read levels after a full GC.
 
+const { randomGap } = require('./random-gap')
 const v8 = require('node:v8')
 const vm = require('node:vm')
 const { PerformanceObserver, constants, performance } = require('node:perf_hooks')
@@ -145,7 +146,7 @@ class GcBudget {
     const at = performance.now()
     if (!this.allowForced || at - this.lastAt < this.gapMs) return false
     this.lastAt = at
-    this.gapMs = this.minGapMs * (0.5 + Math.random())
+    this.gapMs = randomGap(this.minGapMs)
     this.forced++
     this.byReason[reason] = (this.byReason[reason] || 0) + 1
     fullGcPair()

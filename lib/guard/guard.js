@@ -18,6 +18,7 @@ const { Forensics } = require('../alerting/forensics')
 const { GuardSites } = require('./sites')
 const { GuardFindings } = require('./findings')
 const { TimelineFeed } = require('./timeline-feed')
+const { randomGap } = require('../random-gap')
 
 /** How often a guard logging JSON writes its timeline (a `LeakTimeline` line). */
 const JSON_TIMELINE_MS = 30_000
@@ -117,7 +118,7 @@ class Guard {
    * 990 ms, read every 250 ms, looks like a ramp that rises for minutes.
    */
   scheduleTick() {
-    const delay = this.options.intervalMs * (0.5 + Math.random())
+    const delay = randomGap(this.options.intervalMs)
     this.timer = setTimeout(() => {
       try {
         this.overhead.measure(() => this.tick())

@@ -77,6 +77,16 @@ impl LiveLevels {
             .collect()
     }
 
+    /// When leakguard's own full-GC pair last read a level (no allocation:
+    /// asked at every sample).
+    pub fn latest_forced_at(&self) -> Option<f64> {
+        self.points
+            .iter()
+            .rev()
+            .find(|(_, forced)| *forced)
+            .map(|(p, _)| p.at_ms)
+    }
+
     /// The levels leakguard's own full-GC pairs read since `at_ms`.
     pub fn forced_since(&self, at_ms: f64) -> Vec<Point> {
         self.points

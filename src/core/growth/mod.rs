@@ -606,10 +606,8 @@ impl GrowthDetector {
         // alone, so V8's own, however frequent, do not stand in for them.
         let fresh_forced = self
             .live
-            .forced_since(self.history[n - block].at_ms)
-            .into_iter()
-            .next()
-            .is_some();
+            .latest_forced_at()
+            .is_some_and(|at| at >= self.history[n - block].at_ms);
         if k < 2 || fresh_forced {
             return false;
         }
