@@ -324,6 +324,8 @@ export interface GuardStats {
   reports: number
   /** Samples taken so far. */
   samples: number
+  /** When the settling minute of heap and native memory ended (ms since the epoch; a minute of this thread's own time, so later on a starved machine), or null while it runs. */
+  settledAt: number | null
   /** Full-GC pairs leakguard forced for this guard. */
   forcedGcs: number
   /** Those pairs by who asked: `'anchor'`, `'memory'`, `'objects'`, `'expectCollected'`. */

@@ -13,6 +13,7 @@ const { runNode } = require('../scripts/spawn')
 const { describe, describeAnalysis, describeCheckFailure, describeCheckReport } = require('../lib/report/describe')
 const { documentFromLog } = require('../lib/report/document')
 const { renderHtml } = require('../lib/report/html')
+const { Timeline } = require('../lib/report/timeline')
 
 const CLI = path.join(__dirname, '..', 'bin', 'leakguard.js')
 const t0 = 1_790_000_000_000
@@ -154,6 +155,40 @@ suite('leakguard report: JSON log lines from many processes', () => {
     const r = await runNode([CLI, 'report', __filename, '--out', '/nonexistent-dir/r.html'])
     assert.equal(r.code, 1)
     assert.match(r.stderr, /ERR_LEAKGUARD_REPORT_OUT: The report cannot be written to \/nonexistent-dir\/r\.html/)
+  })
+})
+
+suite('the settling minute on the timeline', () => {
+  /** The heap chart's settling span (x and width) in the HTML of a log whose timeline has `events`. */
+  function settlingSpan(events) {
+    const lines = logLines(9).map((l) => JSON.parse(l))
+    lines[1].timeline.dt = [0, 60_000, 120_000, 180_000]
+    lines[1].timeline.events = events
+    const html = renderHtml(documentFromLog(lines.map((l) => JSON.stringify(l)).join('\n')))
+    const spans = [...html.matchAll(/<rect data-marker="settling" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)].map((m) => ({ x: Number(m[1]), width: Number(m[2]) }))
+    assert.ok(spans.length >= 1, 'a settling span is drawn')
+    return spans[0]
+  }
+
+  test('the shaded span ends at the settled event, and runs to the end without one', () => {
+    const early = settlingSpan([{ at: t0 + 60_000, type: 'settled' }])
+    const late = settlingSpan([{ at: t0 + 150_000, type: 'settled' }])
+    const open = settlingSpan([])
+    // The chart is linear in time: a minute is a third of the 3-minute axis, 150 s five sixths.
+    assert.ok(Math.abs(late.width / early.width - 2.5) < 0.01, `${late.width} vs ${early.width}`)
+    assert.ok(Math.abs(open.width / early.width - 3) < 0.01, `${open.width} vs ${early.width}`)
+  })
+
+  test('a full timeline drops its oldest events but keeps warm-up and settling ends', () => {
+    const timeline = new Timeline({ maxEvents: 4 })
+    timeline.event(t0, 'warmed-up', {})
+    timeline.event(t0 + 1, 'forced-gc', { reason: 'anchor' })
+    timeline.event(t0 + 2, 'settled', {})
+    for (let i = 0; i < 10; i++) timeline.event(t0 + 10 + i, 'forced-gc', { reason: 'memory' })
+    const { events, droppedEvents } = timeline.toJSON()
+    assert.deepEqual(events.map((e) => e.type), ['warmed-up', 'settled', 'forced-gc', 'forced-gc'])
+    assert.deepEqual(events.slice(2).map((e) => e.at), [t0 + 18, t0 + 19])
+    assert.equal(droppedEvents, 9)
   })
 })
 

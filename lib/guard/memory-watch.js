@@ -84,6 +84,10 @@ class MemoryWatch {
     /** The heap's state and each kind's judged level after the latest sample. */
     this.heapStateNow = 'warming-up'
     this.levels = [NaN, NaN, NaN]
+    /** Whether heap and native growth are still judged as settling (a minute of this thread's own time). */
+    this.settling = true
+    /** When the settling minute ended (ms since the epoch), or null while it runs. */
+    this.settledAt = null
   }
 
   start() {
@@ -168,6 +172,8 @@ class MemoryWatch {
     this.latest = m
     this.heapStateNow = outcome.heapState
     this.levels = outcome.levels
+    if (this.settling && !outcome.settling) this.settledAt = Date.now()
+    this.settling = outcome.settling
     if (outcome.reports.length > 0) this.deliver(outcome.reports)
     // The anchor, once warm-up ends: a live-size baseline to measure the
     // first window's growth from, free of the garbage start-up leaves.
@@ -179,6 +185,7 @@ class MemoryWatch {
     const m = this.latest
     return {
       samples: this.samples,
+      settledAt: this.settledAt,
       nativeSource: nativeSource(),
       latest: m && {
         heapUsed: m.heapUsed,

@@ -1,7 +1,8 @@
 'use strict'
 // What a guard's timeline (lib/report/recorder.js) and its forensics hear at
-// each sample: the judged levels, warm-up's end, a heap suspicion, each
-// forced GC pair with who asked for it, and the headroom forensics watch.
+// each sample: the judged levels, warm-up's end, the settling minute's end,
+// a heap suspicion, each forced GC pair with who asked for it, and the
+// headroom forensics watch.
 
 class TimelineFeed {
   /**
@@ -26,6 +27,7 @@ class TimelineFeed {
     this.forcedSeen = {}
     this.forcedSeenTotal = 0
     this.lastHeapState = 'warming-up'
+    this.wasSettling = true
   }
 
   /** The sample taken at `at` and what happened since the previous one. */
@@ -37,6 +39,8 @@ class TimelineFeed {
       this.forensics.check(at, { heapLive: heap, oldCommitted: this.memory.oldCommitted, heapLimit: this.memory.heapLimit, rss, msUntilHeapLimit: this.msUntilHeapLimit() })
     }
     if (this.memory.samples === this.warmupSamples + 1) this.recorder.event(at, 'warmed-up')
+    if (this.wasSettling && !this.memory.settling) this.recorder.event(at, 'settled')
+    this.wasSettling = this.memory.settling
     const state = this.memory.heapStateNow
     if (state === 'suspected' && this.lastHeapState !== 'suspected') this.recorder.event(at, 'suspected', { kind: 'heap' })
     this.lastHeapState = state

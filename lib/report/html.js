@@ -92,11 +92,14 @@ function chart(process, series, leaks) {
   const y = (val) => PAD.top + (1 - (val - lo) / (hi - lo)) * (H - PAD.top - PAD.bottom)
   const label = (val) => (series === 'listeners' ? fmt.count(val) : fmt.bytes(val))
   const parts = []
-  // Spans: warm-up (to its end event) and the settling minute of heap and native memory.
+  // Spans: warm-up (to its end event) and the settling minute of heap and
+  // native memory (to its end event: a starved thread's minute lasts longer;
+  // a timeline without one ends in it).
   const warm = tl.events.find((e) => e.type === 'warmed-up')
   if (warm) parts.push(`<rect data-marker="warmup" x="${x(t0).toFixed(1)}" y="${PAD.top}" width="${Math.max(0, x(warm.at) - x(t0)).toFixed(1)}" height="${H - PAD.top - PAD.bottom}" fill="#e3e7ee"><title>warm-up</title></rect>`)
   if (series === 'heap' || series === 'native') {
-    const end = Math.min(tEnd, t0 + 60_000)
+    const settled = tl.events.find((e) => e.type === 'settled')
+    const end = settled ? settled.at : tEnd
     parts.push(`<rect data-marker="settling" x="${x(t0).toFixed(1)}" y="${H - PAD.bottom - 6}" width="${Math.max(0, x(end) - x(t0)).toFixed(1)}" height="6" fill="#f3d9a4"><title>settling minute: slow growth needs 1 MiB to count</title></rect>`)
   }
   for (const val of ticks(lo, hi, 3)) parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(val).toFixed(1)}" y2="${y(val).toFixed(1)}" stroke="#eceff4"/><text x="${PAD.left - 6}" y="${(y(val) + 4).toFixed(1)}" text-anchor="end">${esc(label(val))}</text>`)

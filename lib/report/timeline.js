@@ -12,6 +12,9 @@ const SERIES = ['heap', 'external', 'native', 'listeners']
 const MAX_POINTS = 1200
 const MAX_EVENTS = 1000
 
+/** Events that mark a phase of the run: kept when older events are dropped. */
+const MILESTONES = new Set(['warmed-up', 'settled'])
+
 /** Rounds a level for storage: whole bytes or counts; NaN (a kind that is off) is null. */
 function level(value) {
   return typeof value === 'number' && Number.isFinite(value) ? Math.round(value) : null
@@ -27,7 +30,7 @@ class Timeline {
     this.stride = 1
     this.seen = 0
     this.events = []
-    /** Events dropped because the list was full (the newest are kept). */
+    /** Events dropped because the list was full (the newest, and the milestones, are kept). */
     this.droppedEvents = 0
   }
 
@@ -46,10 +49,11 @@ class Timeline {
     this.stride *= 2
   }
 
-  /** An event at `at`: `type` and plain-data `fields`. */
+  /** An event at `at`: `type` and plain-data `fields`. When full, the oldest event that is not a milestone goes. */
   event(at, type, fields) {
     if (this.events.length >= this.maxEvents) {
-      this.events.shift()
+      const oldest = this.events.findIndex((e) => !MILESTONES.has(e.type))
+      this.events.splice(oldest === -1 ? 0 : oldest, 1)
       this.droppedEvents++
     }
     this.events.push({ at: Math.round(at), type, ...fields })

@@ -7,7 +7,7 @@ use crate::core::isolate_ledger::Filing;
 use crate::core::memory_monitor::{
     KindThresholds, LiveKinds, MemoryMonitor, MemorySample, MonitorConfig,
 };
-use crate::process_memory;
+use crate::{process_memory, run_queue};
 
 /// Rate thresholds of one memory kind.
 #[napi(object)]
@@ -79,6 +79,8 @@ pub struct SampleOutcomeObject {
     pub levels: Vec<f64>,
     /// The heap's state after this sample: `'warming-up'`, `'watching'`, `'suspected'`, `'leaking'` or `'off'`.
     pub heap_state: String,
+    /// Whether heap and native growth are still judged as settling: a minute of this thread's own time (time it waited for a core does not count).
+    pub settling: bool,
 }
 
 /// Where one memory kind stands.
@@ -110,7 +112,8 @@ impl Drop for MemoryMonitorHandle {
 }
 
 impl MemoryMonitorHandle {
-    /// Files this isolate's figures and reads native memory with them.
+    /// Files this isolate's figures and reads native memory with them (and,
+    /// while the monitor settles, this thread's wait for a core).
     fn to_sample(&self, r: &MemoryReading) -> MemorySample {
         process_memory::file(
             self.ledger_id,
@@ -129,6 +132,10 @@ impl MemoryMonitorHandle {
             array_buffers: r.array_buffers,
             rss: r.rss,
             native: process_memory::native_bytes(),
+            waited_ms: match &self.inner {
+                Some(inner) if inner.settling() => run_queue::waited_ms().unwrap_or(f64::NAN),
+                _ => f64::NAN,
+            },
         }
     }
 }
@@ -164,6 +171,7 @@ impl MemoryMonitorHandle {
                 wants_full_gc: false,
                 levels: vec![f64::NAN; 3],
                 heap_state: "off".to_string(),
+                settling: false,
             };
         };
         let outcome = inner.record_sample(&sample);
@@ -172,6 +180,7 @@ impl MemoryMonitorHandle {
             wants_full_gc: outcome.wants_full_gc,
             levels: outcome.levels.to_vec(),
             heap_state: outcome.heap_state.to_string(),
+            settling: outcome.settling,
         }
     }
 

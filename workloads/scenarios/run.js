@@ -4,7 +4,9 @@
 // their kind; controls run for their whole duration.
 //   node workloads/scenarios/run.js <case-id> [intervalMs] [samples]
 // (samples: a control runs until the guard has taken this many, however
-// long a starved machine makes that; default: its case's duration)
+// long a starved machine makes that, and has judged it for a minute past the
+// settling minute, which a starved thread's own clock makes longer; default:
+// its case's duration)
 
 const leakguard = require('../..')
 const { cases } = require('./cases')
@@ -17,6 +19,8 @@ if (!scenario) throw new Error(`unknown scenario '${id}'`)
 const intervalMs = Number(intervalArg || 250)
 const untilSamples = samplesArg ? Number(samplesArg) : null
 const durationMs = untilSamples ? untilSamples * intervalMs : scenario.durationMs
+/** How long a control is judged past the settling minute at least. */
+const JUDGED_MS = 60_000
 
 const started = Date.now()
 const reports = []
@@ -27,8 +31,9 @@ function finish() {
   if (stopWorkload) stopWorkload()
   const stats = guard.stats()
   guard.stop()
-  const { samples, forcedGcs, memory } = stats
-  process.stdout.write(`${JSON.stringify({ id, expect: scenario.expect, intervalMs, reports, served: servedRequests(), stats: { samples, forcedGcs, memory } })}\n`)
+  const { samples, forcedGcs, memory, settledAt } = stats
+  const judgedMs = settledAt === null ? 0 : Date.now() - settledAt
+  process.stdout.write(`${JSON.stringify({ id, expect: scenario.expect, intervalMs, reports, served: servedRequests(), settledAfterMs: settledAt === null ? null : settledAt - started, judgedMs, stats: { samples, forcedGcs, memory } })}\n`)
   process.exit(0)
 }
 
@@ -44,5 +49,6 @@ const [group, name] = scenario.workload.includes(':') ? scenario.workload.split(
 const params = { ...scenario.params, intervalMs, loadMs: 3 * durationMs + 5000 }
 stopWorkload = group === 'service' ? services[name](params) : workloads[name](params)
 if (untilSamples) {
-  const poll = setInterval(() => guard.stats().samples >= untilSamples && (clearInterval(poll), finish()), intervalMs)
+  const judgedLongEnough = ({ samples, settledAt }) => samples >= untilSamples && settledAt !== null && Date.now() - settledAt >= JUDGED_MS
+  const poll = setInterval(() => judgedLongEnough(guard.stats()) && (clearInterval(poll), finish()), intervalMs)
 } else setTimeout(finish, durationMs)

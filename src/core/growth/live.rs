@@ -13,6 +13,7 @@
 
 use std::collections::VecDeque;
 
+use crate::core::growth::scatter::clear_of_scatter;
 use crate::core::growth::{GrowthPolicy, Trend};
 use crate::core::trend::{mann_kendall, median, theil_sen, Point};
 
@@ -139,6 +140,14 @@ impl LiveLevels {
         median(&mut margins).is_none_or(|m| m >= 0.0)
     }
 
+    /// Whether the forced levels read since `from_ms` rise clear of their
+    /// scatter about their own line ([`clear_of_scatter`]): a cache read at
+    /// random phases scatters over its size, a leak's levels lie on its line.
+    pub fn forced_clear_of_scatter(&self, from_ms: f64) -> bool {
+        let levels = self.forced_since(from_ms);
+        theil_sen(&levels).is_none_or(|fit| clear_of_scatter(&levels, &fit))
+    }
+
     /// Forgets every level before `at_ms`.
     pub fn forget_before(&mut self, at_ms: f64) {
         while self.points.front().is_some_and(|(p, _)| p.at_ms < at_ms) {
@@ -202,9 +211,9 @@ impl LiveLevels {
 
     /// A trend of the live levels read since `since_ms` (the forced ones
     /// when `policy` confirms after full GCs, else [`Self::judged_since`]),
-    /// if they rise as a leak does (see the module's text); `started_ms` is
-    /// when the series began (see [`GrowthPolicy::settling_ms`]).
-    pub fn trend(&self, policy: &GrowthPolicy, since_ms: f64, started_ms: f64) -> Option<Trend> {
+    /// if they rise as a leak does (see the module's text); `settled_at_ms` is
+    /// when the series settled (see [`GrowthPolicy::total_is_reportable`]).
+    pub fn trend(&self, policy: &GrowthPolicy, since_ms: f64, settled_at_ms: f64) -> Option<Trend> {
         let points = if policy.confirm_after_full_gc {
             without_spikes(self.forced_since(since_ms))
         } else {
@@ -223,7 +232,13 @@ impl LiveLevels {
         let first = *points.first()?;
         let latest = *points.last()?;
         if !policy.rate_is_reportable(growth_per_minute, latest.value)
-            || !policy.total_is_reportable(fit.slope_per_ms, first.at_ms, latest.at_ms, started_ms)
+            || !policy.total_is_reportable(
+                fit.slope_per_ms,
+                first.at_ms,
+                latest.at_ms,
+                settled_at_ms,
+            )
+            || !clear_of_scatter(&points, &fit)
         {
             return None;
         }

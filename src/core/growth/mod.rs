@@ -18,6 +18,7 @@
 pub mod continuation;
 pub mod floor;
 pub mod live;
+pub mod scatter;
 pub mod window;
 
 use std::collections::VecDeque;
@@ -51,7 +52,8 @@ pub struct GrowthPolicy {
     /// however steady, a few tens of KB is a settling allocator, not a leak.
     pub min_total_growth: f64,
     /// How long after the detector's first point the series may still be
-    /// settling (ms; 0: not at all).
+    /// settling (ms; 0: not at all). The owner may stretch it
+    /// ([`GrowthDetector::settling_goes_on`]).
     pub settling_ms: f64,
     /// Growth over a span that starts while the series settles must reach
     /// this (units) instead of [`Self::min_total_growth`].
@@ -84,17 +86,16 @@ impl GrowthPolicy {
 
     /// Whether growth at `slope_per_ms` over a span from `first_ms` to
     /// `latest_ms` is large enough: [`Self::settling_min_total_growth`] over
-    /// the whole span, or [`Self::min_total_growth`] over its part after the
-    /// series settled ([`Self::settling_ms`] after `started_ms`, the
-    /// detector's first point; `NaN`: no settling).
+    /// the whole span, or [`Self::min_total_growth`] over its part after
+    /// `settled_at_ms`, when the series settled (`NaN`: no settling).
     pub fn total_is_reportable(
         &self,
         slope_per_ms: f64,
         first_ms: f64,
         latest_ms: f64,
-        started_ms: f64,
+        settled_at_ms: f64,
     ) -> bool {
-        let settled_ms = first_ms.max(started_ms + self.settling_ms);
+        let settled_ms = first_ms.max(settled_at_ms);
         let settled = slope_per_ms * (latest_ms - settled_ms).max(0.0) >= self.min_total_growth;
         let whole = slope_per_ms * (latest_ms - first_ms);
         settled
@@ -209,8 +210,10 @@ pub struct GrowthDetector {
     /// trend that must agree with them.
     history: VecDeque<Point>,
     seen: usize,
-    /// When the first point arrived (warm-up included): where settling starts.
-    started_ms: f64,
+    /// When the series settled: [`GrowthPolicy::settling_ms`] after the
+    /// first point (warm-up included), or later when the owner says so
+    /// ([`Self::settling_goes_on`]); `NaN` before the first point.
+    settled_at_ms: f64,
     phase: Phase,
     live: LiveLevels,
 }
@@ -225,7 +228,7 @@ impl GrowthDetector {
             points: VecDeque::with_capacity(policy.max_points),
             history: VecDeque::with_capacity(policy.max_points),
             seen: 0,
-            started_ms: f64::NAN,
+            settled_at_ms: f64::NAN,
             phase: Phase::Watching,
             live: LiveLevels::default(),
         }
@@ -244,6 +247,17 @@ impl GrowthDetector {
     /// Whether warm-up is over.
     pub fn is_warm(&self) -> bool {
         self.seen > self.policy.warmup_points
+    }
+
+    /// The owner's clock says the series still settles at `at_ms`, with
+    /// `remaining_ms` of settling to go: it settles no sooner than
+    /// `at_ms + remaining_ms`. (A thread kept waiting for a core settles
+    /// more slowly than the wall clock says: see `MemoryMonitor`.) Without
+    /// settling in the policy it does nothing.
+    pub fn settling_goes_on(&mut self, at_ms: f64, remaining_ms: f64) {
+        if self.policy.settling_ms > 0.0 && (at_ms + remaining_ms).is_finite() {
+            self.settled_at_ms = self.settled_at_ms.max(at_ms + remaining_ms);
+        }
     }
 
     /// The Theil–Sen rate (units a minute) of the sampled levels since `at_ms`.
@@ -273,8 +287,11 @@ impl GrowthDetector {
             return Step::Quiet;
         }
         self.seen += 1;
-        if self.started_ms.is_nan() {
-            self.started_ms = point.at_ms;
+        if self.seen == 1 {
+            // `max` keeps a later moment the owner already set.
+            self.settled_at_ms = self
+                .settled_at_ms
+                .max(point.at_ms + self.policy.settling_ms);
         }
         if self.seen <= self.policy.warmup_points {
             return Step::Quiet;
@@ -468,7 +485,10 @@ impl GrowthDetector {
         // it) must agree, not only the one level compared with.
         let earlier_agree =
             self.live
-                .mostly_below(trend, trend.start.at_ms - block_ms, block_ms, point, noise);
+                .mostly_below(trend, trend.start.at_ms - block_ms, block_ms, point, noise)
+                && self
+                    .live
+                    .forced_clear_of_scatter(trend.start.at_ms - block_ms);
         // Every report needs growth that lasted `min_points` samples and a
         // block more: a fill shorter than that ends before its follow-up.
         let lasted = lasted_since(&self.history, trend.start.at_ms);
@@ -513,6 +533,10 @@ impl GrowthDetector {
             }
             // Too soon after the first (a GC of V8's right after leakguard's).
             Some(a) if point.at_ms - a.at_ms < block_ms / 2.0 => None,
+            // V8's own levels come at the allocation's cadence, in step with
+            // a cache filled on a timer: when forced GCs are allowed, the
+            // forced follow-up decides, either way.
+            Some(_) if !may_confirm => None,
             Some(a) => {
                 // From the first level, or from the trend's line at its time
                 // when that is lower: one noisy level does not decide.
@@ -575,7 +599,7 @@ impl GrowthDetector {
             self.history[n - self.policy.min_points].at_ms,
         ];
         spans.iter().find_map(|&since| {
-            let trend = self.live.trend(&self.policy, since, self.started_ms)?;
+            let trend = self.live.trend(&self.policy, since, self.settled_at_ms)?;
             self.sampled_rise_since(trend.start.at_ms).then_some(trend)
         })
     }
@@ -659,7 +683,7 @@ impl GrowthDetector {
     fn settling_below_its_minimum(&self) -> bool {
         match (self.history.front(), self.history.back()) {
             (Some(first), Some(last)) => {
-                last.at_ms < self.started_ms + self.policy.settling_ms
+                last.at_ms < self.settled_at_ms
                     && last.value - first.value < self.policy.settling_min_total_growth
             }
             _ => false,
@@ -718,7 +742,7 @@ impl GrowthDetector {
         sizes.sort_unstable_by(|a, b| b.cmp(a));
         sizes
             .into_iter()
-            .find_map(|m| window_trend(&policy, &window[n - m..], self.started_ms))
+            .find_map(|m| window_trend(&policy, &window[n - m..], self.settled_at_ms))
     }
 }
 

@@ -3,17 +3,20 @@
 
 use crate::core::growth::continuation::still_rising;
 use crate::core::growth::floor::{floor_rate, BLOCKS};
+use crate::core::growth::scatter::clear_of_scatter;
 use crate::core::growth::{GrowthPolicy, Trend};
 use crate::core::trend::{mann_kendall, theil_sen, Point};
 
 /// The trend over `points` (the most recent `BLOCKS`-multiple of them), if it
 /// passes every test:
 /// - a Mann–Kendall trend (z ≥ the policy's) and a reportable Theil–Sen rate;
+/// - the rise stands clear of the points' scatter about their line
+///   ([`clear_of_scatter`]);
 /// - the floor rises from the first block to the last ([`floor_rate`]);
 /// - the last block still rises at half the rate ([`still_rising`]).
 ///
-/// `started_ms` is when the series began (see [`GrowthPolicy::settling_ms`]).
-pub fn window_trend(policy: &GrowthPolicy, points: &[Point], started_ms: f64) -> Option<Trend> {
+/// `settled_at_ms` is when the series settled (see [`GrowthPolicy::total_is_reportable`]).
+pub fn window_trend(policy: &GrowthPolicy, points: &[Point], settled_at_ms: f64) -> Option<Trend> {
     let block = points.len() / BLOCKS;
     if block == 0 {
         return None;
@@ -30,7 +33,8 @@ pub fn window_trend(policy: &GrowthPolicy, points: &[Point], started_ms: f64) ->
     let latest = *points.last()?;
     let level = fit.value_at(latest.at_ms).max(latest.value);
     if !policy.rate_is_reportable(growth_per_minute, level)
-        || !policy.total_is_reportable(fit.slope_per_ms, first.at_ms, latest.at_ms, started_ms)
+        || !policy.total_is_reportable(fit.slope_per_ms, first.at_ms, latest.at_ms, settled_at_ms)
+        || !clear_of_scatter(points, &fit)
     {
         return None;
     }

@@ -1,0 +1,81 @@
+//! Reads how long the calling thread has waited for a core: runnable, but
+//! not running, because other threads held the cores.
+//!
+//! Linux's scheduler statistics (`/proc/thread-self/schedstat`: time on a
+//! core, time waiting on a run queue, both in nanoseconds, then the count of
+//! time slices). Elsewhere, or where the file is missing, there is no figure.
+
+/// Milliseconds the calling thread has spent waiting on a run queue since it
+/// started, if the system says.
+pub fn waited_ms() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    parse_waited_ms(&text)
+}
+
+/// The run-queue wait (ms) in a `schedstat` line: its second field, in ns.
+fn parse_waited_ms(text: &str) -> Option<f64> {
+    let waited_ns: f64 = text.split_whitespace().nth(1)?.parse().ok()?;
+    (waited_ns.is_finite() && waited_ns >= 0.0).then_some(waited_ns / 1e6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_second_field_is_the_wait() {
+        assert_eq!(parse_waited_ms("784298 5513273000 11\n"), Some(5513.273));
+    }
+
+    #[test]
+    fn a_malformed_line_gives_no_figure() {
+        for text in ["", "12", "12 x 3", "12 -5 3"] {
+            assert_eq!(parse_waited_ms(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_thread_kept_off_its_core_waits() {
+        // Where the file exists (Linux with scheduler statistics), the wait
+        // never goes back, and grows while more threads spin than there are
+        // cores.
+        let Some(before) = waited_ms() else {
+            assert!(!std::path::Path::new("/proc/thread-self/schedstat").exists());
+            return;
+        };
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let spinners: Vec<_> = (0..cores * 2)
+            .map(|_| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        std::hint::spin_loop();
+                    }
+                })
+            })
+            .collect();
+        // Spin here too, until the scheduler has kept this thread waiting.
+        let mut after = before;
+        for _ in 0..2_000 {
+            let started = std::time::Instant::now();
+            while started.elapsed() < std::time::Duration::from_millis(1) {
+                std::hint::spin_loop();
+            }
+            after = waited_ms().expect("the figure stays readable");
+            assert!(after >= before);
+            if after > before {
+                break;
+            }
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for s in spinners {
+            s.join().expect("a spinner");
+        }
+        assert!(
+            after > before,
+            "no wait seen with {} spinners on {cores} cores",
+            cores * 2
+        );
+    }
+}
