@@ -187,7 +187,9 @@ describe('fresh processes, each case repeated: no flakes', () => {
     test(`${name}: ${what} in ${runs} of ${runs} fresh processes`, async () => {
       const results = await Promise.all(Array.from({ length: runs }, () => check(name, options)))
       for (const result of results) {
-        const shown = JSON.stringify({ kinds: result.kinds, perCall: result.perCall, rounds: result.rounds, undecided: result.undecided, elapsedMs: result.elapsedMs })
+        // With the calls the verdict rests on (warm-up, the last round's
+        // calls and batch size): a flake then shows whether batches shrank.
+        const shown = JSON.stringify({ kinds: result.kinds, perCall: result.perCall, rounds: result.rounds, undecided: result.undecided, elapsedMs: result.elapsedMs, warmup: result.warmup, iterations: result.iterations, batchSize: result.batchSize })
         if (!subject.expect) {
           assert.equal(result.leaked, false, shown)
           continue
@@ -288,6 +290,41 @@ describe('the time budget', () => {
     // Judged on the calls that fit, never called a leak (whether it kept its
     // budget is the bench's to measure).
     assert.equal(result.leaked, false, JSON.stringify(result))
+  })
+})
+
+describe('batch sizes follow the CPU time of synchronous calls', () => {
+  // The warm-up and the batches (lib/check/calls.js) with a state of their
+  // own: no check runs, so these are the sizes a check would start from.
+  const freshState = () => ({ calls: 0, async: false, inCall: false, abandoned: false, deadline: performance.now() + 60_000, clockMask: 0 })
+  const { DEFAULTS } = require('../lib/check/options')
+  const { batchSizeFor, timedCalls, warmUp } = require('../lib/check/calls')
+
+  test('time a synchronous function spends off the CPU, as when a busy neighbour takes the core, does not shrink its batches', async () => {
+    // A cheap call that every 100th time waits 2 ms without using the CPU:
+    // 20 µs a call of wall-clock time, which by itself would size batches
+    // of ~500 calls, and well under a microsecond a call of CPU time.
+    const paused = new Int32Array(new SharedArrayBuffer(4))
+    let n = 0
+    let waits = 0
+    const fn = () => {
+      if (++n % 100 === 0 && Atomics.wait(paused, 0, 0, 2) === 'timed-out') waits++
+      return n
+    }
+    const { wallMs, sizingMs } = await warmUp(fn, { timeoutMs: DEFAULTS.timeoutMs }, freshState())
+    assert.ok(waits > 0 && wallMs > 0.01, `${waits} pauses, ${wallMs} ms a call`)
+    assert.equal(batchSizeFor(sizingMs), DEFAULTS.maxBatchSize, `sized by ${sizingMs} ms a call`)
+  })
+
+  test('an asynchronous function keeps wall-clock sizing: its calls wait on I/O', async () => {
+    const fn = () => new Promise((resolve) => setTimeout(resolve, 1))
+    const state = freshState()
+    const { made, wallMs, sizingMs } = await timedCalls(fn, 10, state)
+    assert.equal(made, 10)
+    assert.equal(state.async, true)
+    assert.equal(sizingMs, wallMs)
+    // At least 1 ms a call: the smallest batches.
+    assert.equal(batchSizeFor(sizingMs), DEFAULTS.minBatchSize)
   })
 })
 

@@ -1,10 +1,12 @@
 'use strict'
 // Calling the function under check: in batches against the check's
-// deadline, reading the clock as seldom as the calls' speed allows, and the
-// warm-up before the first measured round.
+// deadline, reading the clock as seldom as the calls' speed allows, timing
+// them (wall-clock for deadlines, CPU time for a synchronous function's batch
+// sizes), and the warm-up before the first measured round.
 
 const { performance } = require('node:perf_hooks')
 const { codedError } = require('../errors')
+const { threadCpuMs } = require('../native')
 const { DEFAULTS } = require('./options')
 
 /** Warm-up goes on while a chunk's time per call is under this share of the chunk before. */
@@ -45,6 +47,40 @@ async function callMany(fn, n, state) {
   return n
 }
 
+/**
+ * This thread's CPU time so far, in ms: the addon's thread clock, else the
+ * process's (user and system, all its threads: V8's concurrent marking and
+ * compiler threads make a call look dearer than it is).
+ */
+function cpuMs() {
+  const thread = threadCpuMs()
+  if (Number.isFinite(thread)) return thread
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1000
+}
+
+/**
+ * Calls `fn` up to `n` times (`callMany`) and resolves `{ made, wallMs,
+ * sizingMs }`: the wall-clock time per call, which the check's deadlines are
+ * kept by, and the time per call its batches are sized by. That is the
+ * thread's CPU time per call for a synchronous function: a busy neighbour
+ * on the same cores stretches a call's wall-clock time, not its CPU time, so
+ * the batch sizes, and the calls each round covers, do not depend on the
+ * machine's load (with halved batches a round can end inside a table's fill
+ * and see it as a leak). An asynchronous function keeps wall-clock sizing:
+ * its calls wait on I/O, which takes no CPU time. The clocks are read once a
+ * batch (a CPU clock read costs more than a cheap call).
+ */
+async function timedCalls(fn, n, state) {
+  const wallFrom = performance.now()
+  const cpuFrom = cpuMs()
+  const made = await callMany(fn, n, state)
+  const calls = Math.max(1, made)
+  const wallMs = (performance.now() - wallFrom) / calls
+  const sizingMs = state.async ? wallMs : (cpuMs() - cpuFrom) / calls
+  return { made, wallMs, sizingMs }
+}
+
 /** Calls between clock reads, less one: 16 for calls under 10 µs, else 1. */
 function clockMaskFor(perCallMs) {
   return perCallMs < 0.01 ? 15 : 0
@@ -60,33 +96,30 @@ function batchSizeFor(perCallMs) {
  * until one is no faster than `SETTLED_SHARE` of the one before (JIT tiers
  * and lazily built tables are behind the measurement then), at most
  * `WARMUP_BUDGET_SHARE` of the budget; then at least one batch's worth of
- * calls in all. With `options.warmup`, exactly that many calls. Returns the
- * settled time per call.
+ * calls in all. Chunks and settling are judged by the time batches are sized
+ * by (`timedCalls`); a chunk grows only to what fits the warm-up's wall-clock
+ * time left. With `options.warmup`, exactly that many calls. Resolves the
+ * settled `{ wallMs, sizingMs }` per call.
  */
 async function warmUp(fn, opts, state) {
   if (opts.warmup !== undefined) {
     const probe = Math.max(1, Math.min(opts.warmup, DEFAULTS.minBatchSize))
-    const started = performance.now()
-    const made = await callMany(fn, probe, state)
-    const perCallMs = (performance.now() - started) / Math.max(1, made)
+    const { wallMs, sizingMs } = await timedCalls(fn, probe, state)
     await callMany(fn, Math.max(0, opts.warmup - state.calls), state)
-    return perCallMs
+    return { wallMs, sizingMs }
   }
   const until = performance.now() + WARMUP_BUDGET_SHARE * opts.timeoutMs
   let chunk = DEFAULTS.minBatchSize
   let previous = Infinity
-  let perCallMs = Infinity
   for (;;) {
-    const started = performance.now()
-    const made = await callMany(fn, chunk, state)
-    perCallMs = (performance.now() - started) / Math.max(1, made)
-    state.clockMask = clockMaskFor(perCallMs)
-    const settled = perCallMs >= SETTLED_SHARE * previous
-    if ((settled && state.calls >= batchSizeFor(perCallMs)) || made < chunk || performance.now() > until) break
-    previous = perCallMs
-    chunk = Math.max(chunk, batchSizeFor(perCallMs))
+    const { made, wallMs, sizingMs } = await timedCalls(fn, chunk, state)
+    state.clockMask = clockMaskFor(wallMs)
+    const settled = sizingMs >= SETTLED_SHARE * previous
+    if ((settled && state.calls >= batchSizeFor(sizingMs)) || made < chunk || performance.now() > until) return { wallMs, sizingMs }
+    previous = sizingMs
+    const fits = Math.floor((until - performance.now()) / Math.max(wallMs, 1e-6))
+    chunk = Math.max(chunk, Math.min(batchSizeFor(sizingMs), fits))
   }
-  return perCallMs
 }
 
-module.exports = { ABANDONED, batchSizeFor, callMany, clockMaskFor, warmUp }
+module.exports = { ABANDONED, batchSizeFor, callMany, clockMaskFor, timedCalls, warmUp }

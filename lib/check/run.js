@@ -16,7 +16,7 @@ const { trackedAlive } = require('../guard/object-watch')
 const { explainHeapLeak } = require('./explain-heap')
 const { ListenerRecorder } = require('./listener-recorder')
 const { CheckSampling } = require('./sampling')
-const { ABANDONED, batchSizeFor, callMany, clockMaskFor, warmUp } = require('./calls')
+const { ABANDONED, batchSizeFor, clockMaskFor, timedCalls, warmUp } = require('./calls')
 const { KINDS, PER_CALL_KEYS } = require('./options')
 
 /**
@@ -68,7 +68,10 @@ class CheckRun {
     // (a store's createSession), not the test's arrow it was inlined into.
     state.cleanups.push(holdInliningOff())
     this.timing = { warmupMs: 0, callsMs: 0, readsMs: 0, reads: 0, explainMs: 0 }
+    /** Wall-clock time per call in the latest batch: what fits the time left. */
     this.perCallMs = Infinity
+    /** Time per call batches are sized by (./calls.js `timedCalls`: CPU time for a synchronous function). */
+    this.sizingMs = Infinity
     /** The longest reading so far: a batch's share of the time left leaves room for one. */
     this.gcMs = 0
     this.warmupDone = 0
@@ -77,7 +80,9 @@ class CheckRun {
   /** Warms up until the time per call settles (./calls.js). */
   async warmUp() {
     const started = performance.now()
-    this.perCallMs = await warmUp(this.fn, this.opts, this.state)
+    const { wallMs, sizingMs } = await warmUp(this.fn, this.opts, this.state)
+    this.perCallMs = wallMs
+    this.sizingMs = sizingMs
     this.timing.warmupMs = performance.now() - started
     this.warmupDone = this.state.calls
   }
@@ -111,21 +116,27 @@ class CheckRun {
   }
 
   /**
-   * A batch of `size` calls, shrunk when the calls slow down so that the
-   * round fits the time left. A batch may take `SLOWDOWN_LIMIT` times its
-   * planned time when calls slow down (each new EventTarget listener is
-   * checked against the whole list), then it gets fewer calls. Returns
-   * whether every planned call was made.
+   * A batch of `size` calls, shrunk so that the round fits the wall-clock
+   * time left, or when the calls slow down: a batch may take
+   * `SLOWDOWN_LIMIT` times its planned time `plannedMs` (in the time batches
+   * are sized by, so a busy neighbour does not count as a slowdown) when
+   * calls slow down (each new EventTarget listener is checked against the
+   * whole list), then it gets fewer calls. Returns whether every planned
+   * call was made.
    */
-  async runBatch(size, batchMsLimit, batchesLeft) {
+  async runBatch(size, plannedMs, batchesLeft) {
     const { state, opts } = this
     const left = state.deadline - performance.now()
-    const fits = Math.floor(Math.min(left / batchesLeft - this.gcMs, batchMsLimit) / Math.max(this.perCallMs, 1e-6))
-    const batch = opts.batchSize ? size : Math.max(1, Math.min(size, fits))
+    const fitsLeft = Math.floor((left / batchesLeft - this.gcMs) / Math.max(this.perCallMs, 1e-6))
+    const fitsSlowdown = Math.floor((SLOWDOWN_LIMIT * plannedMs) / Math.max(this.sizingMs, 1e-6))
+    const batch = opts.batchSize ? size : Math.max(1, Math.min(size, fitsLeft, fitsSlowdown))
     const started = performance.now()
-    const made = await callMany(this.fn, batch, state)
+    const { made, wallMs, sizingMs } = await timedCalls(this.fn, batch, state)
     this.timing.callsMs += performance.now() - started
-    if (made > 0) this.perCallMs = (performance.now() - started) / made
+    if (made > 0) {
+      this.perCallMs = wallMs
+      this.sizingMs = sizingMs
+    }
     state.clockMask = clockMaskFor(this.perCallMs)
     return made === batch
   }
@@ -137,10 +148,10 @@ class CheckRun {
    */
   async measureRound(size, settle) {
     const { opts, state } = this
-    const batchMsLimit = SLOWDOWN_LIMIT * size * Math.max(this.perCallMs, 1e-6)
+    const plannedMs = size * Math.max(this.sizingMs, 1e-6)
     // A later round first runs one batch at its larger size unmeasured:
     // buffers and pools that grow with the burst size settle there.
-    if (settle) await this.runBatch(size, batchMsLimit, opts.batches + 1)
+    if (settle) await this.runBatch(size, plannedMs, opts.batches + 1)
     this.recorder.nextRound()
     const series = Object.fromEntries(KINDS.map((k) => [k, []]))
     const calls = []
@@ -148,7 +159,7 @@ class CheckRun {
     let complete = true
     await this.read(series, calls, start, 'first')
     for (let b = 0; b < opts.batches; b++) {
-      const whole = await this.runBatch(size, batchMsLimit, opts.batches - b)
+      const whole = await this.runBatch(size, plannedMs, opts.batches - b)
       await this.read(series, calls, start, 'last')
       if (!whole && performance.now() > state.deadline) {
         complete = false
@@ -186,7 +197,7 @@ class CheckRun {
     let measured = 0
     let lastSize = 0
     let truncated = false
-    let size = opts.batchSize || batchSizeFor(this.perCallMs)
+    let size = opts.batchSize || batchSizeFor(this.sizingMs)
     for (let r = 0; r < MAX_ROUNDS; r++) {
       const left = state.deadline - performance.now()
       if (r > 0 && left < opts.batches * (this.gcMs + this.perCallMs)) {

@@ -7,7 +7,7 @@ use crate::core::isolate_ledger::Filing;
 use crate::core::memory_monitor::{
     KindThresholds, LiveKinds, MemoryMonitor, MemorySample, MonitorConfig,
 };
-use crate::{process_memory, run_queue};
+use crate::{process_memory, thread_times};
 
 /// Rate thresholds of one memory kind.
 #[napi(object)]
@@ -133,7 +133,7 @@ impl MemoryMonitorHandle {
             rss: r.rss,
             native: process_memory::native_bytes(),
             waited_ms: match &self.inner {
-                Some(inner) if inner.settling() => run_queue::waited_ms().unwrap_or(f64::NAN),
+                Some(inner) if inner.settling() => thread_times::waited_ms().unwrap_or(f64::NAN),
                 _ => f64::NAN,
             },
         }

@@ -8,3 +8,4 @@ pub mod memory_monitor;
 pub mod native_memory;
 pub mod object_ledger;
 pub mod report;
+pub mod thread_times;
