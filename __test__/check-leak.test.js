@@ -293,27 +293,51 @@ describe('the time budget', () => {
   })
 })
 
-describe('batch sizes follow the CPU time of synchronous calls', () => {
-  // The warm-up and the batches (lib/check/calls.js) with a state of their
-  // own: no check runs, so these are the sizes a check would start from.
+describe("batch sizes follow a synchronous call's own time", () => {
+  // The batches (lib/check/calls.js) with a state of their own: no check
+  // runs, so these are the sizes a check would start from.
   const freshState = () => ({ calls: 0, async: false, inCall: false, abandoned: false, deadline: performance.now() + 60_000, clockMask: 0 })
   const { DEFAULTS } = require('../lib/check/options')
-  const { batchSizeFor, timedCalls, warmUp } = require('../lib/check/calls')
+  const { batchSizeFor, timedCalls } = require('../lib/check/calls')
+  const { threadWaitedMs } = require('../lib/native')
 
-  test('time a synchronous function spends off the CPU, as when a busy neighbour takes the core, does not shrink its batches', async () => {
-    // A cheap call that every 100th time waits 2 ms without using the CPU:
-    // 20 µs a call of wall-clock time, which by itself would size batches
-    // of ~500 calls, and well under a microsecond a call of CPU time.
+  test('time a synchronous call spends blocked counts', async () => {
+    // A cheap call that every 100th time blocks for 2 ms without using the CPU.
     const paused = new Int32Array(new SharedArrayBuffer(4))
     let n = 0
-    let waits = 0
+    let blockedMs = 0
     const fn = () => {
-      if (++n % 100 === 0 && Atomics.wait(paused, 0, 0, 2) === 'timed-out') waits++
+      if (++n % 100 === 0) {
+        const from = performance.now()
+        Atomics.wait(paused, 0, 0, 2)
+        blockedMs += performance.now() - from
+      }
       return n
     }
-    const { wallMs, sizingMs } = await warmUp(fn, { timeoutMs: DEFAULTS.timeoutMs }, freshState())
-    assert.ok(waits > 0 && wallMs > 0.01, `${waits} pauses, ${wallMs} ms a call`)
-    assert.equal(batchSizeFor(sizingMs), DEFAULTS.maxBatchSize, `sized by ${sizingMs} ms a call`)
+    const { made, sizingMs } = await timedCalls(fn, 1000, freshState())
+    assert.equal(made, 1000)
+    assert.ok(blockedMs >= 20, `blocked ${blockedMs} ms`)
+    // Counted, but for the waits for a core on waking (a busy machine's): a
+    // CPU clock would size by well under a microsecond a call.
+    assert.ok(sizingMs * made >= 0.5 * blockedMs, `sized by ${sizingMs} ms a call, blocked ${blockedMs / made} ms a call`)
+  })
+
+  test("a synchronous call's wait for a core does not count", async (t) => {
+    if (process.platform !== 'linux') return t.skip('the wait for a core is read on Linux')
+    assert.ok(Number.isFinite(threadWaitedMs()), 'the wait for a core is readable')
+    // Busy threads on every core and more: this thread waits for its turn.
+    const { Worker } = require('node:worker_threads')
+    const spinners = Array.from({ length: 2 * require('node:os').availableParallelism() }, () => new Worker('for (;;) {}', { eval: true }))
+    try {
+      let chunk = null
+      for (let i = 0; i < 200 && !(chunk && chunk.sizingMs < 0.9 * chunk.wallMs); i++) {
+        let x = 0
+        chunk = await timedCalls(() => (x = (x * 31 + 7) % 1000003), 100_000, freshState())
+      }
+      assert.ok(chunk.sizingMs < 0.9 * chunk.wallMs, `sized by ${chunk.sizingMs} ms a call of ${chunk.wallMs} ms`)
+    } finally {
+      await Promise.all(spinners.map((w) => w.terminate()))
+    }
   })
 
   test('an asynchronous function keeps wall-clock sizing: its calls wait on I/O', async () => {

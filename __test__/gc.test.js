@@ -47,6 +47,25 @@ test('confirmWithGc: false forces no GC, whatever is suspected or overdue', asyn
   assert.ok(kept)
 })
 
+test('confirmWithGc: false still reports a leak, confirmed by V8\'s own full GCs', async () => {
+  const stopLeak = leakBuffers()
+  const reports = []
+  const guard = leakguard.start({ ...FAST, confirmWithGc: false, onLeak: (r) => reports.push(r) })
+  try {
+    // V8 collects on its own as the Buffers pile up: its levels are all there is.
+    await new Promise((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (reports.some((r) => r.kind === 'external')) resolve(clearInterval(poll))
+        else if (guard.stats().samples > 2000) reject(new Error(`no external report in ${guard.stats().samples} samples: ${JSON.stringify(guard.stats().memory)}`), clearInterval(poll))
+      }, FAST.intervalMs)
+    })
+    assert.equal(guard.stats().forcedGcs, 0)
+  } finally {
+    stopLeak()
+    guard.stop()
+  }
+})
+
 test('with confirmWithGc (the default) each forced pair says who asked', async () => {
   const stopLeak = leakBuffers()
   const guard = leakguard.start({ ...FAST, onLeak() {} })

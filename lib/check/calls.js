@@ -1,12 +1,12 @@
 'use strict'
 // Calling the function under check: in batches against the check's
 // deadline, reading the clock as seldom as the calls' speed allows, timing
-// them (wall-clock for deadlines, CPU time for a synchronous function's batch
-// sizes), and the warm-up before the first measured round.
+// them (wall-clock for deadlines, the thread's own time for a synchronous
+// function's batch sizes), and the warm-up before the first measured round.
 
 const { performance } = require('node:perf_hooks')
 const { codedError } = require('../errors')
-const { threadCpuMs } = require('../native')
+const { threadWaitedMs } = require('../native')
 const { DEFAULTS } = require('./options')
 
 /** Warm-up goes on while a chunk's time per call is under this share of the chunk before. */
@@ -48,36 +48,25 @@ async function callMany(fn, n, state) {
 }
 
 /**
- * This thread's CPU time so far, in ms: the addon's thread clock, else the
- * process's (user and system, all its threads: V8's concurrent marking and
- * compiler threads make a call look dearer than it is).
- */
-function cpuMs() {
-  const thread = threadCpuMs()
-  if (Number.isFinite(thread)) return thread
-  const { user, system } = process.cpuUsage()
-  return (user + system) / 1000
-}
-
-/**
  * Calls `fn` up to `n` times (`callMany`) and resolves `{ made, wallMs,
  * sizingMs }`: the wall-clock time per call, which the check's deadlines are
  * kept by, and the time per call its batches are sized by. That is the
- * thread's CPU time per call for a synchronous function: a busy neighbour
- * on the same cores stretches a call's wall-clock time, not its CPU time, so
- * the batch sizes, and the calls each round covers, do not depend on the
- * machine's load (with halved batches a round can end inside a table's fill
- * and see it as a leak). An asynchronous function keeps wall-clock sizing:
- * its calls wait on I/O, which takes no CPU time. The clocks are read once a
- * batch (a CPU clock read costs more than a cheap call).
+ * thread's own time per call for a synchronous function: wall time less the
+ * time the thread waited for a core (`threadWaitedMs`, Linux), so a busy
+ * neighbour on the same cores does not shrink the batches and the calls each
+ * round covers (with halved batches a round can end inside a table's fill
+ * and see it as a leak), while time a call spends blocked (a system call,
+ * `Atomics.wait`) still counts. An asynchronous function, and a system that
+ * does not say, keep wall-clock sizing. The clocks are read once a batch.
  */
 async function timedCalls(fn, n, state) {
   const wallFrom = performance.now()
-  const cpuFrom = cpuMs()
+  const waitedFrom = threadWaitedMs()
   const made = await callMany(fn, n, state)
   const calls = Math.max(1, made)
   const wallMs = (performance.now() - wallFrom) / calls
-  const sizingMs = state.async ? wallMs : (cpuMs() - cpuFrom) / calls
+  const waited = state.async ? NaN : threadWaitedMs() - waitedFrom
+  const sizingMs = Number.isFinite(waited) ? Math.max(0, wallMs - Math.max(0, waited) / calls) : wallMs
   return { made, wallMs, sizingMs }
 }
 

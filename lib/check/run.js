@@ -70,7 +70,7 @@ class CheckRun {
     this.timing = { warmupMs: 0, callsMs: 0, readsMs: 0, reads: 0, explainMs: 0 }
     /** Wall-clock time per call in the latest batch: what fits the time left. */
     this.perCallMs = Infinity
-    /** Time per call batches are sized by (./calls.js `timedCalls`: CPU time for a synchronous function). */
+    /** Time per call batches are sized by (./calls.js `timedCalls`: its own time for a synchronous function, wall time less its wait for a core). */
     this.sizingMs = Infinity
     /** The longest reading so far: a batch's share of the time left leaves room for one. */
     this.gcMs = 0

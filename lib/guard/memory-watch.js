@@ -172,7 +172,7 @@ class MemoryWatch {
     this.latest = m
     this.heapStateNow = outcome.heapState
     this.levels = outcome.levels
-    if (this.settling && !outcome.settling) this.settledAt = Date.now()
+    if (this.settling && !outcome.settling) this.settledAt = Math.round(now())
     this.settling = outcome.settling
     if (outcome.reports.length > 0) this.deliver(outcome.reports)
     // The anchor, once warm-up ends: a live-size baseline to measure the

@@ -191,6 +191,8 @@ function monitorOptions(normalized) {
     native: normalized.thresholds.native,
     // malloc serves the whole process: the main thread judges native memory.
     judgeNative: isMainThread,
+    // Without forced pairs, V8's own full GCs are the only live levels.
+    forcedGcs: normalized.confirmWithGc,
   }
 }
 

@@ -99,7 +99,7 @@ function chart(process, series, leaks) {
   if (warm) parts.push(`<rect data-marker="warmup" x="${x(t0).toFixed(1)}" y="${PAD.top}" width="${Math.max(0, x(warm.at) - x(t0)).toFixed(1)}" height="${H - PAD.top - PAD.bottom}" fill="#e3e7ee"><title>warm-up</title></rect>`)
   if (series === 'heap' || series === 'native') {
     const settled = tl.events.find((e) => e.type === 'settled')
-    const end = settled ? settled.at : tEnd
+    const end = Math.min(tEnd, settled ? settled.at : tEnd)
     parts.push(`<rect data-marker="settling" x="${x(t0).toFixed(1)}" y="${H - PAD.bottom - 6}" width="${Math.max(0, x(end) - x(t0)).toFixed(1)}" height="6" fill="#f3d9a4"><title>settling minute: slow growth needs 1 MiB to count</title></rect>`)
   }
   for (const val of ticks(lo, hi, 3)) parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(val).toFixed(1)}" y2="${y(val).toFixed(1)}" stroke="#eceff4"/><text x="${PAD.left - 6}" y="${(y(val) + 4).toFixed(1)}" text-anchor="end">${esc(label(val))}</text>`)

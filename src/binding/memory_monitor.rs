@@ -44,6 +44,9 @@ pub struct MonitorOptions {
     pub native: KindThresholdsObject,
     /// Whether this monitor judges native memory (process-wide: one thread should).
     pub judge_native: bool,
+    /// Whether leakguard may force full-GC pairs (`confirmWithGc`): without
+    /// them V8's own full GCs are the only live levels, and they are judged.
+    pub forced_gcs: bool,
 }
 
 /// One reading of this isolate's memory, in bytes.
@@ -113,8 +116,9 @@ impl Drop for MemoryMonitorHandle {
 
 impl MemoryMonitorHandle {
     /// Files this isolate's figures and reads native memory with them (and,
-    /// while the monitor settles, this thread's wait for a core).
-    fn to_sample(&self, r: &MemoryReading) -> MemorySample {
+    /// for a periodic sample while the monitor settles, this thread's wait
+    /// for a core: `periodic`).
+    fn to_sample(&self, r: &MemoryReading, periodic: bool) -> MemorySample {
         process_memory::file(
             self.ledger_id,
             Filing {
@@ -133,7 +137,9 @@ impl MemoryMonitorHandle {
             rss: r.rss,
             native: process_memory::native_bytes(),
             waited_ms: match &self.inner {
-                Some(inner) if inner.settling() => thread_times::waited_ms().unwrap_or(f64::NAN),
+                Some(inner) if periodic && inner.settling() => {
+                    thread_times::waited_ms().unwrap_or(f64::NAN)
+                }
                 _ => f64::NAN,
             },
         }
@@ -150,6 +156,7 @@ impl MemoryMonitorHandle {
             min_points: options.min_points as usize,
             max_points: options.max_points as usize,
             judge_native: options.judge_native,
+            forced_gcs: options.forced_gcs,
             heap: options.heap.into(),
             external: options.external.into(),
             native: options.native.into(),
@@ -164,7 +171,7 @@ impl MemoryMonitorHandle {
     /// Records a periodic sample.
     #[napi]
     pub fn record_sample(&mut self, reading: MemoryReading) -> SampleOutcomeObject {
-        let sample = self.to_sample(&reading);
+        let sample = self.to_sample(&reading, true);
         let Some(inner) = self.inner.as_mut() else {
             return SampleOutcomeObject {
                 reports: Vec::new(),
@@ -187,7 +194,7 @@ impl MemoryMonitorHandle {
     /// Records a reading taken after any GC (it may lower the baseline).
     #[napi]
     pub fn record_gc(&mut self, reading: MemoryReading) {
-        let sample = self.to_sample(&reading);
+        let sample = self.to_sample(&reading, false);
         if let Some(inner) = self.inner.as_mut() {
             inner.record_gc(&sample);
         }
@@ -204,7 +211,7 @@ impl MemoryMonitorHandle {
         off_heap: bool,
         forced: bool,
     ) -> Vec<LeakReportObject> {
-        let sample = self.to_sample(&reading);
+        let sample = self.to_sample(&reading, false);
         let kinds = LiveKinds {
             heap,
             off_heap,

@@ -133,6 +133,9 @@ pub struct MonitorConfig {
     /// Whether native memory is judged. It is process-wide, so one thread
     /// (the main one) judges it; the others leave it off.
     pub judge_native: bool,
+    /// Whether leakguard may force full-GC pairs: see
+    /// [`GrowthPolicy::forced_gcs`].
+    pub forced_gcs: bool,
 }
 
 impl Default for MonitorConfig {
@@ -143,6 +146,7 @@ impl Default for MonitorConfig {
             max_points: 240,
             min_z: TREND_MIN_Z,
             judge_native: true,
+            forced_gcs: true,
             heap: KindThresholds::default(),
             external: KindThresholds::default(),
             native: KindThresholds::default(),
@@ -221,9 +225,13 @@ struct KindWatch {
 /// Memory leak detector for one isolate.
 pub struct MemoryMonitor {
     kinds: [KindWatch; 3],
-    /// The first sample's time and wait (see [`MemorySample::waited_ms`]):
-    /// where the settling clock starts.
-    clock_start: Option<(f64, f64)>,
+    /// The first sample's time: where the settling clock starts.
+    clock_start_ms: f64,
+    /// The first and the latest known wait for a core (see
+    /// [`MemorySample::waited_ms`]; `NaN` until one is known): the wait
+    /// since the first known one is left out of the clock, and a sample
+    /// whose wait is unknown keeps the latest known.
+    waits: (f64, f64),
     /// Whether the settling minute of this thread's own time is over.
     settled: bool,
     samples: usize,
@@ -245,6 +253,8 @@ impl MemoryMonitor {
                 min_growth_per_minute: t.bytes_per_minute,
                 min_relative_growth_per_hour: t.relative_per_hour,
                 confirm_after_full_gc: true,
+                forced_gcs: config.forced_gcs,
+                judge_scatter: true,
                 min_total_growth: MIN_MEMORY_GROWTH,
                 settling_ms: if kind == LeakKind::External {
                     0.0
@@ -265,7 +275,8 @@ impl MemoryMonitor {
             samples: 0,
             warmup_samples: config.warmup_samples,
             latest: None,
-            clock_start: None,
+            clock_start_ms: f64::NAN,
+            waits: (f64::NAN, f64::NAN),
             settled: false,
         }
     }
@@ -276,25 +287,27 @@ impl MemoryMonitor {
         !self.settled
     }
 
-    /// Advances the settling clock to `sample`: wall time less the time the
-    /// thread waited for a core since the first sample (wall time alone
-    /// where the wait is unknown). While it runs, each settling kind learns
-    /// how much of the minute is left.
+    /// Advances the settling clock to `sample`: wall time since the first
+    /// sample less the time the thread waited for a core since the first
+    /// known wait (wall time alone where no wait is known). While it runs,
+    /// each settling kind learns how much of the minute is left.
     fn advance_settling_clock(&mut self, sample: &MemorySample) {
-        if self.settled {
+        if self.settled || !sample.at_ms.is_finite() {
             return;
         }
-        let (start_ms, start_waited) = *self
-            .clock_start
-            .get_or_insert((sample.at_ms, sample.waited_ms));
-        let waited = sample.waited_ms - start_waited;
-        let own_ms = sample.at_ms
-            - start_ms
-            - if waited.is_finite() {
-                waited.max(0.0)
-            } else {
-                0.0
-            };
+        if self.clock_start_ms.is_nan() {
+            self.clock_start_ms = sample.at_ms;
+        }
+        if sample.waited_ms.is_finite() {
+            if self.waits.0.is_nan() {
+                self.waits.0 = sample.waited_ms;
+            }
+            // A wait never goes back: a lower reading is not trusted.
+            self.waits.1 = sample.waited_ms.max(self.waits.1.max(self.waits.0));
+        }
+        let waited = self.waits.1 - self.waits.0;
+        let own_ms =
+            sample.at_ms - self.clock_start_ms - if waited.is_finite() { waited } else { 0.0 };
         let remaining_ms = SETTLING_MS - own_ms;
         if remaining_ms <= 0.0 {
             self.settled = true;
@@ -869,6 +882,65 @@ mod tests {
                 "600 KB over {settle_s} s by the wall clock"
             );
         }
+    }
+
+    #[test]
+    fn the_settling_clock_is_the_threads_own_time() {
+        // Waiting half the time: the minute ends after two of wall time,
+        // whether some readings of the wait are missing or the first ones
+        // are; a reading that goes back is not trusted.
+        type Waits = fn(usize) -> f64;
+        let cases: [(&str, Waits); 4] = [
+            ("every wait known", |i| 0.5 * i as f64 * 250.0),
+            ("every 7th unknown", |i| {
+                if i % 7 == 0 {
+                    f64::NAN
+                } else {
+                    0.5 * i as f64 * 250.0
+                }
+            }),
+            ("unknown for 10 s, then counted from there", |i| {
+                if i < 40 {
+                    f64::NAN
+                } else {
+                    5_000.0 + 0.5 * (i - 40) as f64 * 250.0
+                }
+            }),
+            ("a reading that goes back", |i| {
+                if i == 300 {
+                    0.0
+                } else {
+                    0.5 * i as f64 * 250.0
+                }
+            }),
+        ];
+        for (what, waited) in cases {
+            let mut monitor = MemoryMonitor::new(MonitorConfig::default());
+            let settled_at = (0..800).find(|&i| {
+                let mut s = sample(i, 20.0 * MIB, MIB, 40.0 * MIB);
+                s.waited_ms = waited(i);
+                !monitor.record_sample(&s).settling
+            });
+            // 60 s of own time: 480 samples at 250 ms (440 once the first
+            // 10 s, unknown, count in full).
+            let expected = if what.starts_with("unknown") {
+                440
+            } else {
+                480
+            };
+            assert!(
+                settled_at.is_some_and(|i| i.abs_diff(expected) <= 1),
+                "{what}: settled at sample {settled_at:?}"
+            );
+        }
+        // Where no wait is ever known, the wall clock's minute.
+        let mut monitor = MemoryMonitor::new(MonitorConfig::default());
+        let settled_at = (0..800).find(|&i| {
+            !monitor
+                .record_sample(&sample(i, 20.0 * MIB, MIB, 40.0 * MIB))
+                .settling
+        });
+        assert_eq!(settled_at, Some(240));
     }
 
     #[test]

@@ -21,6 +21,8 @@ const untilSamples = samplesArg ? Number(samplesArg) : null
 const durationMs = untilSamples ? untilSamples * intervalMs : scenario.durationMs
 /** How long a control is judged past the settling minute at least. */
 const JUDGED_MS = 60_000
+/** A control that has not been judged that long by then ends anyway, and says so (before its parent's 3 × duration kill). */
+const GIVE_UP_MS = 2.5 * durationMs
 
 const started = Date.now()
 const reports = []
@@ -50,5 +52,5 @@ const params = { ...scenario.params, intervalMs, loadMs: 3 * durationMs + 5000 }
 stopWorkload = group === 'service' ? services[name](params) : workloads[name](params)
 if (untilSamples) {
   const judgedLongEnough = ({ samples, settledAt }) => samples >= untilSamples && settledAt !== null && Date.now() - settledAt >= JUDGED_MS
-  const poll = setInterval(() => judgedLongEnough(guard.stats()) && (clearInterval(poll), finish()), intervalMs)
+  const poll = setInterval(() => (judgedLongEnough(guard.stats()) || Date.now() - started > GIVE_UP_MS) && (clearInterval(poll), finish()), intervalMs)
 } else setTimeout(finish, durationMs)

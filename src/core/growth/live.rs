@@ -210,11 +210,12 @@ impl LiveLevels {
     }
 
     /// A trend of the live levels read since `since_ms` (the forced ones
-    /// when `policy` confirms after full GCs, else [`Self::judged_since`]),
+    /// when leakguard may force GCs, [`GrowthPolicy::forced_gcs`], else
+    /// [`Self::judged_since`]),
     /// if they rise as a leak does (see the module's text); `settled_at_ms` is
     /// when the series settled (see [`GrowthPolicy::total_is_reportable`]).
     pub fn trend(&self, policy: &GrowthPolicy, since_ms: f64, settled_at_ms: f64) -> Option<Trend> {
-        let points = if policy.confirm_after_full_gc {
+        let points = if policy.forced_gcs {
             without_spikes(self.forced_since(since_ms))
         } else {
             self.judged_since(since_ms)
@@ -238,7 +239,7 @@ impl LiveLevels {
                 latest.at_ms,
                 settled_at_ms,
             )
-            || !clear_of_scatter(&points, &fit)
+            || (policy.judge_scatter && !clear_of_scatter(&points, &fit))
         {
             return None;
         }

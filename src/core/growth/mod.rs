@@ -48,6 +48,16 @@ pub struct GrowthPolicy {
     pub min_relative_growth_per_hour: f64,
     /// Whether a suspected trend must survive a full GC before it is reported.
     pub confirm_after_full_gc: bool,
+    /// Whether leakguard may force full GCs for this series. When it may,
+    /// only its own (forced) post-GC levels confirm or reject a follow-up,
+    /// make a live trend and count as fresh: V8's own come at the
+    /// allocation's cadence. When it may not (`confirmWithGc: false`), V8's
+    /// own levels are all there is, and they are judged.
+    pub forced_gcs: bool,
+    /// Whether a rise must stand clear of the levels' scatter about their
+    /// line ([`scatter`]): memory levels wander between GCs and allocator
+    /// states; counts move by whole listeners and objects.
+    pub judge_scatter: bool,
     /// Growth over the judged span below this (units) is never reported:
     /// however steady, a few tens of KB is a settling allocator, not a leak.
     pub min_total_growth: f64,
@@ -78,6 +88,8 @@ impl GrowthPolicy {
             min_growth_per_minute,
             min_relative_growth_per_hour: 0.0,
             confirm_after_full_gc,
+            forced_gcs: confirm_after_full_gc,
+            judge_scatter: false,
             min_total_growth: 0.0,
             settling_ms: 0.0,
             settling_min_total_growth: 0.0,
@@ -465,7 +477,7 @@ impl GrowthDetector {
         point: Point,
         forced: bool,
     ) -> Option<Trend> {
-        let may_confirm = forced || !self.policy.confirm_after_full_gc;
+        let may_confirm = forced || !self.policy.forced_gcs;
         let Phase::Suspected { trend, first, .. } = &mut self.phase else {
             return None;
         };
@@ -486,9 +498,10 @@ impl GrowthDetector {
         let earlier_agree =
             self.live
                 .mostly_below(trend, trend.start.at_ms - block_ms, block_ms, point, noise)
-                && self
-                    .live
-                    .forced_clear_of_scatter(trend.start.at_ms - block_ms);
+                && (!policy.judge_scatter
+                    || self
+                        .live
+                        .forced_clear_of_scatter(trend.start.at_ms - block_ms));
         // Every report needs growth that lasted `min_points` samples and a
         // block more: a fill shorter than that ends before its follow-up.
         let lasted = lasted_since(&self.history, trend.start.at_ms);
@@ -616,7 +629,8 @@ impl GrowthDetector {
     /// while the levels rise finds such a leak sooner, and stops once they
     /// do not.
     fn wants_live_level(&self) -> bool {
-        if !self.policy.confirm_after_full_gc || self.settling_below_its_minimum() {
+        // Only a forced pair could answer (V8 runs its own when it will).
+        if !self.policy.forced_gcs || self.settling_below_its_minimum() {
             return false;
         }
         let n = self.history.len();

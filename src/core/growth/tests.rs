@@ -16,6 +16,8 @@ pub(crate) fn policy(confirm: bool) -> GrowthPolicy {
         min_growth_per_minute: 128.0 * KIB,
         min_relative_growth_per_hour: 0.1,
         confirm_after_full_gc: confirm,
+        forced_gcs: confirm,
+        judge_scatter: true,
         min_total_growth: 128.0 * KIB,
         settling_ms: 0.0,
         settling_min_total_growth: 0.0,

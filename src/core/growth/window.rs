@@ -34,7 +34,7 @@ pub fn window_trend(policy: &GrowthPolicy, points: &[Point], settled_at_ms: f64)
     let level = fit.value_at(latest.at_ms).max(latest.value);
     if !policy.rate_is_reportable(growth_per_minute, level)
         || !policy.total_is_reportable(fit.slope_per_ms, first.at_ms, latest.at_ms, settled_at_ms)
-        || !clear_of_scatter(points, &fit)
+        || (policy.judge_scatter && !clear_of_scatter(points, &fit))
     {
         return None;
     }
