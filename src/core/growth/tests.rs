@@ -803,7 +803,7 @@ fn timer_cache_as_v8_sees_it(
 }
 
 #[test]
-fn caches_on_a_timer_as_v8_shows_them_are_rarely_reported() {
+fn caches_on_a_timer_as_v8_shows_them_stay_quiet() {
     // Caches of 5, 20 and 40 MiB on 1- to 8-s timers, under no, light and
     // heavy promoted garbage, three runs of five minutes each: V8's own
     // major GCs come once the cache's fill has allocated the live size
@@ -812,8 +812,8 @@ fn caches_on_a_timer_as_v8_shows_them_are_rarely_reported() {
     // were reported; live trends on the forced levels alone (read at random
     // moments) and follow-ups that agree with the forced levels before
     // them left one, a 20 MiB cache on a 2-s timer under 1 MB/s of
-    // garbage, 69 s in; with rises clear of the levels' scatter
-    // (`scatter.rs`) and follow-ups decided by forced levels alone, none.
+    // garbage, 69 s in; with follow-ups decided by forced levels alone (a
+    // V8 level no longer rejects one either), none.
     let mut reported = Vec::new();
     for period_ms in [990.0, 2000.0, 4000.0, 8000.0] {
         for amp in [5.0 * MIB, 20.0 * MIB, 40.0 * MIB] {
@@ -828,7 +828,8 @@ fn caches_on_a_timer_as_v8_shows_them_are_rarely_reported() {
             }
         }
     }
-    assert!(reported.len() <= 1, "reported: {reported:?}");
+    // A cache is never a leak: none may be reported.
+    assert!(reported.is_empty(), "reported: {reported:?}");
 }
 
 #[test]
@@ -928,4 +929,28 @@ fn leaks_over_wandering_levels_are_reported() {
             );
         }
     }
+}
+
+#[test]
+fn a_traced_cache_on_a_timer_is_not_suspected() {
+    // The heap baselines of a real run of the scenario control
+    // `sawtooth-8s-40MB` (a 40 MB cache cleared every 8 s, sampled at the
+    // guard's random gaps): each step between them is small, but they
+    // scatter over the cache's size. Without the scatter rule its window was
+    // suspected 6 times between 80 and 82 s (each a forced pair, and a
+    // chance of reading the cache full).
+    let mut d = GrowthDetector::new(policy(true));
+    let suspected: Vec<f64> = include_str!("testdata/sawtooth-8s-40MB.csv")
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let (at, value) = line.split_once(',')?;
+            Some(Point {
+                at_ms: at.parse().ok()?,
+                value: value.parse().ok()?,
+            })
+        })
+        .filter_map(|p| matches!(d.push(p), Step::Suspect).then_some(p.at_ms / 1000.0))
+        .collect();
+    assert!(suspected.is_empty(), "suspected at {suspected:?} s");
 }
