@@ -202,9 +202,99 @@ describe('rate limits, reminders and resolved', () => {
     for (let i = 1; i < sent.length; i++) assert.ok(sent[i].at - sent[i - 1].at >= 390, `reports ${sent[i].at - sent[i - 1].at} ms apart`)
   })
 
+  test('minIntervalMs: an escalation inside the interval waits, and the newest report goes out when the interval ends', async () => {
+    const EventEmitter = require('node:events')
+    const bus = new EventEmitter().setMaxListeners(0)
+    // A long list grows slowly (medium severity), then faster and faster (high).
+    for (let i = 0; i < 200_000; i++) bus.on('job', () => {})
+    const minIntervalMs = 4000
+    const sent = []
+    let perTick = 1
+    let guard
+    let timer
+    await waitFor((done) => {
+      guard = leakguard.start({
+        ...FAST,
+        listeners: { minGrowthPerMinute: 0 },
+        alerts: { minIntervalMs },
+        onLeak(r) {
+          if (r.kind !== 'listeners') return
+          sent.push({ r, deliveredAt: Date.now() })
+          if (r.severity === 'high') done()
+        },
+      })
+      timer = setInterval(() => {
+        for (let i = 0; i < perTick; i++) bus.on('job', () => {})
+        if (sent.length) perTick = Math.min(perTick * 1.3 + 1, 500)
+      }, 50)
+    }, 30_000, 'a high listener report').finally(() => {
+      clearInterval(timer)
+      guard.stop()
+    })
+    const [first, second] = sent
+    assert.equal(sent.length, 2, JSON.stringify(sent.map((s) => s.r.message)))
+    assert.equal(first.r.severity, 'medium')
+    assert.equal(second.r.escalated, true)
+    assert.equal(second.r.escalatedFrom, 'medium')
+    assert.ok(second.r.detectedAt - first.r.detectedAt < minIntervalMs, 'the escalation was made inside the interval (else this test shows nothing)')
+    // Lower bounds only (a loaded machine only delays): it waited for the interval's end.
+    // (The interval runs from when the gate let the first report through, about its detectedAt.)
+    assert.ok(second.deliveredAt - first.r.detectedAt >= minIntervalMs - 100, `${second.deliveredAt - first.r.detectedAt} ms apart`)
+  })
+
   test('bad alerts options are coded errors', () => {
     assert.throws(() => leakguard.start({ alerts: { minIntervalMs: -1 } }), (e) => e instanceof RangeError && e.code === 'ERR_OUT_OF_RANGE')
     assert.throws(() => leakguard.start({ alerts: { minIntervalMs: 60_000, realertMs: 1000 } }), (e) => e instanceof RangeError && e.code === 'ERR_OUT_OF_RANGE' && /realertMs/.test(e.message))
     assert.throws(() => leakguard.start({ alerts: 'often' }), (e) => e instanceof TypeError && e.code === 'ERR_INVALID_ARG_TYPE')
+  })
+})
+
+describe("log: 'warning' and logged resolutions", () => {
+  /** Leaks external memory until the first external report, then waits for its LeakResolved warning; returns what was seen. */
+  async function leakThenResolve(options, subscribe) {
+    let stopLeak = leakBuffers()
+    const leakWarnings = collectWarnings('LeakWarning')
+    const heard = { leaks: [], resolved: [] }
+    let guard
+    const resolvedWarning = await waitFor((done) => {
+      const onWarning = (w) => {
+        if (w.name === 'LeakWarning' && w.kind === 'external') stopLeak()
+        if (w.name === 'LeakResolved' && w.kind === 'external') {
+          process.off('warning', onWarning)
+          done(w)
+        }
+      }
+      process.on('warning', onWarning)
+      guard = leakguard.start({ ...FAST, ...options })
+      if (subscribe) {
+        guard.on('leak', (r) => r.kind === 'external' && (heard.leaks.push(r), stopLeak()))
+        guard.on('resolved', (r) => r.kind === 'external' && heard.resolved.push(r))
+      }
+    }, 30_000, 'LeakResolved warning').finally(() => {
+      stopLeak()
+      guard.stop()
+    })
+    return { resolvedWarning, leakWarnings: leakWarnings().filter((w) => w.kind === 'external'), heard }
+  }
+
+  test("log: 'warning' logs every report as a LeakWarning and every resolution as a LeakResolved, subscribers or not", async () => {
+    const { resolvedWarning, leakWarnings, heard } = await leakThenResolve({ log: 'warning' }, true)
+    assert.ok(heard.leaks.length >= 1 && heard.resolved.length === 1, JSON.stringify(heard))
+    assert.deepEqual(leakWarnings.map((w) => w.message), heard.leaks.map((r) => r.message), 'one LeakWarning per report the subscriber got')
+    assert.equal(leakWarnings[0].code, 'LEAKGUARD_LEAK')
+    assert.equal(leakWarnings[0].report, heard.leaks[0])
+    assert.equal(resolvedWarning.code, 'LEAKGUARD_RESOLVED')
+    assert.equal(resolvedWarning.report, heard.resolved[0])
+    assert.equal(resolvedWarning.message, heard.resolved[0].message)
+    assert.match(resolvedWarning.message, /^External memory growth stopped: no longer reported as leaking/)
+  })
+
+  test('unset log, no subscriber: the report is a LeakWarning, its end a LeakResolved', async () => {
+    const { resolvedWarning, leakWarnings } = await leakThenResolve({}, false)
+    assert.ok(leakWarnings.length >= 1)
+    assert.equal(resolvedWarning.code, 'LEAKGUARD_RESOLVED')
+    assert.equal(resolvedWarning.report.resolved, true)
+    assert.equal(resolvedWarning.report.identity, 'external')
+    assert.match(resolvedWarning.message, /^External memory growth stopped/)
   })
 })

@@ -97,6 +97,73 @@ async function warmGuard(options) {
   return guard
 }
 
+describe('a heap report waits for its sites', () => {
+  /**
+   * Starts a FAST guard (allocationSites on suspicion) on a heap leak and
+   * resolves when the heap detector has decided it leaks: `{ guard, reports,
+   * heard }` (`heard`: the heap reports delivered by then), with `stopLeak`.
+   */
+  async function leakUntilDecided() {
+    const { FAST, waitFor } = require('./helpers/leaks')
+    const kept = []
+    const reports = []
+    // A site is where the allocating function is defined.
+    const leak = setInterval(function growTheHeap() { // the held-report leak
+      kept.push(new Array(20_000).fill(kept.length + 0.5))
+    }, 10)
+    const stopLeak = () => {
+      clearInterval(leak)
+      kept.length = 0
+    }
+    const guard = start({ ...FAST, onLeak: (r) => r.kind === 'heap' && reports.push(r) })
+    try {
+      await waitFor((done) => {
+        const poll = setInterval(() => {
+          if (guard.stats().memory.find((m) => m.kind === 'heap').state !== 'leaking') return
+          clearInterval(poll)
+          done()
+        }, 5)
+      }, 30_000, 'a heap leak decided')
+    } catch (error) {
+      stopLeak()
+      guard.stop()
+      throw error
+    }
+    return { guard, reports, heard: reports.length, stopLeak }
+  }
+  const leakLine = () => require('node:fs').readFileSync(__filename, 'utf8').split('\n').findIndex((l) => l.includes('// the held-report leak')) + 1
+
+  test('a decided heap leak is held while its sampling window is young, then goes out naming the allocating line', async () => {
+    const { FAST, waitFor } = require('./helpers/leaks')
+    const { guard, reports, heard, stopLeak } = await leakUntilDecided()
+    try {
+      assert.equal(heard, 0, 'not delivered when decided: held for its sites')
+      assert.equal(guard.stats().reports, 0)
+      assert.equal(guard.stats().allocationSites.active, true, 'its window is open')
+      await waitFor((done) => {
+        const poll = setInterval(() => reports.length && (clearInterval(poll), done()), 5)
+      }, 15_000 + FAST.intervalMs, 'the held heap report')
+    } finally {
+      stopLeak()
+      guard.stop()
+    }
+    const report = reports[0]
+    assert.ok(report.allocationSites.length > 0, JSON.stringify(report.allocationSites))
+    assert.match(report.allocationSites[0].site, new RegExp(`allocation-sites\\.test\\.js:${leakLine()}:\\d+$`))
+  })
+
+  test('stop() sends a held heap report at once, with the sites sampled so far', async () => {
+    const { guard, reports, heard, stopLeak } = await leakUntilDecided()
+    stopLeak()
+    assert.equal(heard, 0, 'held when decided')
+    guard.stop()
+    assert.equal(reports.length, 1, 'stop() delivered the held report')
+    assert.equal(reports[0].kind, 'heap')
+    assert.ok(Array.isArray(reports[0].allocationSites))
+    assert.equal(guard.stats().reports, 1)
+  })
+})
+
 describe('good citizenship', () => {
   test('a profiler another session already runs is left alone, and stats() says why', async () => {
     const other = new inspector.Session()
@@ -119,6 +186,38 @@ describe('good citizenship', () => {
     assert.ok(answer.result.profile.head, 'with a profile')
     other.post('HeapProfiler.stopSampling')
     other.disconnect()
+  })
+
+  test('a profiler stopped by another session: the heap report goes out without sites, and stats() says why', async () => {
+    const { FAST, moreSamples, waitFor } = require('./helpers/leaks')
+    const kept = []
+    let leak = null
+    let guard
+    const other = new inspector.Session()
+    other.connect()
+    try {
+      const report = await waitFor((done) => {
+        guard = start({ ...FAST, allocationSites: 'always', onLeak: (r) => r.kind === 'heap' && done(r) })
+        moreSamples(guard, FAST.warmupSamples + 1).then(() => {
+          assert.equal(guard.stats().allocationSites.active, true, 'sampling runs once warm')
+          let failure = 'no answer'
+          other.post('HeapProfiler.stopSampling', (error) => (failure = error))
+          assert.equal(failure, null, 'the other session stopped the profiler')
+          leak = setInterval(() => kept.push(new Array(2500).fill(kept.length + 0.5)), 10)
+        }, done)
+      }, 30_000, 'heap report')
+      assert.ok(!(report instanceof Error), String(report))
+      assert.deepEqual(report.allocationSites, [])
+      assert.doesNotMatch(report.message, /of the growth is allocated at/)
+      const status = guard.stats().allocationSites
+      assert.equal(status.active, false)
+      assert.match(status.unavailable, /^the sampling heap profiler was stopped by someone else/)
+    } finally {
+      clearInterval(leak)
+      kept.length = 0
+      if (guard) guard.stop()
+      other.disconnect()
+    }
   })
 
   test('with confirmWithGc: false (no forced GC) sampling is off unless asked for', async () => {

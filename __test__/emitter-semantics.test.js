@@ -153,3 +153,26 @@ test('a wrapper installed on top of the hook is left in place by stop()', () => 
   assert.equal(e.listenerCount('x'), 1)
   EventEmitter.prototype.on = on
 })
+
+test('EventTarget.prototype.addEventListener is hooked while a guard runs and restored by stop(); removeEventListener and dispatchEvent are never touched', () => {
+  const { addEventListener, removeEventListener, dispatchEvent } = EventTarget.prototype
+  const guard = leakguard.start({ intervalMs: 20 })
+  try {
+    assert.notEqual(EventTarget.prototype.addEventListener, addEventListener, 'the hook is installed')
+    assert.equal(EventTarget.prototype.removeEventListener, removeEventListener)
+    assert.equal(EventTarget.prototype.dispatchEvent, dispatchEvent)
+    const target = new EventTarget()
+    let calls = 0
+    const listener = () => calls++
+    target.addEventListener('x', listener)
+    target.dispatchEvent(new Event('x'))
+    target.removeEventListener('x', listener)
+    target.dispatchEvent(new Event('x'))
+    assert.equal(calls, 1)
+  } finally {
+    guard.stop()
+  }
+  assert.equal(EventTarget.prototype.addEventListener, addEventListener, 'addEventListener restored')
+  assert.equal(EventTarget.prototype.removeEventListener, removeEventListener)
+  assert.equal(EventTarget.prototype.dispatchEvent, dispatchEvent)
+})

@@ -105,6 +105,25 @@ describe('listener leaks are reported', () => {
     assert.equal(reports[0].eventName, 'Symbol(ready)')
   })
 
+  test('EventTarget listeners on a MessagePort, like an EventEmitter\'s', async () => {
+    const { MessageChannel } = require('node:worker_threads')
+    const { port1, port2 } = new MessageChannel()
+    require('node:events').setMaxListeners(0, port1)
+    try {
+      const { reports } = await watch(() => port1.addEventListener('job', () => {})) // the MessagePort line
+      const report = reports[0]
+      assert.equal(report.kind, 'listeners')
+      assert.equal(report.emitter, 'MessagePort')
+      assert.equal(report.eventName, 'job')
+      assert.ok(report.current >= 12, `${report.current}`)
+      const line = require('node:fs').readFileSync(__filename, 'utf8').split('\n').findIndex((l) => l.includes('// the MessagePort line')) + 1
+      assert.match(report.addSites[0].site, new RegExp(`listeners\\.test\\.js:${line}:\\d+$`))
+    } finally {
+      port1.close()
+      port2.close()
+    }
+  })
+
   test('listeners on process', async () => {
     const added = []
     const { reports } = await watch(() => {

@@ -165,3 +165,132 @@ describe('heap snapshots on alert', () => {
     assert.throws(() => leakguard.start({ snapshot: { dir, compareAfterMs: '1m' } }), { code: 'ERR_INVALID_ARG_TYPE' })
   })
 })
+
+describe('the memory limit behind the snapshot headroom', () => {
+  const { effectiveMemory } = require('../lib/snapshot/snapshots')
+  /** A fake root with the given files under sys/fs/cgroup. */
+  function fakeRoot(files) {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-cgroup-'))
+    for (const [name, text] of Object.entries(files)) {
+      const file = path.join(root, 'sys/fs/cgroup', name)
+      fs.mkdirSync(path.dirname(file), { recursive: true })
+      fs.writeFileSync(file, text)
+    }
+    return root
+  }
+
+  test('cgroup v2 memory.max, with memory.current as what is used', () => {
+    const root = fakeRoot({ 'memory.max': '536870912\n', 'memory.current': '104857600\n', 'memory/memory.limit_in_bytes': '1073741824\n' })
+    assert.deepEqual(effectiveMemory(root), { limit: 536870912, used: 104857600, source: 'cgroup v2 memory.max' })
+  })
+
+  test("cgroup v1 memory.limit_in_bytes when v2 has none ('max'), with memory.usage_in_bytes", () => {
+    const root = fakeRoot({ 'memory.max': 'max\n', 'memory/memory.limit_in_bytes': '268435456\n', 'memory/memory.usage_in_bytes': '52428800\n' })
+    assert.deepEqual(effectiveMemory(root), { limit: 268435456, used: 52428800, source: 'cgroup v1 memory.limit_in_bytes' })
+  })
+
+  test("cgroup v1's huge 'no limit' number, or no cgroup files at all, fall back to physical memory", () => {
+    for (const root of [fakeRoot({ 'memory/memory.limit_in_bytes': '9223372036854771712\n', 'memory/memory.usage_in_bytes': '52428800\n' }), fakeRoot({})]) {
+      const memory = effectiveMemory(root)
+      assert.equal(memory.source, 'physical memory')
+      assert.equal(memory.limit, os.totalmem())
+      assert.ok(memory.used > 0 && memory.used <= os.totalmem(), JSON.stringify(memory))
+    }
+  })
+})
+
+describe('guard.captureHeapSnapshot() errors', () => {
+  test('no room under the memory limit throws ERR_LEAKGUARD_SNAPSHOT_MEMORY and writes nothing', () => {
+    const dir = privateDir()
+    const guard = leakguard.start({ snapshot: { dir, memoryLimitBytes: 1024 * 1024 } })
+    try {
+      assert.throws(() => guard.captureHeapSnapshot(), (e) => {
+        assert.equal(e.code, 'ERR_LEAKGUARD_SNAPSHOT_MEMORY')
+        assert.match(e.message, /^No heap snapshot was written: not enough memory: .* under the 1\.0 MiB limit \(options\.snapshot\.memoryLimitBytes\)$/)
+        return true
+      })
+    } finally {
+      guard.stop()
+    }
+    assert.deepEqual(fs.readdirSync(dir), [])
+  })
+
+  test('a directory that went away after start() throws ERR_LEAKGUARD_SNAPSHOT_WRITE with the cause attached', () => {
+    const dir = privateDir()
+    const guard = leakguard.start({ snapshot: { dir } })
+    fs.rmSync(dir, { recursive: true })
+    try {
+      assert.throws(() => guard.captureHeapSnapshot(), (e) => {
+        assert.equal(e.code, 'ERR_LEAKGUARD_SNAPSHOT_WRITE')
+        assert.match(e.message, new RegExp(`^Writing the heap snapshot into ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} failed: ENOENT`))
+        assert.equal(e.cause.code, 'ENOENT')
+        return true
+      })
+    } finally {
+      guard.stop()
+    }
+  })
+})
+
+describe('snapshots for listener and object reports', () => {
+  /** Runs a guard with `snapshot` until a report of each of `kinds` came, making each leak with `work[kind](guard)`. */
+  async function reportsOf(snapshot, work) {
+    const seen = new Map()
+    let guard
+    let timer
+    await waitFor((done) => {
+      guard = leakguard.start({
+        ...FAST,
+        allocationSites: false,
+        snapshot,
+        onLeak(report) {
+          const key = report.kind === 'listeners' ? `listeners:${report.eventName}` : report.kind === 'objects' ? `objects:${report.label}` : report.kind
+          if (key in work && !seen.has(key)) seen.set(key, report)
+          if (seen.size === Object.keys(work).length) done()
+        },
+      })
+      timer = setInterval(() => {
+        for (const [key, fn] of Object.entries(work)) if (!seen.has(key)) fn(guard)
+      }, 10)
+    }, 30_000, Object.keys(work).join(', ')).finally(() => {
+      clearInterval(timer)
+      guard.stop()
+    })
+    return seen
+  }
+
+  test('a listener leak and a tracked-object leak each get a heap snapshot', async () => {
+    const dir = privateDir()
+    const EventEmitter = require('node:events')
+    const bus = new EventEmitter().setMaxListeners(0)
+    const retained = []
+    const seen = await reportsOf({ dir, minIntervalMs: 0, compareAfterMs: 0 }, {
+      'listeners:job': () => bus.on('job', () => {}),
+      'objects:session': (guard) => { for (let i = 0; i < 5; i++) retained.push(guard.track({ i }, 'session')) },
+    })
+    for (const report of seen.values()) {
+      assert.ok(report.snapshot && report.snapshot.path, `${report.kind}: ${JSON.stringify(report.snapshot)}`)
+      assert.equal(path.dirname(report.snapshot.path), dir)
+      assert.equal(fs.statSync(report.snapshot.path).mode & 0o777, 0o600)
+    }
+    assert.notEqual(seen.get('listeners:job').snapshot.path, seen.get('objects:session').snapshot.path)
+  })
+
+  test('snapshot.minIntervalMs: a second leak inside the interval gets none, and its report says why', async () => {
+    const dir = privateDir()
+    const EventEmitter = require('node:events')
+    const a = new EventEmitter().setMaxListeners(0)
+    const b = new EventEmitter().setMaxListeners(0)
+    const seen = await reportsOf({ dir, minIntervalMs: 3_600_000, compareAfterMs: 0 }, {
+      'listeners:first': () => a.on('first', () => {}),
+      'listeners:second': () => b.on('second', () => {}),
+    })
+    const shots = [...seen.values()].map((r) => r.snapshot)
+    const taken = shots.filter((s) => s.path)
+    const skipped = shots.filter((s) => !s.path)
+    assert.equal(taken.length, 1, JSON.stringify(shots))
+    assert.equal(skipped.length, 1, JSON.stringify(shots))
+    assert.match(skipped[0].skipped, /^a snapshot was written \d+ s ago \(minIntervalMs 3600000\)$/)
+    assert.deepEqual(fs.readdirSync(dir), [path.basename(taken[0].path)])
+  })
+})

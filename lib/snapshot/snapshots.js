@@ -83,12 +83,14 @@ function readNumber(file) {
 /**
  * The memory limit this process lives under and what it uses against it:
  * `{ limit, used, source }` from cgroup v2, cgroup v1, or physical memory.
+ * `root` is where the cgroup files are looked up (tests point it at fake ones).
  */
-function effectiveMemory() {
-  const v2 = readNumber('/sys/fs/cgroup/memory.max')
-  if (Number.isFinite(v2) && v2 > 0) return { limit: v2, used: readNumber('/sys/fs/cgroup/memory.current') || process.memoryUsage.rss(), source: 'cgroup v2 memory.max' }
-  const v1 = readNumber('/sys/fs/cgroup/memory/memory.limit_in_bytes')
-  if (Number.isFinite(v1) && v1 > 0 && v1 < V1_UNLIMITED) return { limit: v1, used: readNumber('/sys/fs/cgroup/memory/memory.usage_in_bytes') || process.memoryUsage.rss(), source: 'cgroup v1 memory.limit_in_bytes' }
+function effectiveMemory(root = '/') {
+  const cgroup = path.join(root, 'sys/fs/cgroup')
+  const v2 = readNumber(path.join(cgroup, 'memory.max'))
+  if (Number.isFinite(v2) && v2 > 0) return { limit: v2, used: readNumber(path.join(cgroup, 'memory.current')) || process.memoryUsage.rss(), source: 'cgroup v2 memory.max' }
+  const v1 = readNumber(path.join(cgroup, 'memory/memory.limit_in_bytes'))
+  if (Number.isFinite(v1) && v1 > 0 && v1 < V1_UNLIMITED) return { limit: v1, used: readNumber(path.join(cgroup, 'memory/memory.usage_in_bytes')) || process.memoryUsage.rss(), source: 'cgroup v1 memory.limit_in_bytes' }
   return { limit: os.totalmem(), used: os.totalmem() - os.freemem(), source: 'physical memory' }
 }
 
