@@ -305,18 +305,16 @@ describe("batch sizes follow a synchronous call's own time", () => {
     // A cheap call that every 100th time blocks for 2 ms without using the CPU.
     const paused = new Int32Array(new SharedArrayBuffer(4))
     let n = 0
-    let blockedMs = 0
+    let blocks = 0
     const fn = () => {
-      if (++n % 100 === 0) {
-        const from = performance.now()
-        Atomics.wait(paused, 0, 0, 2)
-        blockedMs += performance.now() - from
-      }
+      if (++n % 100 === 0 && Atomics.wait(paused, 0, 0, 2) === 'timed-out') blocks++
       return n
     }
     const { made, sizingMs } = await timedCalls(fn, 1000, freshState())
     assert.equal(made, 1000)
-    assert.ok(blockedMs >= 20, `blocked ${blockedMs} ms`)
+    // Each wait that timed out blocked for its 2 ms at least.
+    assert.equal(blocks, 10)
+    const blockedMs = 2 * blocks
     // Counted, but for the waits for a core on waking (a busy machine's): a
     // CPU clock would size by well under a microsecond a call.
     assert.ok(sizingMs * made >= 0.5 * blockedMs, `sized by ${sizingMs} ms a call, blocked ${blockedMs / made} ms a call`)
