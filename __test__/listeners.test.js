@@ -80,6 +80,42 @@ describe('listener leaks are reported', () => {
     assert.ok(events[2][1] < events[0][1], JSON.stringify(events))
   })
 
+  test('a leak that speeds up after its report is escalated, never resolved', async () => {
+    // Slow on a long list (medium severity), then faster and faster: the
+    // knee breaks the steady line the window rules fit for a while.
+    for (const factor of [1.3, 2]) {
+      const bus = new EventEmitter().setMaxListeners(0)
+      for (let i = 0; i < 200_000; i++) bus.on('job', () => {})
+      const events = []
+      let perTick = 1
+      let guard
+      let timer
+      await waitFor((done) => {
+        guard = leakguard.start({
+          ...FAST,
+          listeners: { minGrowthPerMinute: 0 },
+          onLeak: (r) => {
+            if (r.kind !== 'listeners') return
+            events.push({ type: 'leak', severity: r.severity, escalated: r.escalated })
+            if (r.severity === 'high') done()
+          },
+        })
+        guard.on('resolved', (r) => r.kind === 'listeners' && events.push({ type: 'resolved' }))
+        timer = setInterval(() => {
+          for (let i = 0; i < perTick; i++) bus.on('job', () => {})
+          if (events.length) perTick = Math.min(perTick * factor + 1, 500)
+        }, 50)
+      }, 30_000, 'a high listener report').finally(() => {
+        clearInterval(timer)
+        guard.stop()
+      })
+      assert.deepEqual(events, [
+        { type: 'leak', severity: 'medium', escalated: false },
+        { type: 'leak', severity: 'high', escalated: true },
+      ], `×${factor} a tick`)
+    }
+  })
+
   test('with setMaxListeners(0), where Node itself stays silent', async () => {
     const bus = new EventEmitter()
     bus.setMaxListeners(0)

@@ -38,7 +38,7 @@ module.exports = async function detectionTime() {
   const runScript = path.join(__dirname, '..', 'workloads', 'scenarios', 'run.js')
   const leaks = cases.filter((c) => c.expect)
   const limit = createLimiter(4)
-  const runs = leaks.flatMap((c) => Array.from({ length: RUNS }, () => limit(() => runNode([runScript, c.id, '250'], { timeoutMs: c.durationMs + 60_000 }))))
+  const runs = leaks.flatMap((c) => Array.from({ length: RUNS }, () => limit(() => runNode([runScript, c.id, '250'], { timeoutMs: 3 * c.durationMs }))))
   const results = await Promise.all(runs)
   const recorded = recordedMedians()
   const regressions = []

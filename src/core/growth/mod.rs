@@ -207,6 +207,25 @@ const SAMPLED_AGREES_Z: f64 = 1.96;
 /// window, before the suspicion is given up.
 const FOLLOW_UP_PATIENCE_BLOCKS: usize = 3;
 
+/// Whether the latest `min_points` baseline points rise: a Mann–Kendall
+/// trend (z ≥ the policy's) at a reportable Theil–Sen rate. Unlike the
+/// window rule, it asks nothing of the line's shape, so growth that speeds
+/// up or comes in steps counts.
+fn baseline_still_rising(policy: &GrowthPolicy, points: &VecDeque<Point>) -> bool {
+    let n = points.len();
+    if n < policy.min_points {
+        return false;
+    }
+    let recent: Vec<Point> = points.range(n - policy.min_points..).copied().collect();
+    let values: Vec<f64> = recent.iter().map(|p| p.value).collect();
+    if !mann_kendall(&values).is_some_and(|mk| mk.z >= policy.min_z) {
+        return false;
+    }
+    let latest = recent[recent.len() - 1].value;
+    theil_sen(&recent)
+        .is_some_and(|fit| policy.rate_is_reportable(fit.slope_per_ms * 60_000.0, latest))
+}
+
 /// Points of `history` since `at_ms`.
 fn lasted_since(history: &VecDeque<Point>, at_ms: f64) -> usize {
     history.iter().filter(|p| p.at_ms >= at_ms).count()
@@ -332,10 +351,16 @@ impl GrowthDetector {
                 let Phase::Leaking { quiet_streak } = &mut self.phase else {
                     unreachable!("matched above");
                 };
+                // Over only when it is over: a full window without growth in
+                // the baseline, and post-GC levels that stopped rising too. A
+                // baseline that still rises (one that speeds up breaks the
+                // window rules' steady line for a while) is no quiet sample.
+                if baseline_still_rising(&self.policy, &self.points) {
+                    *quiet_streak = 0;
+                    return Step::Quiet;
+                }
                 *quiet_streak += 1;
                 let quiet = *quiet_streak;
-                // Over only when it is over: a full window without growth in
-                // the baseline, and post-GC levels that stopped rising too.
                 if quiet >= min_points && !self.live_still_rising() {
                     self.restart_from_latest();
                     return Step::Ended;

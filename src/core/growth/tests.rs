@@ -954,3 +954,49 @@ fn a_traced_cache_on_a_timer_is_not_suspected() {
         .collect();
     assert!(suspected.is_empty(), "suspected at {suspected:?} s");
 }
+
+/// A reported leak that speeds up (the window rules' steady line breaks for a
+/// while at the knee) is never called over, and its new rate comes as an
+/// ongoing trend, so it escalates; swept over how fast it speeds up, its
+/// rate before and after, and the window.
+#[test]
+fn a_leak_that_speeds_up_is_never_called_over() {
+    for &min_points in &[12, 24, 44] {
+        for &(slow, fast) in &[(1.0, 500.0), (2.0, 60.0), (5.0, 200.0), (1.0, 20.0)] {
+            for &factor in &[1.1, 1.3, 2.0] {
+                let mut d =
+                    GrowthDetector::new(GrowthPolicy::for_counts(min_points, 240, 0.0, false));
+                let (mut count, mut per_step, mut reported_at) = (10_000.0, slow, None);
+                let mut fastest = 0.0f64;
+                for i in 0..(min_points * 8) {
+                    count += f64::floor(per_step);
+                    if reported_at.is_some() {
+                        per_step = (per_step * factor + 1.0).min(fast);
+                    }
+                    let step = d.push(Point {
+                        at_ms: i as f64 * 100.0,
+                        value: count,
+                    });
+                    let case = format!(
+                        "min_points {min_points}, {slow} then {fast} a step, ×{factor}, sample {i}"
+                    );
+                    match step {
+                        Step::Leak(_) => {
+                            assert!(reported_at.is_none(), "reported afresh: {case}");
+                            reported_at = Some(i);
+                        }
+                        Step::Ongoing(t) => fastest = fastest.max(t.growth_per_minute),
+                        Step::Ended => panic!("called over while it speeds up: {case}"),
+                        _ => {}
+                    }
+                }
+                assert!(
+                    reported_at.is_some(),
+                    "never reported: min_points {min_points}, {slow} then {fast}, ×{factor}"
+                );
+                let fast_per_minute = fast * 600.0;
+                assert!(fastest >= 0.9 * fast_per_minute, "min_points {min_points}, {slow} then {fast}, ×{factor}: fastest ongoing rate {fastest:.0}/min of {fast_per_minute:.0}");
+            }
+        }
+    }
+}
