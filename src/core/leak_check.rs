@@ -73,6 +73,14 @@ const MAX_FALL_BACK: f64 = 0.5;
 /// How many times the step noise one batch's growth must exceed.
 const NOISE_FACTOR: f64 = 1.5;
 
+/// How many floors a call the step noise per call may reach before a round
+/// that found nothing cannot call a measure clean: a clean verdict says that
+/// no growth of this many floors a call (384 B for the heap) could hide in
+/// the round's noise. Under CPU contention an asynchronous function's
+/// batches shrink to tens of calls, whose post-GC levels move by ~100 KB
+/// from batch to batch: a 250 B-a-call leak then fits inside the noise.
+const CLEAN_RESOLUTION: f64 = 16.0;
+
 /// The verdict on one measure.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MetricVerdict {
@@ -89,7 +97,8 @@ pub struct MetricVerdict {
     /// Steps between batches.
     pub steps: usize,
     /// True when the slope passed the floor but the steps could not confirm
-    /// it: larger batches would tell.
+    /// it, or the steps were too noisy to rule a leak out (noise per call
+    /// over [`CLEAN_RESOLUTION`] floors): larger batches would tell.
     pub undecided: bool,
 }
 
@@ -143,7 +152,9 @@ pub fn judge(kind: CheckKind, calls: &[f64], values: &[f64], floor_per_call: f64
         && steps.iter().all(|&s| s >= -MAX_FALL_BACK * per_batch)
         && total >= 0.5 * per_batch * steps.len() as f64
         && per_batch >= NOISE_FACTOR * noise;
-    verdict.undecided = !verdict.leaked && per_call >= floor_per_call;
+    verdict.undecided = !verdict.leaked
+        && (per_call >= floor_per_call
+            || verdict.noise_per_call > CLEAN_RESOLUTION * floor_per_call);
     verdict
 }
 
@@ -279,6 +290,39 @@ mod tests {
             .map(|i| if i < 4 { 5e6 } else { 5e6 + 60_000.0 })
             .collect();
         assert!(!judge(CheckKind::Heap, &c, &step, 24.0).leaked);
+    }
+
+    /// A round of small batches whose post-GC levels move by ~100 KB from
+    /// batch to batch cannot rule out a leak of hundreds of bytes a call,
+    /// whatever its slope: undecided, never clean. The same leak in batches
+    /// large enough is found, and the same noise without one over them is
+    /// clean.
+    #[test]
+    fn a_round_too_noisy_to_rule_a_leak_out_is_undecided() {
+        let floor = CheckKind::Heap.default_floor();
+        let swings = [0.0, 90e3, -60e3, 40e3, -100e3, 70e3, -80e3, 30e3, -50e3];
+        for &(batch, readings) in &[(50.0, 5), (50.0, 9), (200.0, 9)] {
+            let c = calls(readings, batch);
+            let v: Vec<f64> = c
+                .iter()
+                .zip(swings)
+                .map(|(c, n)| 5e6 + 250.0 * c + n)
+                .collect();
+            let verdict = judge(CheckKind::Heap, &c, &v, floor);
+            assert!(!verdict.leaked, "{batch}: {verdict:?}");
+            assert!(verdict.undecided, "{batch}: {verdict:?}");
+            assert!(!clearly_clean(CheckKind::Heap, &c, &v, floor, 0.0));
+        }
+        let c = calls(9, 2000.0);
+        let leak: Vec<f64> = c
+            .iter()
+            .zip(swings)
+            .map(|(c, n)| 5e6 + 250.0 * c + n)
+            .collect();
+        assert!(judge(CheckKind::Heap, &c, &leak, floor).leaked);
+        let clean: Vec<f64> = swings.iter().map(|n| 5e6 + n).collect();
+        let verdict = judge(CheckKind::Heap, &c, &clean, floor);
+        assert!(!verdict.leaked && !verdict.undecided, "{verdict:?}");
     }
 
     #[test]
