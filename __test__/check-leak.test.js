@@ -313,7 +313,7 @@ describe('the time budget', () => {
   })
 })
 
-describe("batch sizes follow a synchronous call's own time", () => {
+describe("batch sizes follow a call's own time", () => {
   // The batches (lib/check/calls.js) with a state of their own: no check
   // runs, so these are the sizes a check would start from.
   const freshState = () => ({ calls: 0, async: false, inCall: false, abandoned: false, deadline: performance.now() + 60_000, clockMask: 0 })
@@ -358,15 +358,36 @@ describe("batch sizes follow a synchronous call's own time", () => {
     }
   })
 
-  test('an asynchronous function keeps wall-clock sizing: its calls wait on I/O', async () => {
+  test("an asynchronous call's wait on a timer or I/O counts: the thread sleeps then", async () => {
     const fn = () => new Promise((resolve) => setTimeout(resolve, 1))
     const state = freshState()
-    const { made, wallMs, sizingMs } = await timedCalls(fn, 10, state)
+    const { made, sizingMs } = await timedCalls(fn, 10, state)
     assert.equal(made, 10)
     assert.equal(state.async, true)
-    assert.equal(sizingMs, wallMs)
-    // At least 1 ms a call: the smallest batches.
+    // Each call sleeps 1 ms at least, and all of it counts: the smallest batches.
+    assert.ok(sizingMs >= 0.9, `sized by ${sizingMs} ms a call`)
     assert.equal(batchSizeFor(sizingMs), DEFAULTS.minBatchSize)
+  })
+
+  test("an asynchronous call's wait for a core does not count", async (t) => {
+    if (process.platform !== 'linux') return t.skip('the wait for a core is read on Linux')
+    // An in-process round trip on this thread's own event loop, with busy
+    // threads on every core and more: only the wait for a core is taken out.
+    const { Worker } = require('node:worker_threads')
+    const spinners = Array.from({ length: 2 * require('node:os').availableParallelism() }, () => new Worker('for (;;) {}', { eval: true }))
+    try {
+      const fn = async () => {
+        let x = 0
+        for (let i = 0; i < 20_000; i++) x = (x * 31 + 7) % 1000003
+        await new Promise((resolve) => setImmediate(resolve))
+        return x
+      }
+      let chunk = null
+      for (let i = 0; i < 200 && !(chunk && chunk.sizingMs < 0.9 * chunk.wallMs); i++) chunk = await timedCalls(fn, 200, freshState())
+      assert.ok(chunk.sizingMs < 0.9 * chunk.wallMs, `sized by ${chunk.sizingMs} ms a call of ${chunk.wallMs} ms`)
+    } finally {
+      await Promise.all(spinners.map((w) => w.terminate()))
+    }
   })
 })
 

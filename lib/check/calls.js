@@ -1,8 +1,8 @@
 'use strict'
 // Calling the function under check: in batches against the check's
 // deadline, reading the clock as seldom as the calls' speed allows, timing
-// them (wall-clock for deadlines, the thread's own time for a synchronous
-// function's batch sizes), and the warm-up before the first measured round.
+// them (wall-clock for deadlines, the thread's own time for batch sizes),
+// and the warm-up before the first measured round.
 
 const { performance } = require('node:perf_hooks')
 const { codedError } = require('../errors')
@@ -51,13 +51,15 @@ async function callMany(fn, n, state) {
  * Calls `fn` up to `n` times (`callMany`) and resolves `{ made, wallMs,
  * sizingMs }`: the wall-clock time per call, which the check's deadlines are
  * kept by, and the time per call its batches are sized by. That is the
- * thread's own time per call for a synchronous function: wall time less the
- * time the thread waited for a core (`threadWaitedMs`, Linux), so a busy
- * neighbour on the same cores does not shrink the batches and the calls each
- * round covers (with halved batches a round can end inside a table's fill
- * and see it as a leak), while time a call spends blocked (a system call,
- * `Atomics.wait`) still counts. An asynchronous function, and a system that
- * does not say, keep wall-clock sizing. The clocks are read once a batch.
+ * thread's own time per call: wall time less the time the thread waited for
+ * a core (`threadWaitedMs`, Linux), so a busy neighbour on the same cores
+ * does not shrink the batches and the calls each round covers (with halved
+ * batches a round can end inside a table's fill and see it as a leak, and
+ * an async function's round of tens of calls can miss one), while time a
+ * call spends blocked (a system call, `Atomics.wait`) or an async call
+ * spends awaiting I/O or a timer still counts: the thread sleeps then, it
+ * does not wait for a core. A system that does not say keeps wall-clock
+ * sizing. The clocks are read once a batch.
  */
 async function timedCalls(fn, n, state) {
   const wallFrom = performance.now()
@@ -65,7 +67,7 @@ async function timedCalls(fn, n, state) {
   const made = await callMany(fn, n, state)
   const calls = Math.max(1, made)
   const wallMs = (performance.now() - wallFrom) / calls
-  const waited = state.async ? NaN : threadWaitedMs() - waitedFrom
+  const waited = threadWaitedMs() - waitedFrom
   const sizingMs = Number.isFinite(waited) ? Math.max(0, wallMs - Math.max(0, waited) / calls) : wallMs
   return { made, wallMs, sizingMs }
 }
