@@ -143,6 +143,42 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
     Some((lower + upper) / 2.0)
 }
 
+/// How `points` stray from a fitted line: each point's residual, their
+/// median and their median absolute deviation about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Residuals {
+    /// `value - line(at_ms)` for each point, in order.
+    pub values: Vec<f64>,
+    /// The residuals' median.
+    pub centre: f64,
+    /// The median absolute deviation of the residuals about `centre`.
+    pub mad: f64,
+}
+
+impl Residuals {
+    /// The residuals of `points` about `fit`; `None` for no points.
+    pub fn about(points: &[Point], fit: &TheilSen) -> Option<Residuals> {
+        let values: Vec<f64> = points
+            .iter()
+            .map(|p| p.value - fit.value_at(p.at_ms))
+            .collect();
+        let centre = median(&mut values.clone())?;
+        let mut deviations: Vec<f64> = values.iter().map(|r| (r - centre).abs()).collect();
+        let mad = median(&mut deviations)?;
+        Some(Residuals {
+            values,
+            centre,
+            mad,
+        })
+    }
+
+    /// The robust standard deviation: 1.4826 × the median absolute
+    /// deviation (the standard deviation, for normal noise).
+    pub fn robust_sd(&self) -> f64 {
+        1.4826 * self.mad
+    }
+}
+
 /// The jitter of a series: the median absolute deviation of its successive
 /// differences (zero for a line or a clean staircase, the noise for a noisy
 /// level). `None` for fewer than two points.
@@ -201,6 +237,30 @@ mod tests {
                 value,
             })
             .collect()
+    }
+
+    #[test]
+    fn residuals_about_a_line_and_their_robust_spread() {
+        // On the line 10 + 2 a second (points 1 s apart) but for ±1 noise and one outlier of +100.
+        let noise = [1.0, -1.0, 1.0, -1.0, 100.0, 1.0, -1.0];
+        let points = series(
+            &noise
+                .iter()
+                .enumerate()
+                .map(|(i, n)| 10.0 + 2.0 * i as f64 + n)
+                .collect::<Vec<_>>(),
+        );
+        let fit = TheilSen {
+            slope_per_ms: 0.002,
+            intercept: 10.0,
+        };
+        let r = Residuals::about(&points, &fit).expect("points");
+        assert_eq!(r.values, noise.to_vec());
+        assert_eq!(r.centre, 1.0);
+        // Deviations about 1: 0, 2, 0, 2, 99, 0, 2 — median 2; the outlier moves nothing.
+        assert_eq!(r.mad, 2.0);
+        assert!((r.robust_sd() - 2.9652).abs() < 1e-9);
+        assert!(Residuals::about(&[], &fit).is_none());
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 
 use crate::core::growth::scatter::clear_of_scatter;
 use crate::core::growth::{GrowthPolicy, Trend};
-use crate::core::trend::{mann_kendall, median, theil_sen, Point};
+use crate::core::trend::{mann_kendall, median, theil_sen, Point, Residuals};
 
 /// Live levels kept at most.
 const KEPT: usize = 256;
@@ -277,25 +277,17 @@ pub fn without_spikes(levels: Vec<Point>) -> Vec<Point> {
     let Some(fit) = theil_sen(&levels) else {
         return levels;
     };
-    let residuals: Vec<f64> = levels
-        .iter()
-        .map(|p| p.value - fit.value_at(p.at_ms))
-        .collect();
-    let Some(centre) = median(&mut residuals.clone()) else {
+    let Some(residuals) = Residuals::about(&levels, &fit) else {
         return levels;
     };
-    let mut deviations: Vec<f64> = residuals.iter().map(|r| (r - centre).abs()).collect();
-    let Some(mad) = median(&mut deviations) else {
-        return levels;
-    };
-    let limit = centre + SPIKE_SIGMAS * 1.4826 * mad;
-    let spikes = residuals.iter().filter(|&&r| r > limit).count();
-    if mad <= 0.0 || spikes == 0 || spikes > levels.len() / 4 {
+    let limit = residuals.centre + SPIKE_SIGMAS * residuals.robust_sd();
+    let spikes = residuals.values.iter().filter(|&&r| r > limit).count();
+    if residuals.mad <= 0.0 || spikes == 0 || spikes > levels.len() / 4 {
         return levels;
     }
     levels
         .into_iter()
-        .zip(residuals)
+        .zip(residuals.values)
         .filter(|(_, r)| *r <= limit)
         .map(|(p, _)| p)
         .collect()

@@ -10,7 +10,7 @@
 //! on its line. So the rise the fitted line predicts over the span must
 //! reach [`SCATTER_FACTOR`] times the levels' robust spread about that line.
 
-use crate::core::trend::{median, Point, TheilSen};
+use crate::core::trend::{Point, Residuals, TheilSen};
 
 /// How many times the levels' spread about their line the rise over the
 /// span must reach.
@@ -19,18 +19,10 @@ pub const SCATTER_FACTOR: f64 = 3.0;
 /// Levels the rule needs before it judges: fewer say little of a spread.
 pub const MIN_LEVELS: usize = 5;
 
-/// The robust standard deviation (1.4826 × the median absolute deviation)
-/// of `points` about the line `fit`; `None` for no points.
+/// The robust standard deviation of `points` about the line `fit`
+/// ([`Residuals::robust_sd`]); `None` for no points.
 pub fn spread_about(points: &[Point], fit: &TheilSen) -> Option<f64> {
-    let mut residuals: Vec<f64> = points
-        .iter()
-        .map(|p| p.value - fit.value_at(p.at_ms))
-        .collect();
-    let centre = median(&mut residuals.clone())?;
-    for r in &mut residuals {
-        *r = (*r - centre).abs();
-    }
-    median(&mut residuals).map(|mad| 1.4826 * mad)
+    Residuals::about(points, fit).map(|r| r.robust_sd())
 }
 
 /// Whether the rise `fit` predicts from the first of `points` to the last
