@@ -266,7 +266,8 @@ describe("log: 'warning' and logged resolutions", () => {
       }
       process.on('warning', onWarning)
       guard = leakguard.start({ ...FAST, ...options })
-      if (subscribe) {
+      if (subscribe === 'analysis') guard.on('analysis', () => {})
+      else if (subscribe) {
         guard.on('leak', (r) => r.kind === 'external' && (heard.leaks.push(r), stopLeak()))
         guard.on('resolved', (r) => r.kind === 'external' && heard.resolved.push(r))
       }
@@ -287,6 +288,13 @@ describe("log: 'warning' and logged resolutions", () => {
     assert.equal(resolvedWarning.report, heard.resolved[0])
     assert.equal(resolvedWarning.message, heard.resolved[0].message)
     assert.match(resolvedWarning.message, /^External memory growth stopped: no longer reported as leaking/)
+  })
+
+  test("unset log, an 'analysis' subscriber only: the report and its end are still logged, since nobody hears them", async () => {
+    const { resolvedWarning, leakWarnings } = await leakThenResolve({}, 'analysis')
+    assert.ok(leakWarnings.length >= 1)
+    assert.equal(resolvedWarning.code, 'LEAKGUARD_RESOLVED')
+    assert.equal(resolvedWarning.report.identity, 'external')
   })
 
   test('unset log, no subscriber: the report is a LeakWarning, its end a LeakResolved', async () => {
