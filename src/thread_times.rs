@@ -8,11 +8,44 @@
 //! time slices). Elsewhere, or where the file is missing (a kernel without
 //! scheduler statistics), there is no figure.
 
+use std::cell::RefCell;
+use std::fs::File;
+
+const SCHEDSTAT: &str = "/proc/thread-self/schedstat";
+
+thread_local! {
+    /// This thread's own `schedstat`, opened at its first read and read again
+    /// from the start each time (`pread`): the kernel writes it afresh, and
+    /// one open file saves an open and a close a read. `None` inside: it
+    /// could not be opened.
+    static OWN_SCHEDSTAT: RefCell<Option<Option<File>>> = const { RefCell::new(None) };
+}
+
 /// Milliseconds the calling thread has spent waiting on a run queue since it
 /// started, if the system says.
 pub fn waited_ms() -> Option<f64> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    parse_waited_ms(&text)
+    OWN_SCHEDSTAT.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let file = cell
+            .get_or_insert_with(|| File::open(SCHEDSTAT).ok())
+            .as_ref()?;
+        let mut buf = [0u8; 128];
+        let n = read_from_start(file, &mut buf)?;
+        parse_waited_ms(std::str::from_utf8(&buf[..n]).ok()?)
+    })
+}
+
+/// Reads `file` from offset 0 into `buf`; the bytes read.
+#[cfg(unix)]
+fn read_from_start(file: &File, buf: &mut [u8]) -> Option<usize> {
+    use std::os::unix::fs::FileExt;
+    file.read_at(buf, 0).ok()
+}
+
+/// Elsewhere there is no `schedstat` to read.
+#[cfg(not(unix))]
+fn read_from_start(_file: &File, _buf: &mut [u8]) -> Option<usize> {
+    None
 }
 
 /// The run-queue wait (ms) in a `schedstat` line: its second field, in ns.
@@ -45,7 +78,7 @@ mod tests {
         // never goes back, and grows while more threads spin than there are
         // cores.
         let Some(before) = waited_ms() else {
-            assert!(!std::path::Path::new("/proc/thread-self/schedstat").exists());
+            assert!(!std::path::Path::new(SCHEDSTAT).exists());
             return;
         };
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
