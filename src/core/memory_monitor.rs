@@ -482,11 +482,20 @@ impl MemoryMonitor {
 
 /// Whether native growth is the allocator overhead of a concurrent external
 /// leak, or the bookkeeping of a concurrent heap leak, rather than a leak.
+/// `external_rate` is an external leak's reported or confirmed rate; the
+/// Buffers' growth as sampled over the same span counts too, since malloc's
+/// smooth growth may pass the rules before noisy external levels do.
 fn native_is_bookkeeping(kinds: &[KindWatch; 3], trend: &Trend, external_rate: f64) -> bool {
     let heap_rate = kinds[0]
         .detector
         .rate_since(trend.start.at_ms)
         .unwrap_or(0.0);
+    let external_rate = external_rate.max(
+        kinds[1]
+            .detector
+            .rate_since(trend.start.at_ms)
+            .unwrap_or(0.0),
+    );
     let open_heap_leak = kinds[0].escalation.rate().unwrap_or(0.0);
     trend.growth_per_minute < NATIVE_SHARE_OF_EXTERNAL * external_rate
         || trend.growth_per_minute < NATIVE_SHARE_OF_HEAP * heap_rate
@@ -598,6 +607,48 @@ mod tests {
         assert_eq!(reports[0].identity, "external");
         assert_eq!(reports[0].heap_limit, None);
         assert_eq!(reports[0].ms_until_limit, None);
+    }
+
+    /// The overhead is judged against the Buffers' growth as sampled, not
+    /// only once their leak is reported: smooth malloc growth may pass the
+    /// rules before noisy external levels do. Swept over Buffer leak rates
+    /// and overhead shares.
+    #[test]
+    fn allocator_overhead_before_its_external_leak_is_reported_is_not_a_native_leak() {
+        for bytes_per_sample in [64.0 * 1024.0, 256.0 * 1024.0, 5.0 * MIB] {
+            for share in [0.005, 0.01, 0.03] {
+                let leaking = |i: usize| {
+                    let buffers = i as f64 * bytes_per_sample;
+                    // Buffers come and go around the leak: noisy external levels.
+                    let churn =
+                        crate::core::growth::tests::noise(i).abs() * 40.0 * bytes_per_sample;
+                    sample(
+                        i,
+                        20.0 * MIB,
+                        5.0 * MIB + buffers + churn,
+                        40.0 * MIB + buffers * share,
+                    )
+                };
+                let settled = |i: usize| {
+                    let buffers = i as f64 * bytes_per_sample;
+                    sample(
+                        i,
+                        20.0 * MIB,
+                        5.0 * MIB + buffers,
+                        40.0 * MIB + buffers * share,
+                    )
+                };
+                let reports = run(400, leaking, settled);
+                assert!(
+                    reports.iter().all(|r| r.kind != LeakKind::Native),
+                    "{bytes_per_sample} B a sample, {share}: {:?}",
+                    reports
+                        .iter()
+                        .map(|r| (r.kind, r.detected_at_ms))
+                        .collect::<Vec<_>>()
+                );
+            }
+        }
     }
 
     #[test]
