@@ -371,6 +371,7 @@ describe("batch sizes follow a call's own time", () => {
 
   test("an asynchronous call's wait for a core does not count", async (t) => {
     if (process.platform !== 'linux') return t.skip('the wait for a core is read on Linux')
+    assert.ok(Number.isFinite(threadWaitedMs()), 'the wait for a core is readable')
     // An in-process round trip on this thread's own event loop, with busy
     // threads on every core and more: only the wait for a core is taken out.
     const { Worker } = require('node:worker_threads')

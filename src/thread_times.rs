@@ -16,23 +16,27 @@ const SCHEDSTAT: &str = "/proc/thread-self/schedstat";
 thread_local! {
     /// This thread's own `schedstat`, opened at its first read and read again
     /// from the start each time (`pread`): the kernel writes it afresh, and
-    /// one open file saves an open and a close a read. `None` inside: it
-    /// could not be opened.
-    static OWN_SCHEDSTAT: RefCell<Option<Option<File>>> = const { RefCell::new(None) };
+    /// one open file saves an open and a close a read. A failed open is
+    /// tried again at the next read.
+    static OWN_SCHEDSTAT: RefCell<Option<File>> = const { RefCell::new(None) };
 }
 
 /// Milliseconds the calling thread has spent waiting on a run queue since it
 /// started, if the system says.
 pub fn waited_ms() -> Option<f64> {
-    OWN_SCHEDSTAT.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        let file = cell
-            .get_or_insert_with(|| File::open(SCHEDSTAT).ok())
-            .as_ref()?;
-        let mut buf = [0u8; 128];
-        let n = read_from_start(file, &mut buf)?;
-        parse_waited_ms(std::str::from_utf8(&buf[..n]).ok()?)
-    })
+    OWN_SCHEDSTAT
+        .try_with(|cell| {
+            let mut cell = cell.borrow_mut();
+            if cell.is_none() {
+                *cell = File::open(SCHEDSTAT).ok();
+            }
+            let file = cell.as_ref()?;
+            let mut buf = [0u8; 128];
+            let n = read_from_start(file, &mut buf)?;
+            parse_waited_ms(std::str::from_utf8(&buf[..n]).ok()?)
+        })
+        .ok()
+        .flatten()
 }
 
 /// Reads `file` from offset 0 into `buf`; the bytes read.

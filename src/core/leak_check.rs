@@ -76,7 +76,8 @@ const NOISE_FACTOR: f64 = 1.5;
 /// How many floors a call the step noise per call may reach before a round
 /// that found nothing cannot call a measure clean: a clean verdict says that
 /// no growth of this many floors a call (384 B for the heap) could hide in
-/// the round's noise. Under CPU contention an asynchronous function's
+/// the round's noise. A floor set below the kind's default is taken at the
+/// default here, so that a floor of 0 can still be clean. Under CPU contention an asynchronous function's
 /// batches shrink to tens of calls, whose post-GC levels move by ~100 KB
 /// from batch to batch: a 250 B-a-call leak then fits inside the noise.
 const CLEAN_RESOLUTION: f64 = 16.0;
@@ -154,7 +155,8 @@ pub fn judge(kind: CheckKind, calls: &[f64], values: &[f64], floor_per_call: f64
         && per_batch >= NOISE_FACTOR * noise;
     verdict.undecided = !verdict.leaked
         && (per_call >= floor_per_call
-            || verdict.noise_per_call > CLEAN_RESOLUTION * floor_per_call);
+            || verdict.noise_per_call
+                > CLEAN_RESOLUTION * floor_per_call.max(kind.default_floor()));
     verdict
 }
 

@@ -483,8 +483,9 @@ impl MemoryMonitor {
 /// Whether native growth is the allocator overhead of a concurrent external
 /// leak, or the bookkeeping of a concurrent heap leak, rather than a leak.
 /// `external_rate` is an external leak's reported or confirmed rate; the
-/// Buffers' growth as sampled over the same span counts too, since malloc's
-/// smooth growth may pass the rules before noisy external levels do.
+/// Buffers' growth after full GCs over the same span counts too (not their
+/// sampled growth, which Buffer churn between GCs inflates), since malloc's
+/// smooth rise may pass the rules before noisy external levels do.
 fn native_is_bookkeeping(kinds: &[KindWatch; 3], trend: &Trend, external_rate: f64) -> bool {
     let heap_rate = kinds[0]
         .detector
@@ -493,7 +494,7 @@ fn native_is_bookkeeping(kinds: &[KindWatch; 3], trend: &Trend, external_rate: f
     let external_rate = external_rate.max(
         kinds[1]
             .detector
-            .rate_since(trend.start.at_ms)
+            .live_rate_since(trend.start.at_ms)
             .unwrap_or(0.0),
     );
     let open_heap_leak = kinds[0].escalation.rate().unwrap_or(0.0);
@@ -648,6 +649,46 @@ mod tests {
                         .collect::<Vec<_>>()
                 );
             }
+        }
+    }
+
+    /// Buffers that come and go (their sampled level climbs between GCs,
+    /// far faster than the native leak) do not hide a native leak: only
+    /// their growth after full GCs counts against it.
+    #[test]
+    fn a_native_leak_beside_buffer_churn_is_reported() {
+        for (churn_per_sample, period) in [
+            (256.0 * 1024.0, 40),
+            (256.0 * 1024.0, 200),
+            (2.0 * MIB, 120),
+        ] {
+            let level = |i: usize| {
+                let churn = (i % period) as f64 * churn_per_sample;
+                sample(
+                    i,
+                    20.0 * MIB,
+                    5.0 * MIB + churn,
+                    40.0 * MIB + i as f64 * 25.0 * 1024.0,
+                )
+            };
+            let after_gc = |i: usize| {
+                sample(
+                    i,
+                    20.0 * MIB,
+                    5.0 * MIB,
+                    40.0 * MIB + i as f64 * 25.0 * 1024.0,
+                )
+            };
+            let reports = run(600, level, after_gc);
+            assert!(
+                reports.iter().any(|r| r.kind == LeakKind::Native),
+                "{churn_per_sample} B a sample over {period}: {:?}",
+                reports.iter().map(|r| r.kind).collect::<Vec<_>>()
+            );
+            assert!(
+                reports.iter().all(|r| r.kind == LeakKind::Native),
+                "{reports:?}"
+            );
         }
     }
 

@@ -21,7 +21,7 @@ if (!scenario) throw new Error(`unknown scenario '${id}'`)
 const intervalMs = Number(intervalArg || 250)
 const untilSamples = samplesArg ? Number(samplesArg) : Math.round(scenario.durationMs / intervalMs)
 const durationMs = untilSamples * intervalMs
-/** With a sample count given, how long a control is judged past the settling minute at least. */
+/** With a sample count given (test:long's controls), how long a case is judged past the settling minute at least. */
 const JUDGED_MS = samplesArg ? 60_000 : 0
 /** A case that has not got that far by then ends anyway, and says so (before its parent's 3 × duration kill). */
 const GIVE_UP_MS = 2.5 * durationMs
@@ -31,13 +31,15 @@ const reports = []
 let stopWorkload = null
 let guard = null
 
+/** Whether the run ended because it could not take its samples in time. */
+let gaveUp = false
+
 function finish() {
   if (stopWorkload) stopWorkload()
   const stats = guard.stats()
   guard.stop()
   const { samples, forcedGcs, memory, settledAt } = stats
   const judgedMs = settledAt === null ? 0 : Date.now() - settledAt
-  const gaveUp = Date.now() - started > GIVE_UP_MS
   process.stdout.write(`${JSON.stringify({ id, expect: scenario.expect, intervalMs, sampleBudget: untilSamples, gaveUp, reports, served: servedRequests(), settledAfterMs: settledAt === null ? null : settledAt - started, judgedMs, stats: { samples, forcedGcs, memory } })}\n`)
   process.exit(0)
 }
@@ -54,4 +56,10 @@ const [group, name] = scenario.workload.includes(':') ? scenario.workload.split(
 const params = { ...scenario.params, intervalMs, loadMs: 3 * durationMs + 5000 }
 stopWorkload = group === 'service' ? services[name](params) : workloads[name](params)
 const judgedLongEnough = ({ samples, settledAt }) => samples >= untilSamples && (JUDGED_MS === 0 || (settledAt !== null && Date.now() - settledAt >= JUDGED_MS))
-const poll = setInterval(() => (judgedLongEnough(guard.stats()) || Date.now() - started > GIVE_UP_MS) && (clearInterval(poll), finish()), intervalMs)
+const poll = setInterval(() => {
+  if (judgedLongEnough(guard.stats())) finish()
+  else if (Date.now() - started > GIVE_UP_MS) {
+    gaveUp = true
+    finish()
+  }
+}, intervalMs)

@@ -69,6 +69,24 @@ impl LiveLevels {
         Some(previous)
     }
 
+    /// Whether no post-GC level was ever read (a count that holds no
+    /// garbage, such as listeners: its sampled levels are exact).
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// The levels read from the last one at or before `at_ms` on (all of
+    /// them when none is that old), oldest first: a span that covers
+    /// `at_ms` onwards.
+    pub fn covering(&self, at_ms: f64) -> Vec<Point> {
+        let first = self
+            .points
+            .iter()
+            .rposition(|(p, _)| p.at_ms <= at_ms)
+            .unwrap_or(0);
+        self.points.iter().skip(first).map(|&(p, _)| p).collect()
+    }
+
     /// The levels read since `at_ms`, oldest first.
     pub fn since(&self, at_ms: f64) -> Vec<Point> {
         self.points

@@ -302,6 +302,17 @@ impl GrowthDetector {
         theil_sen(&points).map(|fit| fit.slope_per_ms * 60_000.0)
     }
 
+    /// Growth per minute of the post-GC levels over a span that covers
+    /// `at_ms` onwards (from the last level read at or before it), if two
+    /// levels or more were read: garbage between GCs does not count in it.
+    pub fn live_rate_since(&self, at_ms: f64) -> Option<f64> {
+        let levels = self.live.covering(at_ms);
+        if levels.len() < 2 {
+            return None;
+        }
+        theil_sen(&levels).map(|fit| fit.slope_per_ms * 60_000.0)
+    }
+
     /// The points currently in the window.
     pub fn points(&self) -> impl Iterator<Item = &Point> {
         self.points.iter()
@@ -352,10 +363,13 @@ impl GrowthDetector {
                     unreachable!("matched above");
                 };
                 // Over only when it is over: a full window without growth in
-                // the baseline, and post-GC levels that stopped rising too. A
-                // baseline that still rises (one that speeds up breaks the
-                // window rules' steady line for a while) is no quiet sample.
-                if baseline_still_rising(&self.policy, &self.points) {
+                // the baseline, and post-GC levels that stopped rising too.
+                // Where there are no post-GC levels (exact counts, such as
+                // listeners), a baseline that still rises is no quiet sample:
+                // one that speeds up breaks the window rules' steady line for
+                // a while. Memory's sampled levels rise with garbage between
+                // major GCs, so there the post-GC levels decide below.
+                if self.live.is_empty() && baseline_still_rising(&self.policy, &self.points) {
                     *quiet_streak = 0;
                     return Step::Quiet;
                 }
