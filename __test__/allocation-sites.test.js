@@ -92,8 +92,9 @@ describe('a heap report names the code that allocates the growth', () => {
 
 /** A guard past its warm-up (sampling starts when warm-up ends with 'always'). */
 async function warmGuard(options) {
+  const { moreSamples } = require('./helpers/leaks')
   const guard = start({ intervalMs: 20, warmupSamples: 0, onLeak() {}, ...options })
-  await new Promise((resolve) => setTimeout(resolve, 150))
+  await moreSamples(guard, 5)
   return guard
 }
 

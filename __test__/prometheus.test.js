@@ -7,7 +7,7 @@ const { EventEmitter } = require('node:events')
 const { describe, test } = require('node:test')
 const client = require('prom-client')
 const leakguard = require('..')
-const { FAST, leakBuffers, waitFor } = require('./helpers/leaks')
+const { FAST, leakBuffers, moreSamples, waitFor } = require('./helpers/leaks')
 
 /** The value of `name{labels}` in `text`, or undefined. */
 function valueOf(text, name, labels = {}) {
@@ -89,6 +89,8 @@ describe('leakguard.prometheus()', () => {
         kept.push(guard.track({}, round % 2 ? 'session' : 'request'))
         await new Promise((resolve) => setTimeout(resolve, 25))
       }
+      // The counts are the latest sample's: wait for one taken after the last track().
+      await moreSamples(guard, 2)
       const text = await register.metrics()
       const listenerLines = text.split('\n').filter((l) => l.startsWith('leakguard_listeners{'))
       assert.ok(listenerLines.length >= 1 && listenerLines.length <= 2, listenerLines.join('\n'))

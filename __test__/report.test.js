@@ -10,6 +10,7 @@ const path = require('node:path')
 const { test, describe: suite } = require('node:test')
 const leakguard = require('..')
 const { runNode } = require('../scripts/spawn')
+const { moreSamples } = require('./helpers/leaks')
 const { describe, describeAnalysis, describeCheckFailure, describeCheckReport } = require('../lib/report/describe')
 const { documentFromLog } = require('../lib/report/document')
 const { renderHtml } = require('../lib/report/html')
@@ -213,7 +214,7 @@ suite('untrusted strings are escaped everywhere they land', () => {
 suite('guard.report()', () => {
   test('html, text and json forms of a running guard; a bad format is a coded error', async () => {
     const guard = leakguard.start({ intervalMs: 20, onLeak() {} })
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    await moreSamples(guard, 5)
     const doc = guard.report({ format: 'json' })
     assert.equal(doc.format, 'leakguard-report')
     assert.equal(doc.processes[0].pid, process.pid)
