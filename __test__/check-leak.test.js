@@ -358,37 +358,39 @@ describe("batch sizes follow a call's own time", () => {
     }
   })
 
-  test("an asynchronous call's wait on a timer or I/O counts: the thread sleeps then", async () => {
-    const fn = () => new Promise((resolve) => setTimeout(resolve, 1))
+  // The clocks as an asynchronous call sees them, given: each call takes
+  // `wall` ms, `waited` of them waiting for a core.
+  const fakeClocks = (wall, waited) => {
+    const clock = { wall: 0, waited: 0 }
+    const fn = async () => {
+      await null
+      clock.wall += wall
+      clock.waited += waited
+    }
+    return { fn, clocks: { wallMs: () => clock.wall, waitedMs: () => clock.waited } }
+  }
+
+  test("an asynchronous call's wait on a timer or I/O counts: the thread sleeps then, it does not wait for a core", async () => {
+    const { fn, clocks } = fakeClocks(2, 0)
     const state = freshState()
-    const { made, sizingMs } = await timedCalls(fn, 10, state)
+    const { made, wallMs, sizingMs } = await timedCalls(fn, 10, state, clocks)
     assert.equal(made, 10)
     assert.equal(state.async, true)
-    // Each call sleeps 1 ms at least, and all of it counts: the smallest batches.
-    assert.ok(sizingMs >= 0.9, `sized by ${sizingMs} ms a call`)
+    assert.equal(wallMs, 2)
+    assert.equal(sizingMs, 2)
     assert.equal(batchSizeFor(sizingMs), DEFAULTS.minBatchSize)
   })
 
-  test("an asynchronous call's wait for a core does not count", async (t) => {
-    if (process.platform !== 'linux') return t.skip('the wait for a core is read on Linux')
-    assert.ok(Number.isFinite(threadWaitedMs()), 'the wait for a core is readable')
-    // An in-process round trip on this thread's own event loop, with busy
-    // threads on every core and more: only the wait for a core is taken out.
-    const { Worker } = require('node:worker_threads')
-    const spinners = Array.from({ length: 2 * require('node:os').availableParallelism() }, () => new Worker('for (;;) {}', { eval: true }))
-    try {
-      const fn = async () => {
-        let x = 0
-        for (let i = 0; i < 20_000; i++) x = (x * 31 + 7) % 1000003
-        await new Promise((resolve) => setImmediate(resolve))
-        return x
-      }
-      let chunk = null
-      for (let i = 0; i < 200 && !(chunk && chunk.sizingMs < 0.9 * chunk.wallMs); i++) chunk = await timedCalls(fn, 200, freshState())
-      assert.ok(chunk.sizingMs < 0.9 * chunk.wallMs, `sized by ${chunk.sizingMs} ms a call of ${chunk.wallMs} ms`)
-    } finally {
-      await Promise.all(spinners.map((w) => w.terminate()))
-    }
+  test("an asynchronous call's wait for a core does not count", async () => {
+    const { fn, clocks } = fakeClocks(2, 0.5)
+    const state = freshState()
+    const { wallMs, sizingMs } = await timedCalls(fn, 10, state, clocks)
+    assert.equal(state.async, true)
+    assert.equal(wallMs, 2)
+    assert.equal(sizingMs, 1.5)
+    // A system that does not give the wait keeps the wall clock.
+    const unknown = { wallMs: clocks.wallMs, waitedMs: () => NaN }
+    assert.equal((await timedCalls(fn, 10, freshState(), unknown)).sizingMs, 2)
   })
 })
 

@@ -80,4 +80,26 @@ function moreSamples(guard, n, ms = 20_000) {
   }, ms, `${n} samples`)
 }
 
-module.exports = { FAST, leakBuffers, moreSamples, privateDir, waitFor, watchReports }
+/**
+ * A listener leak that speeds up: a long list (200,000 listeners, so the
+ * first report is of medium severity) grows by one listener every 50 ms,
+ * then, from `speedUp()` on, `factor` times faster a tick (up to 500 a
+ * tick). `stop()` ends it.
+ */
+function speedingUpListenerLeak(factor = 1.3) {
+  const EventEmitter = require('node:events')
+  const bus = new EventEmitter().setMaxListeners(0)
+  for (let i = 0; i < 200_000; i++) bus.on('job', () => {})
+  let perTick = 1
+  let faster = false
+  const timer = setInterval(() => {
+    for (let i = 0; i < perTick; i++) bus.on('job', () => {})
+    if (faster) perTick = Math.min(perTick * factor + 1, 500)
+  }, 50)
+  return {
+    speedUp: () => (faster = true),
+    stop: () => clearInterval(timer),
+  }
+}
+
+module.exports = { FAST, leakBuffers, moreSamples, privateDir, speedingUpListenerLeak, waitFor, watchReports }

@@ -47,6 +47,9 @@ async function callMany(fn, n, state) {
   return n
 }
 
+/** The clocks a batch is timed by: the wall clock and this thread's wait for a core (NaN where the system does not say). */
+const THREAD_CLOCKS = Object.freeze({ wallMs: () => performance.now(), waitedMs: threadWaitedMs })
+
 /**
  * Calls `fn` up to `n` times (`callMany`) and resolves `{ made, wallMs,
  * sizingMs }`: the wall-clock time per call, which the check's deadlines are
@@ -59,15 +62,16 @@ async function callMany(fn, n, state) {
  * call spends blocked (a system call, `Atomics.wait`) or an async call
  * spends awaiting I/O or a timer still counts: the thread sleeps then, it
  * does not wait for a core. A system that does not say keeps wall-clock
- * sizing. The clocks are read once a batch.
+ * sizing. The clocks (`clocks`, the thread's own by default) are read once
+ * a batch.
  */
-async function timedCalls(fn, n, state) {
-  const wallFrom = performance.now()
-  const waitedFrom = threadWaitedMs()
+async function timedCalls(fn, n, state, clocks = THREAD_CLOCKS) {
+  const wallFrom = clocks.wallMs()
+  const waitedFrom = clocks.waitedMs()
   const made = await callMany(fn, n, state)
   const calls = Math.max(1, made)
-  const wallMs = (performance.now() - wallFrom) / calls
-  const waited = threadWaitedMs() - waitedFrom
+  const wallMs = (clocks.wallMs() - wallFrom) / calls
+  const waited = clocks.waitedMs() - waitedFrom
   const sizingMs = Number.isFinite(waited) ? Math.max(0, wallMs - Math.max(0, waited) / calls) : wallMs
   return { made, wallMs, sizingMs }
 }

@@ -221,9 +221,18 @@ fn baseline_still_rising(policy: &GrowthPolicy, points: &VecDeque<Point>) -> boo
     if !mann_kendall(&values).is_some_and(|mk| mk.z >= policy.min_z) {
         return false;
     }
-    let latest = recent[recent.len() - 1].value;
-    theil_sen(&recent)
-        .is_some_and(|fit| policy.rate_is_reportable(fit.slope_per_ms * 60_000.0, latest))
+    rises_reportably(policy, &recent)
+}
+
+/// Whether the Theil–Sen line through `points` (two or more) rises at a
+/// rate the policy would report at their latest level.
+fn rises_reportably(policy: &GrowthPolicy, points: &[Point]) -> bool {
+    let Some(latest) = points.last() else {
+        return false;
+    };
+    points.len() >= 2
+        && theil_sen(points)
+            .is_some_and(|fit| policy.rate_is_reportable(fit.slope_per_ms * 60_000.0, latest.value))
 }
 
 /// Points of `history` since `at_ms`.
@@ -764,15 +773,7 @@ impl GrowthDetector {
             return false;
         }
         let since = self.history[n - self.policy.min_points].at_ms;
-        let recent = self.live.since(since);
-        if recent.len() < 2 {
-            return false;
-        }
-        let latest = recent[recent.len() - 1].value;
-        theil_sen(&recent).is_some_and(|fit| {
-            self.policy
-                .rate_is_reportable(fit.slope_per_ms * 60_000.0, latest)
-        })
+        rises_reportably(&self.policy, &self.live.since(since))
     }
 
     /// The trend over the window, if there is one that passes every test.
