@@ -36,7 +36,9 @@ function recordedMedians() {
 
 module.exports = async function detectionTime() {
   const runScript = path.join(__dirname, '..', 'workloads', 'scenarios', 'run.js')
-  const leaks = cases.filter((c) => c.expect)
+  // DETECTION_CASES=<regexp> runs the leak cases whose ids match it (all of them when unset).
+  const only = process.env.DETECTION_CASES ? new RegExp(process.env.DETECTION_CASES) : null
+  const leaks = cases.filter((c) => c.expect && (!only || only.test(c.id)))
   const limit = createLimiter(4)
   const runs = leaks.flatMap((c) => Array.from({ length: RUNS }, () => limit(() => runNode([runScript, c.id, '250'], { timeoutMs: 3 * c.durationMs }))))
   const results = await Promise.all(runs)

@@ -3,7 +3,9 @@
 // and out, a bounded LRU of rendered pages, per-request garbage) watched by a
 // guard with default options, under a bounded load generator on 127.0.0.1.
 //   node soak-service.js '{"minutes":10,"keepBytes":0,"leakBytesPerS":5000,"concurrency":4}'
-// Prints a JSON summary on its last line.
+// `leakAfterMs` starts the injected leak that late. Prints a JSON summary on
+// its last line, with the process's native memory (malloc'd beyond V8's
+// heap and Buffers: leakguard's own and Node's) at the end of each minute.
 
 const { spawn } = require('node:child_process')
 const http = require('node:http')
@@ -45,10 +47,15 @@ app.get('/products/:id', (req, res) => {
   res.json(body)
 })
 
-// The injected slow leak: `leakBytesPerS` kept in a module-level list.
-const leakTimer = options.leakBytesPerS
-  ? setInterval(() => kept.push(Array.from({ length: Math.round(options.leakBytesPerS / 10 / 8) }, (_, i) => i + 0.5)), 100)
-  : null
+// The injected slow leak: `leakBytesPerS` kept in a module-level list, from `leakAfterMs` on.
+let leakTimer = null
+const startLeak = () => {
+  leakTimer = setInterval(() => kept.push(Array.from({ length: Math.round(options.leakBytesPerS / 10 / 8) }, (_, i) => i + 0.5)), 100)
+}
+const leakStart = options.leakBytesPerS ? setTimeout(startLeak, options.leakAfterMs || 0) : null
+/** The native level the guard judged at the end of each minute (bytes). */
+const nativeByMinute = []
+const minutes = setInterval(() => nativeByMinute.push(Math.round(guard.stats().memory.find((m) => m.kind === 'native').baseline)), 60_000)
 
 const server = http.createServer(app)
 let leakingUntilEnd = null
@@ -66,6 +73,8 @@ server.listen(0, '127.0.0.1', () => {
   }, 1000)
   load.on('close', () => {
     clearInterval(watch)
+    clearInterval(minutes)
+    clearTimeout(leakStart)
     if (leakTimer) clearInterval(leakTimer)
     const stats = guard.stats()
     guard.stop()
@@ -73,6 +82,6 @@ server.listen(0, '127.0.0.1', () => {
     server.closeAllConnections()
     const { requests } = JSON.parse(out.trim() || '{"requests":0}')
     const mb = (n) => `${(n / 1048576).toFixed(1)} MB`
-    process.stdout.write(`${JSON.stringify({ ...options, requests, seconds: (Date.now() - started) / 1000, reports, leakingUntilEnd: Boolean(leakingUntilEnd), forcedGcs: stats.forcedGcs, heapStart: mb(heapStart), heapEnd: mb(process.memoryUsage().heapUsed) })}\n`)
+    process.stdout.write(`${JSON.stringify({ ...options, requests, seconds: (Date.now() - started) / 1000, reports, leakingUntilEnd: Boolean(leakingUntilEnd), forcedGcs: stats.forcedGcs, heapStart: mb(heapStart), heapEnd: mb(process.memoryUsage().heapUsed), nativeByMinute })}\n`)
   })
 })

@@ -8,23 +8,28 @@ const { MemoryMonitorHandle, nativeSource } = require('../native')
 const { subscribe } = require('../gc')
 
 const YOUNG_SPACES = new Set(['new_space', 'new_large_object_space'])
+/** Where V8 keeps machine code: it grows with compilation, not with a leak (src/core/code_growth.rs). */
+const CODE_SPACES = new Set(['code_space', 'code_large_object_space'])
 
 /**
  * Bytes in use in the young generation and in the rest of the heap, and the
- * rest's committed size (what V8 holds against the old generation's limit).
+ * rest's committed size (what V8 holds against the old generation's limit),
+ * and the part of the rest in the code spaces.
  */
 function heapSpaces() {
   let young = 0
   let rest = 0
   let restCommitted = 0
+  let code = 0
   for (const space of v8.getHeapSpaceStatistics()) {
     if (YOUNG_SPACES.has(space.space_name)) young += space.space_used_size
     else {
       rest += space.space_used_size
       restCommitted += space.space_size
+      if (CODE_SPACES.has(space.space_name)) code += space.space_used_size
     }
   }
-  return { young, rest, restCommitted }
+  return { young, rest, restCommitted, code }
 }
 
 /** V8's young generation holds three semi-spaces of this size (64-bit default) beyond the old generation's limit. */
@@ -150,6 +155,7 @@ class MemoryWatch {
     return {
       atMs: now(),
       heapLive: spaces.rest + this.youngAfterGc,
+      heapCode: spaces.code,
       heapTotal: h.total_heap_size,
       heapLimit: this.heapLimit,
       external: h.external_memory,

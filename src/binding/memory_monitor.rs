@@ -57,6 +57,8 @@ pub struct MemoryReading {
     /// The V8 heap's live level: every space but the young generation, plus
     /// what the young generation kept at its latest GC.
     pub heap_live: f64,
+    /// The part of `heap_live` in V8's code spaces (absent: unknown).
+    pub heap_code: Option<f64>,
     /// V8 heap committed.
     pub heap_total: f64,
     /// V8 heap size limit.
@@ -130,6 +132,7 @@ impl MemoryMonitorHandle {
         MemorySample {
             at_ms: r.at_ms,
             heap_live: r.heap_live,
+            heap_code: r.heap_code.unwrap_or(f64::NAN),
             heap_total: r.heap_total,
             heap_limit: r.heap_limit,
             external: r.external,

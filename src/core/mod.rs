@@ -1,6 +1,7 @@
 //! The analysis core: plain Rust, no N-API types, tested with `cargo test`.
 
 pub mod allocation_sites;
+pub mod code_growth;
 pub mod escalation;
 pub mod frame_class;
 pub mod growth;

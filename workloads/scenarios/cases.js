@@ -14,13 +14,23 @@ const S = 1000
  * start late get 75 s: alone, a 100 KB/s leak starting at 12 s is reported
  * 19–27 s in. Leaks under ~17 KB/s get 150 s: the heap's and native memory's
  * first minute is a settling time (a span that starts in it needs 1 MiB of
- * growth), so they are reported after about 85–95 s.
+ * growth), so they are reported after about 85–95 s; timers never cleared
+ * at 20 KB/s get 150 s too (45–75 s measured), at 35–50 KB/s 90 s (27–34 s).
+ * The lazy-module controls grow the heap by compilation, which the code
+ * space's growth gives away (src/core/code_growth.rs); the native-settling
+ * ones grow malloc'd memory inside the settling minute.
  */
 const rows = [
   // Warm-ups that grow for 2 to 10 s, then stay flat.
   ['warmup-2s', 'warmup', { bytesPerS: 2e6, forMs: 2 * S }, null],
   ['warmup-5s', 'warmup', { bytesPerS: 2e6, forMs: 5 * S }, null],
   ['warmup-10s', 'warmup', { bytesPerS: 1.5e6, forMs: 10 * S }, null],
+  // Code loaded and compiled lazily over 35 to 90 s (~1 to 3.5 MB of code, bytecode, feedback and closures).
+  ['lazy-modules-35s', 'lazyModules', { modules: 100, forMs: 35 * S }, null],
+  ['lazy-modules-90s', 'lazyModules', { modules: 300, forMs: 90 * S }, null],
+  // Native memory that settles over 30 to 60 s (250 to 600 KB), as a service's malloc arenas do.
+  ['native-settling-30s', 'nativeWarmup', { bytes: 250e3, forMs: 30 * S }, null],
+  ['native-settling-60s', 'nativeWarmup', { bytes: 600e3, forMs: 60 * S }, null],
   // Bounded caches filling to their cap over 3 to 12 s.
   ['bounded-cache-3s', 'boundedCache', { capBytes: 8e6, fillMs: 3 * S }, null],
   ['bounded-cache-7s', 'boundedCache', { capBytes: 16e6, fillMs: 7 * S }, null],
@@ -55,6 +65,10 @@ const rows = [
   ['heap-5MB/s', 'heapLeak', { bytesPerS: 5e6 }, 'heap'],
   ['heap-20KB/s-under-churn', 'heapLeak', { bytesPerS: 20e3, garbagePerS: 10e6 }, 'heap', 150 * S],
   ['closures-20/s', 'retainedClosures', { perS: 20 }, 'heap'],
+  // Timers never cleared, each holding its session.
+  ['timers-20KB/s', 'timerLeak', { bytesPerS: 20e3 }, 'heap', 150 * S],
+  ['timers-35KB/s', 'timerLeak', { bytesPerS: 35e3, sessionsPerS: 10 }, 'heap', 90 * S],
+  ['timers-50KB/s', 'timerLeak', { bytesPerS: 50e3, periodMs: 250 }, 'heap', 90 * S],
   // Leaks that start late, after a quiet stretch.
   ['late-heap-after-4s', 'heapLeak', { bytesPerS: 100e3, startAfterMs: 4 * S }, 'heap', 75 * S],
   ['late-heap-after-8s', 'heapLeak', { bytesPerS: 100e3, startAfterMs: 8 * S }, 'heap', 75 * S],

@@ -135,6 +135,82 @@ const workloads = {
     })
   },
 
+  /**
+   * Timers never cleared: `sessionsPerS` sessions a second, each of about
+   * `bytesPerS / sessionsPerS` bytes, each with a `setInterval` of
+   * `periodMs` whose closure holds it and touches it when it fires.
+   */
+  timerLeak({ bytesPerS, sessionsPerS = 20, periodMs = 1000 }) {
+    const sessionBytes = bytesPerS / sessionsPerS
+    let owed = 0
+    let id = 0
+    const timers = []
+    const stop = every(() => {
+      owed += sessionsPerS / TICKS_PER_S
+      for (; owed >= 1; owed--) {
+        const session = { id: ++id, seen: 0, data: heapBlock(sessionBytes - 64, id) }
+        timers.push(setInterval(() => {
+          session.seen++
+        }, periodMs))
+      }
+    })
+    return () => {
+      stop()
+      for (const timer of timers) clearInterval(timer)
+    }
+  },
+
+  /**
+   * Native start-up: `bytes` of malloc kept over `forMs`, fast at first and
+   * slower as it goes (pools and arenas filling as load arrives), then none.
+   */
+  nativeWarmup({ bytes, forMs }) {
+    const { leakNative } = nativeFixture()
+    let kept = 0
+    return every((elapsed) => {
+      // Kept so far follows 1 - (1 - t)^2: the rate falls to 0 at forMs.
+      const t = Math.min(1, elapsed / forMs)
+      const due = Math.round(bytes * (1 - (1 - t) * (1 - t)))
+      if (due - kept >= 1024) {
+        leakNative(due - kept)
+        kept = due
+      }
+    })
+  },
+
+  /**
+   * Start-up that loads code lazily: `modules` generated modules (each with
+   * `functionsEach` functions), required a few at a time over `forMs` and
+   * then called on every tick. The heap grows by their bytecode, code,
+   * feedback and closures, then stays flat.
+   */
+  lazyModules({ modules, functionsEach = 12, forMs }) {
+    const fs = require('node:fs')
+    const os = require('node:os')
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakguard-lazy-'))
+    for (let m = 0; m < modules; m++) {
+      let src = `'use strict'\nconst table = new Map()\n`
+      for (let f = 0; f < functionsEach; f++) {
+        src += `function f${f}(a, b) { const o = { k: a + ${f}, v: String(b) + '${m}', list: [a, b, ${f}] }; if (a > ${f}) return o.k * b + f${(f + 1) % functionsEach}.length; table.set(o.v % 64, o.k); return o.list.length + Object.keys(o).length }\n`
+      }
+      src += `module.exports = (x) => ${Array.from({ length: functionsEach }, (_, f) => `f${f}(x % 7, x)`).join(' + ')}\n`
+      fs.writeFileSync(path.join(dir, `m${m}.js`), src)
+    }
+    const loaded = []
+    let tick = 0
+    const stop = every((elapsed) => {
+      tick++
+      for (const want = Math.min(modules, Math.ceil((elapsed / forMs) * modules)); loaded.length < want; ) {
+        loaded.push(require(path.join(dir, `m${loaded.length}.js`)))
+      }
+      for (let i = 0; i < loaded.length; i += 1 + (tick % 3)) loaded[i](tick)
+    })
+    return () => {
+      stop()
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  },
+
   /** Start-up: the heap grows `bytesPerS` for `forMs`, then only reads what it built. */
   warmup({ bytesPerS, forMs }) {
     const table = []
