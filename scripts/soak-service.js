@@ -55,7 +55,11 @@ const startLeak = () => {
 const leakStart = options.leakBytesPerS ? setTimeout(startLeak, options.leakAfterMs || 0) : null
 /** The native level the guard judged at the end of each minute (bytes). */
 const nativeByMinute = []
-const minutes = setInterval(() => nativeByMinute.push(Math.round(guard.stats().memory.find((m) => m.kind === 'native').baseline)), 60_000)
+const recordNative = () => {
+  const native = guard.stats().memory.find((m) => m.kind === 'native')
+  if (native && Number.isFinite(native.baseline)) nativeByMinute.push(Math.round(native.baseline))
+}
+const minuteTimer = setInterval(recordNative, 60_000)
 
 const server = http.createServer(app)
 let leakingUntilEnd = null
@@ -73,7 +77,8 @@ server.listen(0, '127.0.0.1', () => {
   }, 1000)
   load.on('close', () => {
     clearInterval(watch)
-    clearInterval(minutes)
+    clearInterval(minuteTimer)
+    recordNative()
     clearTimeout(leakStart)
     if (leakTimer) clearInterval(leakTimer)
     const stats = guard.stats()

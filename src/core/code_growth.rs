@@ -15,9 +15,10 @@
 //! [`COMPILATION_SHARE`] or more as much is taken for compilation. A leak
 //! that grows beside compilation shows through once it is larger than
 //! about twice the compiled heap's growth, or once compilation stops.
-//! Compilation is excused for [`COMPILATION_SPAN_MS`] after start only: a
-//! process that compiles more code for ever (a leak of generated code
-//! that the JIT picks up) is judged as any other after it.
+//! Compilation is excused for [`COMPILATION_SPAN_MS`] after the first code
+//! level (wall time) only: a process that compiles more code for ever (a
+//! leak of generated code that the JIT picks up) is judged as any other
+//! after it.
 
 use std::collections::VecDeque;
 
@@ -31,7 +32,7 @@ pub const COMPILATION_SHARE: f64 = 0.1;
 pub const COMPILATION_SPAN_MS: f64 = 5.0 * 60_000.0;
 
 /// Code-space levels, one a sample, over the span a heap trend may cover.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct CodeLevels {
     levels: VecDeque<Point>,
     capacity: usize,
@@ -81,22 +82,34 @@ impl CodeLevels {
         (start.at_ms < latest.at_ms).then(|| (latest.value - start.value).max(0.0))
     }
 
-    /// Whether `heap_growth` bytes of heap growth since `from_ms` are
-    /// compilation: the code space grew by [`COMPILATION_SHARE`] of it or
-    /// more over the same span, within [`COMPILATION_SPAN_MS`] of the first
-    /// level. Without code levels nothing is compilation.
-    pub fn explains(&self, from_ms: f64, heap_growth: f64) -> bool {
+    /// Whether heap growth at `heap_per_ms` (bytes a millisecond) from
+    /// `from_ms` to `at_ms` is compilation: the code space grew by
+    /// [`COMPILATION_SHARE`] of it or more over the same span (from the
+    /// last level at or before `from_ms`, or the oldest kept, to the
+    /// latest), with `at_ms` within [`COMPILATION_SPAN_MS`] of the first
+    /// level (wall time). Without code levels nothing is compilation.
+    pub fn explains(&self, from_ms: f64, at_ms: f64, heap_per_ms: f64) -> bool {
         let (Some(first_ms), Some(latest)) = (self.first_ms, self.levels.back()) else {
             return false;
         };
-        if latest.at_ms - first_ms > COMPILATION_SPAN_MS
-            || heap_growth.is_nan()
-            || heap_growth <= 0.0
-        {
+        if at_ms - first_ms > COMPILATION_SPAN_MS || heap_per_ms.is_nan() || heap_per_ms <= 0.0 {
             return false;
         }
-        self.growth_since(from_ms)
-            .is_some_and(|code| code >= COMPILATION_SHARE * heap_growth)
+        let Some(start) = self
+            .levels
+            .iter()
+            .rev()
+            .find(|p| p.at_ms <= from_ms)
+            .or_else(|| self.levels.front())
+        else {
+            return false;
+        };
+        // The heap's growth over the span the code levels cover.
+        let heap_growth = heap_per_ms * (latest.at_ms - start.at_ms.max(from_ms));
+        let code_growth = (latest.value - start.value).max(0.0);
+        latest.at_ms > start.at_ms
+            && heap_growth > 0.0
+            && code_growth >= COMPILATION_SHARE * heap_growth
     }
 }
 
@@ -125,9 +138,9 @@ mod tests {
             for seconds in [10.0, 25.0, 50.0] {
                 let code = levels(seconds, heap_per_s / 3.0);
                 let from = 1_000.0 + seconds * 1_000.0 / 2.0;
-                let growth = heap_per_s * seconds / 2.0;
+                let at = 1_000.0 + seconds * 1_000.0;
                 assert!(
-                    code.explains(from, growth),
+                    code.explains(from, at, heap_per_s / 1000.0),
                     "{heap_per_s} B/s for {seconds} s"
                 );
             }
@@ -141,9 +154,8 @@ mod tests {
         for leak_per_s in [5.0 * KB, 20.0 * KB, 50.0 * KB, 1024.0 * KB] {
             for share in [0.0, 0.01, 0.03] {
                 let code = levels(40.0, leak_per_s * share);
-                let growth = leak_per_s * 30.0;
                 assert!(
-                    !code.explains(11_000.0, growth),
+                    !code.explains(11_000.0, 41_000.0, leak_per_s / 1000.0),
                     "{leak_per_s} B/s, code {share}"
                 );
             }
@@ -155,9 +167,9 @@ mod tests {
         // Compilation growing the heap 10 KB/s (3.3 KB/s of code) and a leak
         // of 30 KB/s: the code grew by 8 % of the heap.
         let code = levels(40.0, 10.0 * KB / 3.0);
-        assert!(!code.explains(11_000.0, 40.0 * KB * 30.0));
+        assert!(!code.explains(11_000.0, 41_000.0, 40.0 * KB / 1000.0));
         // And one of 5 KB/s does not, until compilation stops.
-        assert!(code.explains(11_000.0, 15.0 * KB * 30.0));
+        assert!(code.explains(11_000.0, 41_000.0, 15.0 * KB / 1000.0));
     }
 
     #[test]
@@ -166,15 +178,38 @@ mod tests {
         let mut at = 0.0;
         while at <= COMPILATION_SPAN_MS + 10_000.0 {
             code.push(at, at);
+            // Just inside the span it is compilation; past it, not.
+            if at == COMPILATION_SPAN_MS - 10_000.0 {
+                assert!(code.explains(at - 20_000.0, at, 1.0));
+            }
             at += 250.0;
         }
-        assert!(!code.explains(COMPILATION_SPAN_MS - 10_000.0, 1.0));
+        assert!(!code.explains(COMPILATION_SPAN_MS - 10_000.0, at, 1.0));
+        // Nor when the code levels stopped coming long ago.
+        let mut stale = CodeLevels::new(8);
+        stale.push(0.0, 0.0);
+        stale.push(1_000.0, 1e6);
+        assert!(stale.explains(0.0, 2_000.0, 1.0));
+        assert!(!stale.explains(0.0, COMPILATION_SPAN_MS + 1.0, 1.0));
+    }
+
+    #[test]
+    fn a_trend_older_than_the_kept_levels_is_compared_over_their_span() {
+        // Four levels kept of a code space that grew only in the last
+        // second: a heap trend from long before is compared over the kept
+        // span, where the code grew by 30 % of the heap.
+        let mut code = CodeLevels::new(4);
+        for i in 0..20 {
+            let at = i as f64 * 250.0;
+            code.push(at, if i < 19 { 0.0 } else { 300.0 });
+        }
+        assert!(code.explains(0.0, 4_750.0, 1.0));
     }
 
     #[test]
     fn bad_levels_and_no_levels_explain_nothing() {
         let mut code = CodeLevels::new(8);
-        assert!(!code.explains(0.0, 1.0));
+        assert!(!code.explains(0.0, 1.0, 1.0));
         code.push(f64::NAN, 1.0);
         code.push(1.0, -1.0);
         code.push(1.0, f64::INFINITY);
@@ -188,8 +223,8 @@ mod tests {
         );
         code.push(20.0, 300.0);
         assert_eq!(code.growth_since(0.0), Some(200.0));
-        assert!(!code.explains(0.0, 0.0), "no heap growth to explain");
-        assert!(!code.explains(0.0, f64::NAN));
+        assert!(!code.explains(0.0, 20.0, 0.0), "no heap growth to explain");
+        assert!(!code.explains(0.0, 20.0, f64::NAN));
         // A code space that shrank (flushed code) explains nothing.
         code.push(30.0, 50.0);
         assert_eq!(code.growth_since(10.0), Some(0.0));

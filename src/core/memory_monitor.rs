@@ -444,8 +444,8 @@ impl MemoryMonitor {
     /// Whether a heap trend up to `at_ms` is compilation: the code space
     /// grew beside it (see [`crate::core::code_growth`]).
     fn is_compilation(&self, trend: &Trend, at_ms: f64) -> bool {
-        let grown = trend.growth_per_minute / 60_000.0 * (at_ms - trend.start.at_ms);
-        self.code.explains(trend.start.at_ms, grown)
+        self.code
+            .explains(trend.start.at_ms, at_ms, trend.growth_per_minute / 60_000.0)
     }
 
     /// Records a periodic sample and returns new or escalated reports.
@@ -954,12 +954,6 @@ mod tests {
                 _ => sample(i, 20.0 * MIB, MIB, level(i, noise)),
             };
             s.waited_ms = waited_share.map_or(f64::NAN, |share| share * i as f64 * 250.0);
-            if kind == LeakKind::Heap {
-                // The heap settles by compilation: its machine code grows a
-                // third as much (see `code_growth`).
-                let t = i as f64 * 0.25;
-                s.heap_code = 512.0 * 1024.0 + settle * (t / settle_s).min(1.0) / 3.0;
-            }
             s
         };
         let mut monitor = MemoryMonitor::new(MonitorConfig::default());
@@ -995,33 +989,10 @@ mod tests {
     }
 
     #[test]
-    fn heap_settling_without_compilation_is_not_a_leak() {
-        // Growth in the first minute with a flat code space, under the
-        // settling minimum: 150 KB to 800 KB over 20 to 55 s.
-        for settle in [150e3, 250e3, 500e3, 800e3] {
-            for settle_s in [20.0, 40.0, 55.0] {
-                let level = |i: usize, noise: f64| {
-                    let t = i as f64 * 0.25;
-                    let heap = 40.0 * MIB
-                        + settle * (t / settle_s).min(1.0)
-                        + noise * crate::core::growth::tests::noise(i);
-                    sample(i, heap, MIB, 40.0 * MIB)
-                };
-                let reports = run(720, |i| level(i, 30e3), |i| level(i, 5e3));
-                assert!(
-                    reports.is_empty(),
-                    "{settle} B over {settle_s} s: {reports:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
     fn slow_leaks_are_judged_after_the_settling_minute() {
         for kind in [LeakKind::Heap, LeakKind::Native] {
             // Under 1 MiB in the first minute: reported once past it, on top
-            // of a settling of 250 KB over 40 s (the heap's is compilation:
-            // its code grows a third as much).
+            // of a settling of 250 KB over 40 s.
             for rate in [5e3, 10e3, 15e3] {
                 let at = first_report(kind, 250e3, 40.0, rate).expect("a slow leak");
                 assert!(

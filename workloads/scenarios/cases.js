@@ -15,7 +15,7 @@ const S = 1000
  * 19–27 s in. Leaks under ~17 KB/s get 150 s: the heap's and native memory's
  * first minute is a settling time (a span that starts in it needs 1 MiB of
  * growth), so they are reported after about 85–95 s; timers never cleared
- * at 20 KB/s get 150 s too (45–75 s measured), at 35–50 KB/s 90 s (27–34 s).
+ * at 20–50 KB/s get 150 s too (25–76 s measured, four runs at a time).
  * The lazy-module controls grow the heap by compilation, which the code
  * space's growth gives away (src/core/code_growth.rs); the native-settling
  * ones grow malloc'd memory inside the settling minute.
@@ -25,7 +25,8 @@ const rows = [
   ['warmup-2s', 'warmup', { bytesPerS: 2e6, forMs: 2 * S }, null],
   ['warmup-5s', 'warmup', { bytesPerS: 2e6, forMs: 5 * S }, null],
   ['warmup-10s', 'warmup', { bytesPerS: 1.5e6, forMs: 10 * S }, null],
-  // Code loaded and compiled lazily over 35 to 90 s (~1 to 3.5 MB of code, bytecode, feedback and closures).
+  // Code loaded and compiled lazily over 35 and 90 s (100 modules grow the heap ~4 MB; 300, ~12 MB): npm test
+  // runs controls 30 s, so the 90-s loader and the 60-s native settling run whole in test:long only.
   ['lazy-modules-35s', 'lazyModules', { modules: 100, forMs: 35 * S }, null],
   ['lazy-modules-90s', 'lazyModules', { modules: 300, forMs: 90 * S }, null],
   // Native memory that settles over 30 to 60 s (250 to 600 KB), as a service's malloc arenas do.
@@ -67,8 +68,8 @@ const rows = [
   ['closures-20/s', 'retainedClosures', { perS: 20 }, 'heap'],
   // Timers never cleared, each holding its session.
   ['timers-20KB/s', 'timerLeak', { bytesPerS: 20e3 }, 'heap', 150 * S],
-  ['timers-35KB/s', 'timerLeak', { bytesPerS: 35e3, sessionsPerS: 10 }, 'heap', 90 * S],
-  ['timers-50KB/s', 'timerLeak', { bytesPerS: 50e3, periodMs: 250 }, 'heap', 90 * S],
+  ['timers-35KB/s', 'timerLeak', { bytesPerS: 35e3, sessionsPerS: 10 }, 'heap', 150 * S],
+  ['timers-50KB/s', 'timerLeak', { bytesPerS: 50e3, periodMs: 250 }, 'heap', 150 * S],
   // Leaks that start late, after a quiet stretch.
   ['late-heap-after-4s', 'heapLeak', { bytesPerS: 100e3, startAfterMs: 4 * S }, 'heap', 75 * S],
   ['late-heap-after-8s', 'heapLeak', { bytesPerS: 100e3, startAfterMs: 8 * S }, 'heap', 75 * S],
