@@ -174,6 +174,7 @@ mod tests {
 
     #[test]
     fn compilation_excuses_growth_only_for_its_span_after_start() {
+        // Every time here is a given sample timestamp: no clock is read.
         let mut code = CodeLevels::new(240);
         let mut at = 0.0;
         while at <= COMPILATION_SPAN_MS + 10_000.0 {

@@ -423,11 +423,7 @@ impl MemoryMonitor {
         sample.at_ms = reading.at_ms;
         let mut reports = Vec::new();
         for (i, trend, level) in confirmed {
-            if (self.kinds[i].kind == LeakKind::Native
-                && native_is_bookkeeping(&self.kinds, &trend, external_rate))
-                || (self.kinds[i].kind == LeakKind::Heap
-                    && self.is_compilation(&trend, reading.at_ms))
-            {
+            if self.is_not_a_leak(i, &trend, reading.at_ms, external_rate) {
                 self.kinds[i].detector.dismiss();
                 continue;
             }
@@ -441,11 +437,20 @@ impl MemoryMonitor {
         reports
     }
 
-    /// Whether a heap trend up to `at_ms` is compilation: the code space
-    /// grew beside it (see [`crate::core::code_growth`]).
-    fn is_compilation(&self, trend: &Trend, at_ms: f64) -> bool {
-        self.code
-            .explains(trend.start.at_ms, at_ms, trend.growth_per_minute / 60_000.0)
+    /// Whether kind `i`'s trend up to `at_ms` is the growth of something
+    /// else, to be dismissed rather than reported: native growth that is
+    /// the bookkeeping of a Buffer or heap leak (`external_rate`: an
+    /// external leak's rate), or heap growth that is compilation, the code
+    /// space growing beside it (see [`crate::core::code_growth`]).
+    fn is_not_a_leak(&self, i: usize, trend: &Trend, at_ms: f64, external_rate: f64) -> bool {
+        match self.kinds[i].kind {
+            LeakKind::Native => native_is_bookkeeping(&self.kinds, trend, external_rate),
+            LeakKind::Heap => {
+                self.code
+                    .explains(trend.start.at_ms, at_ms, trend.growth_per_minute / 60_000.0)
+            }
+            _ => false,
+        }
     }
 
     /// Records a periodic sample and returns new or escalated reports.
@@ -475,11 +480,7 @@ impl MemoryMonitor {
             // growth; heap growth, against the code space's.
             if let Step::Leak(trend) = &step {
                 let external_rate = self.kinds[1].escalation.rate().unwrap_or(0.0);
-                if (self.kinds[i].kind == LeakKind::Native
-                    && native_is_bookkeeping(&self.kinds, trend, external_rate))
-                    || (self.kinds[i].kind == LeakKind::Heap
-                        && self.is_compilation(trend, sample.at_ms))
-                {
+                if self.is_not_a_leak(i, trend, sample.at_ms, external_rate) {
                     self.kinds[i].detector.dismiss();
                     continue;
                 }
