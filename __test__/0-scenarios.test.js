@@ -4,6 +4,8 @@
 // case runs in its own process at intervalMs 250, for a number of samples
 // (its duration at that interval), not a time: a leak must be reported
 // within them, a control must stay quiet through them.
+// It is the longest file of npm test (~8 min), and node --test starts files
+// in name order: the name sorts it first, so the others run beside it.
 
 const assert = require('node:assert/strict')
 const path = require('node:path')
