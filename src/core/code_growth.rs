@@ -20,7 +20,7 @@
 //! code space fell from 1,661 to 1,516 KiB at the first forced GC, then
 //! grew by 90 KiB of the heap's 250 KiB over the next 40 s). A leak
 //! that grows beside compilation shows through once it is larger than
-//! about twice the compiled heap's growth, or once compilation stops.
+//! about 2.3 times the compiled heap's growth, or once compilation stops.
 //! Compilation is excused for [`COMPILATION_SPAN_MS`] after the first code
 //! level (wall time) only: a process that compiles more code for ever (a
 //! leak of generated code that the JIT picks up) is judged as any other
@@ -74,24 +74,27 @@ impl CodeLevels {
         });
     }
 
-    /// The span the kept levels cover from `from_ms`: the last level read
-    /// at or before `from_ms` (the oldest kept when none is) to the latest,
-    /// as (start, lowest level in it, latest); `None` with fewer than two
-    /// levels in it.
-    fn span_from(&self, from_ms: f64) -> Option<(Point, f64, Point)> {
+    /// The span the kept levels cover from `from_ms`: from the last level
+    /// read at or before `from_ms` (the oldest kept when none is) to the
+    /// latest; `None` with fewer than two levels in it.
+    fn span_from(&self, from_ms: f64) -> Option<CodeSpan> {
         let latest = *self.levels.back()?;
-        let start = self
+        let start_index = self
             .levels
             .iter()
             .rposition(|p| p.at_ms <= from_ms)
             .unwrap_or(0);
         let lowest = self
             .levels
-            .range(start..)
+            .range(start_index..)
             .map(|p| p.value)
             .fold(f64::INFINITY, f64::min);
-        let first = self.levels[start];
-        (first.at_ms < latest.at_ms).then_some((first, lowest, latest))
+        let start = self.levels[start_index];
+        (start.at_ms < latest.at_ms).then_some(CodeSpan {
+            start,
+            lowest,
+            latest,
+        })
     }
 
     /// How much code was compiled from `from_ms` and is still kept: the
@@ -102,29 +105,48 @@ impl CodeLevels {
     /// the code space (and the heap) in the middle of a warm-up, which then
     /// compiles again, and grows both again.
     pub fn growth_since(&self, from_ms: f64) -> Option<f64> {
-        let (_, lowest, latest) = self.span_from(from_ms)?;
-        Some((latest.value - lowest).max(0.0))
+        self.span_from(from_ms).map(|span| span.growth())
     }
 
     /// Whether heap growth at `heap_per_ms` (bytes a millisecond) from
     /// `from_ms` to `at_ms` is compilation: the code compiled over the same
     /// span and still kept ([`CodeLevels::growth_since`]) is
-    /// [`COMPILATION_SHARE`] of it or more, with `at_ms` within [`COMPILATION_SPAN_MS`] of the first
-    /// level (wall time). Without code levels nothing is compilation.
+    /// [`COMPILATION_SHARE`] of it or more, with `at_ms` within
+    /// [`COMPILATION_SPAN_MS`] of the first level (wall time). Without code
+    /// levels, or with a time that is not a number, nothing is compilation.
     pub fn explains(&self, from_ms: f64, at_ms: f64, heap_per_ms: f64) -> bool {
         let Some(first_ms) = self.first_ms else {
             return false;
         };
-        if at_ms - first_ms > COMPILATION_SPAN_MS || heap_per_ms.is_nan() || heap_per_ms <= 0.0 {
+        let within_span = at_ms - first_ms <= COMPILATION_SPAN_MS;
+        if !within_span || heap_per_ms.is_nan() || heap_per_ms <= 0.0 {
             return false;
         }
-        let Some((start, lowest, latest)) = self.span_from(from_ms) else {
+        let Some(span) = self.span_from(from_ms) else {
             return false;
         };
         // The heap's growth over the span the code levels cover.
-        let heap_growth = heap_per_ms * (latest.at_ms - start.at_ms.max(from_ms));
-        let code_growth = (latest.value - lowest).max(0.0);
-        heap_growth > 0.0 && code_growth >= COMPILATION_SHARE * heap_growth
+        let heap_growth = heap_per_ms * (span.latest.at_ms - span.start.at_ms.max(from_ms));
+        heap_growth > 0.0 && span.growth() >= COMPILATION_SHARE * heap_growth
+    }
+}
+
+/// The code levels over a heap trend's span.
+#[derive(Clone, Copy, Debug)]
+struct CodeSpan {
+    /// The level the span starts from.
+    start: Point,
+    /// The lowest level in the span (after a flush, the level compiling
+    /// starts again from).
+    lowest: f64,
+    /// The latest level.
+    latest: Point,
+}
+
+impl CodeSpan {
+    /// The code compiled in the span and still kept (never below 0).
+    fn growth(&self) -> f64 {
+        (self.latest.value - self.lowest).max(0.0)
     }
 }
 
@@ -213,15 +235,15 @@ mod tests {
     fn compilation_after_a_flush_is_compilation() {
         // A warm-up's code space reaches 1,660 KB, a full GC flushes 150 KB
         // of it, and it compiles again: 90 KB over 40 s, beside 250 KB of
-        // heap (6.25 KB/s), for spans that start before the flush by 0 to
-        // 30 s. Counted from the level before the flush, the code did not
-        // grow at all.
+        // heap (6.25 KB/s), for spans that start at the last level before
+        // the flush or 10 to 30 s before it. Counted from that level, the
+        // code did not grow at all.
         for before_s in [0.0, 10.0, 20.0, 30.0] {
             let mut code = CodeLevels::new(480);
             let flush_ms = 60_000.0;
             let mut at = 0.0;
             while at <= flush_ms + 40_000.0 {
-                let level = if at < flush_ms {
+                let level = if at <= flush_ms {
                     1_660.0 * KB
                 } else {
                     1_510.0 * KB + 90.0 * KB * (at - flush_ms) / 40_000.0
@@ -275,6 +297,10 @@ mod tests {
         assert_eq!(code.growth_since(0.0), Some(200.0));
         assert!(!code.explains(0.0, 20.0, 0.0), "no heap growth to explain");
         assert!(!code.explains(0.0, 20.0, f64::NAN));
+        assert!(
+            !code.explains(0.0, f64::NAN, 1.0),
+            "no time, no compilation"
+        );
         // A code space that shrank (flushed code) explains nothing.
         code.push(30.0, 50.0);
         assert_eq!(code.growth_since(10.0), Some(0.0));
