@@ -97,20 +97,9 @@ impl CodeLevels {
         })
     }
 
-    /// How much code was compiled from `from_ms` and is still kept: the
-    /// latest level over the lowest one since the last level read at or
-    /// before `from_ms` (the oldest kept when none is), never below 0;
-    /// `None` with fewer than two levels. From the lowest level, not the
-    /// first: a full GC that flushes old bytecode and machine code drops
-    /// the code space (and the heap) in the middle of a warm-up, which then
-    /// compiles again, and grows both again.
-    pub fn growth_since(&self, from_ms: f64) -> Option<f64> {
-        self.span_from(from_ms).map(|span| span.growth())
-    }
-
     /// Whether heap growth at `heap_per_ms` (bytes a millisecond) from
     /// `from_ms` to `at_ms` is compilation: the code compiled over the same
-    /// span and still kept ([`CodeLevels::growth_since`]) is
+    /// span and still kept ([`CodeSpan::growth`]) is
     /// [`COMPILATION_SHARE`] of it or more, with `at_ms` within
     /// [`COMPILATION_SPAN_MS`] of the first level (wall time). Without code
     /// levels, or with a time that is not a number, nothing is compilation.
@@ -144,7 +133,11 @@ struct CodeSpan {
 }
 
 impl CodeSpan {
-    /// The code compiled in the span and still kept (never below 0).
+    /// The code compiled in the span and still kept: the latest level over
+    /// the lowest, never below 0. From the lowest level, not the first: a
+    /// full GC that flushes old bytecode and machine code drops the code
+    /// space (and the heap) in the middle of a warm-up, which then compiles
+    /// again, and grows both again.
     fn growth(&self) -> f64 {
         (self.latest.value - self.lowest).max(0.0)
     }
@@ -155,6 +148,14 @@ mod tests {
     use super::*;
 
     const KB: f64 = 1024.0;
+
+    impl CodeLevels {
+        /// The code compiled from `from_ms` and still kept, as `explains`
+        /// weighs it.
+        fn compiled_since(&self, from_ms: f64) -> Option<f64> {
+            self.span_from(from_ms).map(|span| span.growth())
+        }
+    }
 
     /// Levels every 250 ms for `seconds`, growing `code_per_s` a second.
     fn levels(seconds: f64, code_per_s: f64) -> CodeLevels {
@@ -211,24 +212,30 @@ mod tests {
 
     #[test]
     fn compilation_excuses_growth_only_for_its_span_after_start() {
-        // Every time here is a given sample timestamp: no clock is read.
+        // A series of samples 250 ms apart, the code growing 1 B/ms: the cap
+        // is a count of samples here, and the times are the samples' own
+        // timestamps (data handed to a pure function; nothing waits).
+        const STEP_MS: f64 = 250.0;
+        let cap = (COMPILATION_SPAN_MS / STEP_MS) as usize;
+        let sample_ms = |i: usize| i as f64 * STEP_MS;
         let mut code = CodeLevels::new(240);
-        let mut at = 0.0;
-        while at <= COMPILATION_SPAN_MS + 10_000.0 {
-            code.push(at, at);
-            // Just inside the span it is compilation; past it, not.
-            if at == COMPILATION_SPAN_MS - 10_000.0 {
-                assert!(code.explains(at - 20_000.0, at, 1.0));
+        for i in 0..=cap + 40 {
+            code.push(sample_ms(i), sample_ms(i));
+            // At the sample 40 before the cap it is compilation.
+            if i == cap - 40 {
+                assert!(code.explains(sample_ms(i - 80), sample_ms(i), 1.0));
             }
-            at += 250.0;
         }
-        assert!(!code.explains(COMPILATION_SPAN_MS - 10_000.0, at, 1.0));
-        // Nor when the code levels stopped coming long ago.
+        // At the sample 40 past it, the same growth is not.
+        assert!(!code.explains(sample_ms(cap - 40), sample_ms(cap + 40), 1.0));
+        // Nor when the code levels stopped coming long before the sample
+        // judged: two levels at the first samples, judged at sample 8, then
+        // at the first sample past the cap.
         let mut stale = CodeLevels::new(8);
-        stale.push(0.0, 0.0);
-        stale.push(1_000.0, 1e6);
-        assert!(stale.explains(0.0, 2_000.0, 1.0));
-        assert!(!stale.explains(0.0, COMPILATION_SPAN_MS + 1.0, 1.0));
+        stale.push(sample_ms(0), 0.0);
+        stale.push(sample_ms(4), 1e6);
+        assert!(stale.explains(sample_ms(0), sample_ms(8), 1.0));
+        assert!(!stale.explains(sample_ms(0), sample_ms(cap + 1), 1.0));
     }
 
     #[test]
@@ -285,16 +292,16 @@ mod tests {
         code.push(f64::NAN, 1.0);
         code.push(1.0, -1.0);
         code.push(1.0, f64::INFINITY);
-        assert_eq!(code.growth_since(0.0), None);
+        assert_eq!(code.compiled_since(0.0), None);
         code.push(10.0, 100.0);
         code.push(5.0, 1e9);
         assert_eq!(
-            code.growth_since(0.0),
+            code.compiled_since(0.0),
             None,
             "one level, the other went back in time"
         );
         code.push(20.0, 300.0);
-        assert_eq!(code.growth_since(0.0), Some(200.0));
+        assert_eq!(code.compiled_since(0.0), Some(200.0));
         assert!(!code.explains(0.0, 20.0, 0.0), "no heap growth to explain");
         assert!(!code.explains(0.0, 20.0, f64::NAN));
         assert!(
@@ -303,6 +310,6 @@ mod tests {
         );
         // A code space that shrank (flushed code) explains nothing.
         code.push(30.0, 50.0);
-        assert_eq!(code.growth_since(10.0), Some(0.0));
+        assert_eq!(code.compiled_since(10.0), Some(0.0));
     }
 }
