@@ -4,8 +4,14 @@
 
 const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
-const { MemoryMonitorHandle, nativeSource } = require('../native')
+const { MemoryMonitorHandle, memoryExchangeSlots, memoryHeapStates, nativeSource } = require('../native')
 const { subscribe } = require('../gc')
+
+/** Each slot's index in the Float64Array a reading and a sample's outcome cross to Rust in (src/binding/memory_monitor.rs). */
+const SLOT = Object.fromEntries(memoryExchangeSlots().map((name, i) => [name, i]))
+const SLOT_COUNT = Object.keys(SLOT).length
+/** The heap states the outcome's `heapState` slot numbers. */
+const HEAP_STATES = memoryHeapStates()
 
 const YOUNG_SPACES = new Set(['new_space', 'new_large_object_space'])
 /** Where V8 keeps machine code: it grows with compilation, not with a leak (src/core/code_growth.rs). */
@@ -74,6 +80,8 @@ class MemoryWatch {
     this.overhead = overhead
     this.warmupSamples = monitor.warmupSamples
     this.monitor = new MemoryMonitorHandle(monitor)
+    /** The reading handed to the monitor, and the sample's outcome it writes back. */
+    this.exchange = new Float64Array(SLOT_COUNT)
     this.deliver = deliver
     /** What the heap dies against: the old generation's limit. */
     this.heapLimit = oldGenerationLimit(v8.getHeapStatistics().heap_size_limit)
@@ -123,7 +131,7 @@ class MemoryWatch {
   afterGc(major) {
     this.youngAfterGc = heapSpaces().young
     if (!major) {
-      this.monitor.recordGc(this.reading())
+      this.monitor.recordGc(this.read())
       return
     }
     this.majorGcSeen = true
@@ -138,31 +146,32 @@ class MemoryWatch {
   }
 
   recordLive(heap, offHeap, forced) {
-    const reports = this.monitor.recordLive(this.reading(), heap, offHeap, forced)
+    const reports = this.monitor.recordLive(this.read(), heap, offHeap, forced)
     if (reports.length > 0) this.deliver(reports)
   }
 
   /**
-   * This isolate's memory now; `usage` is a `process.memoryUsage()` already
-   * read. The heap level counts the young generation as the latest GC left
-   * it: its garbage since is noise, while what survived there is live data
-   * the old generation will only see when it is promoted, seconds later.
+   * This isolate's memory now, written to the exchange array (returned);
+   * `usage` is a `process.memoryUsage()` already read. The heap level
+   * counts the young generation as the latest GC left it: its garbage
+   * since is noise, while what survived there is live data the old
+   * generation will only see when it is promoted, seconds later.
    */
-  reading(usage) {
+  read(usage) {
     const h = v8.getHeapStatistics()
     const spaces = heapSpaces()
     this.oldCommitted = spaces.restCommitted
-    return {
-      atMs: now(),
-      heapLive: spaces.rest + this.youngAfterGc,
-      heapCode: spaces.code,
-      heapTotal: h.total_heap_size,
-      heapLimit: this.heapLimit,
-      external: h.external_memory,
-      arrayBuffers: usage ? usage.arrayBuffers : this.lastArrayBuffers,
-      rss: usage ? usage.rss : 0,
-      v8Malloced: h.malloced_memory,
-    }
+    const x = this.exchange
+    x[SLOT.atMs] = now()
+    x[SLOT.heapLive] = spaces.rest + this.youngAfterGc
+    x[SLOT.heapCode] = spaces.code
+    x[SLOT.heapTotal] = h.total_heap_size
+    x[SLOT.heapLimit] = this.heapLimit
+    x[SLOT.external] = h.external_memory
+    x[SLOT.arrayBuffers] = usage ? usage.arrayBuffers : this.lastArrayBuffers
+    x[SLOT.rss] = usage ? usage.rss : 0
+    x[SLOT.v8Malloced] = h.malloced_memory
+    return x
   }
 
   /** Takes one sample; called by the guard's timer. */
@@ -174,17 +183,19 @@ class MemoryWatch {
       this.recordLive(false, true, false)
     }
     this.samples++
-    const outcome = this.monitor.recordSample(this.reading(m))
+    const reports = this.monitor.recordSample(this.read(m))
+    const x = this.exchange
     this.latest = m
-    this.heapStateNow = outcome.heapState
-    this.levels = outcome.levels
-    if (this.settling && !outcome.settling) this.settledAt = Math.round(now())
-    this.settling = outcome.settling
-    if (outcome.reports.length > 0) this.deliver(outcome.reports)
+    this.heapStateNow = HEAP_STATES[x[SLOT.heapState]]
+    this.levels = [x[SLOT.heapLevel], x[SLOT.externalLevel], x[SLOT.nativeLevel]]
+    const settling = x[SLOT.settling] === 1
+    if (this.settling && !settling) this.settledAt = Math.round(now())
+    this.settling = settling
+    if (reports) this.deliver(reports)
     // The anchor, once warm-up ends: a live-size baseline to measure the
     // first window's growth from, free of the garbage start-up leaves.
     if (this.samples === this.warmupSamples + 1) this.gcBudget.request('anchor')
-    else if (outcome.wantsFullGc) this.gcBudget.request('memory')
+    else if (x[SLOT.wantsFullGc] === 1) this.gcBudget.request('memory')
   }
 
   stats() {

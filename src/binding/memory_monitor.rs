@@ -1,11 +1,12 @@
 //! `MemoryMonitor`: the memory-trend detector of one isolate.
 
+use napi::bindgen_prelude::Float64ArraySlice;
 use napi_derive::napi;
 
 use crate::binding::report::{to_objects, LeakReportObject};
 use crate::core::isolate_ledger::Filing;
 use crate::core::memory_monitor::{
-    KindThresholds, LiveKinds, MemoryMonitor, MemorySample, MonitorConfig,
+    KindThresholds, LiveKinds, MemoryMonitor, MemorySample, MonitorConfig, SampleOutcome,
 };
 use crate::{process_memory, thread_times};
 
@@ -49,43 +50,109 @@ pub struct MonitorOptions {
     pub forced_gcs: bool,
 }
 
-/// One reading of this isolate's memory, in bytes.
-#[napi(object)]
-pub struct MemoryReading {
-    /// Milliseconds since the epoch.
-    pub at_ms: f64,
-    /// The V8 heap's live level: every space but the young generation, plus
-    /// what the young generation kept at its latest GC.
-    pub heap_live: f64,
-    /// The part of `heap_live` in V8's code spaces (absent: unknown).
-    pub heap_code: Option<f64>,
-    /// V8 heap committed.
-    pub heap_total: f64,
-    /// V8 heap size limit.
-    pub heap_limit: f64,
-    /// External memory.
-    pub external: f64,
-    /// ArrayBuffer backing stores.
-    pub array_buffers: f64,
-    /// Resident set size.
-    pub rss: f64,
-    /// Memory V8 malloc'd for itself (`malloced_memory`).
-    pub v8_malloced: f64,
+/// The slots of the `Float64Array` a reading is handed over in, in bytes
+/// unless said: a typed array crosses the boundary without a property
+/// lookup or an object built, which named fields cost on every sample.
+/// - `atMs`: milliseconds since the epoch;
+/// - `heapLive`: the V8 heap's live level: every space but the young
+///   generation, plus what the young generation kept at its latest GC;
+/// - `heapCode`: the part of it in V8's code spaces (`NaN`: unknown);
+/// - `heapTotal`: V8 heap committed; `heapLimit`: its size limit;
+/// - `external`: external memory; `arrayBuffers`: ArrayBuffer backing stores;
+/// - `rss`: resident set size; `v8Malloced`: what V8 malloc'd for itself.
+///
+/// After a sample the outcome follows in the same array
+/// ([`OUTCOME_SLOTS`]).
+const READING_SLOTS: [&str; 9] = [
+    "atMs",
+    "heapLive",
+    "heapCode",
+    "heapTotal",
+    "heapLimit",
+    "external",
+    "arrayBuffers",
+    "rss",
+    "v8Malloced",
+];
+
+/// The slots a sample's outcome is written to, after [`READING_SLOTS`]:
+/// - `heapLevel`, `externalLevel`, `nativeLevel`: the baseline each kind was
+///   judged on (`NaN` when off);
+/// - `wantsFullGc`: 1 when a post-GC level would settle a suspicion or a
+///   reported leak;
+/// - `heapState`: the heap's state after the sample, an index into
+///   [`HEAP_STATES`];
+/// - `settling`: 1 while heap and native growth are judged as settling (a
+///   minute of this thread's own time: time it waited for a core does not
+///   count).
+const OUTCOME_SLOTS: [&str; 6] = [
+    "heapLevel",
+    "externalLevel",
+    "nativeLevel",
+    "wantsFullGc",
+    "heapState",
+    "settling",
+];
+
+/// The states a kind can be in, as `heapState` numbers them.
+const HEAP_STATES: [&str; 5] = ["off", "warming-up", "watching", "suspected", "leaking"];
+
+/// The names of the slots of the array `MemoryMonitorHandle` takes, in
+/// order: a reading's, then a sample's outcome.
+#[napi]
+pub fn memory_exchange_slots() -> Vec<String> {
+    READING_SLOTS
+        .iter()
+        .chain(OUTCOME_SLOTS.iter())
+        .map(|s| s.to_string())
+        .collect()
 }
 
-/// What a sample led to.
-#[napi(object)]
-pub struct SampleOutcomeObject {
-    /// New and escalated reports.
-    pub reports: Vec<LeakReportObject>,
-    /// True when a post-GC level would settle a suspicion or a reported leak.
-    pub wants_full_gc: bool,
-    /// The baseline each kind was judged on (heap, external, native; NaN when off).
-    pub levels: Vec<f64>,
-    /// The heap's state after this sample: `'warming-up'`, `'watching'`, `'suspected'`, `'leaking'` or `'off'`.
-    pub heap_state: String,
-    /// Whether heap and native growth are still judged as settling: a minute of this thread's own time (time it waited for a core does not count).
-    pub settling: bool,
+/// The heap states a sample's `heapState` slot numbers, in order.
+#[napi]
+pub fn memory_heap_states() -> Vec<String> {
+    HEAP_STATES.iter().map(|s| s.to_string()).collect()
+}
+
+/// A reading from its slots.
+struct MemoryReading {
+    at_ms: f64,
+    heap_live: f64,
+    heap_code: f64,
+    heap_total: f64,
+    heap_limit: f64,
+    external: f64,
+    array_buffers: f64,
+    rss: f64,
+    v8_malloced: f64,
+}
+
+impl MemoryReading {
+    /// The reading in `exchange`; an error when it is not the array
+    /// [`memory_exchange_slots`] names.
+    fn from_slots(exchange: &[f64]) -> napi::Result<Self> {
+        if exchange.len() != READING_SLOTS.len() + OUTCOME_SLOTS.len() {
+            return Err(napi::Error::new(
+                napi::Status::InvalidArg,
+                format!(
+                    "a memory reading is a Float64Array of {} slots, got {}",
+                    READING_SLOTS.len() + OUTCOME_SLOTS.len(),
+                    exchange.len()
+                ),
+            ));
+        }
+        Ok(MemoryReading {
+            at_ms: exchange[0],
+            heap_live: exchange[1],
+            heap_code: exchange[2],
+            heap_total: exchange[3],
+            heap_limit: exchange[4],
+            external: exchange[5],
+            array_buffers: exchange[6],
+            rss: exchange[7],
+            v8_malloced: exchange[8],
+        })
+    }
 }
 
 /// Where one memory kind stands.
@@ -132,7 +199,7 @@ impl MemoryMonitorHandle {
         MemorySample {
             at_ms: r.at_ms,
             heap_live: r.heap_live,
-            heap_code: r.heap_code.unwrap_or(f64::NAN),
+            heap_code: r.heap_code,
             heap_total: r.heap_total,
             heap_limit: r.heap_limit,
             external: r.external,
@@ -171,36 +238,48 @@ impl MemoryMonitorHandle {
         }
     }
 
-    /// Records a periodic sample.
+    /// Records a periodic sample from `exchange` (its reading slots) and
+    /// writes its outcome to the outcome slots; returns new and escalated
+    /// reports, if any.
     #[napi]
-    pub fn record_sample(&mut self, reading: MemoryReading) -> SampleOutcomeObject {
+    pub fn record_sample(
+        &mut self,
+        mut exchange: Float64ArraySlice,
+    ) -> napi::Result<Option<Vec<LeakReportObject>>> {
+        let reading = MemoryReading::from_slots(&exchange)?;
         let sample = self.to_sample(&reading, true);
-        let Some(inner) = self.inner.as_mut() else {
-            return SampleOutcomeObject {
-                reports: Vec::new(),
-                wants_full_gc: false,
-                levels: vec![f64::NAN; 3],
-                heap_state: "off".to_string(),
-                settling: false,
-            };
+        let outcome = match self.inner.as_mut() {
+            Some(inner) => inner.record_sample(&sample),
+            None => SampleOutcome {
+                levels: [f64::NAN; 3],
+                heap_state: "off",
+                ..SampleOutcome::default()
+            },
         };
-        let outcome = inner.record_sample(&sample);
-        SampleOutcomeObject {
-            reports: to_objects(outcome.reports),
-            wants_full_gc: outcome.wants_full_gc,
-            levels: outcome.levels.to_vec(),
-            heap_state: outcome.heap_state.to_string(),
-            settling: outcome.settling,
-        }
+        // SAFETY: the array is the facade's own (lib/guard/memory-watch.js),
+        // not shared with another thread, and JavaScript waits on this call:
+        // nothing else reads or writes it while the slice lives.
+        let out = &mut unsafe { exchange.as_mut() }[READING_SLOTS.len()..];
+        out[..3].copy_from_slice(&outcome.levels);
+        out[3] = f64::from(u8::from(outcome.wants_full_gc));
+        out[4] = HEAP_STATES
+            .iter()
+            .position(|s| *s == outcome.heap_state)
+            .map_or(f64::NAN, |i| i as f64);
+        out[5] = f64::from(u8::from(outcome.settling));
+        Ok((!outcome.reports.is_empty()).then(|| to_objects(outcome.reports)))
     }
 
-    /// Records a reading taken after any GC (it may lower the baseline).
+    /// Records a reading (`exchange`'s reading slots) taken after any GC (it
+    /// may lower the baseline).
     #[napi]
-    pub fn record_gc(&mut self, reading: MemoryReading) {
+    pub fn record_gc(&mut self, exchange: Float64ArraySlice) -> napi::Result<()> {
+        let reading = MemoryReading::from_slots(&exchange)?;
         let sample = self.to_sample(&reading, false);
         if let Some(inner) = self.inner.as_mut() {
             inner.record_gc(&sample);
         }
+        Ok(())
     }
 
     /// Records a reading taken right after a full GC: a live level for the
@@ -209,21 +288,22 @@ impl MemoryMonitorHandle {
     #[napi]
     pub fn record_live(
         &mut self,
-        reading: MemoryReading,
+        exchange: Float64ArraySlice,
         heap: bool,
         off_heap: bool,
         forced: bool,
-    ) -> Vec<LeakReportObject> {
+    ) -> napi::Result<Vec<LeakReportObject>> {
+        let reading = MemoryReading::from_slots(&exchange)?;
         let sample = self.to_sample(&reading, false);
         let kinds = LiveKinds {
             heap,
             off_heap,
             forced,
         };
-        match self.inner.as_mut() {
+        Ok(match self.inner.as_mut() {
             Some(inner) => to_objects(inner.record_live(&sample, kinds)),
             None => Vec::new(),
-        }
+        })
     }
 
     /// The identities of reported leaks that are over since the last call.

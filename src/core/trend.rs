@@ -37,46 +37,70 @@ pub fn mann_kendall(values: &[f64]) -> Option<MannKendall> {
     for i in 0..n - 1 {
         let vi = values[i];
         for &vj in &values[i + 1..] {
-            s += match vj.partial_cmp(&vi) {
-                Some(std::cmp::Ordering::Greater) => 1,
-                Some(std::cmp::Ordering::Less) => -1,
-                _ => 0,
-            };
+            s += pair_sign(vi, vj);
         }
     }
-    let nf = n as f64;
-    let mut variance = nf * (nf - 1.0) * (2.0 * nf + 5.0);
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let mut run = 1usize;
+    let mut ties = 0i64;
+    let mut run = 1i64;
     for i in 1..=sorted.len() {
         if i < sorted.len() && sorted[i] == sorted[i - 1] {
             run += 1;
             continue;
         }
-        if run > 1 {
-            let t = run as f64;
-            variance -= t * (t - 1.0) * (2.0 * t + 5.0);
-        }
+        ties += tie_term(run);
         run = 1;
     }
-    variance /= 18.0;
-    if variance <= 0.0 || !variance.is_finite() {
-        return None;
+    MannKendall::from_sums(n, s, ties)
+}
+
+/// The sign a later value `later` gives the pair it makes with an earlier
+/// `earlier`: +1 when it is higher, -1 when lower, 0 when tied.
+pub fn pair_sign(earlier: f64, later: f64) -> i64 {
+    match later.partial_cmp(&earlier) {
+        Some(std::cmp::Ordering::Greater) => 1,
+        Some(std::cmp::Ordering::Less) => -1,
+        _ => 0,
     }
-    let s = s as f64;
-    let z = if s > 0.0 {
-        (s - 1.0) / variance.sqrt()
-    } else if s < 0.0 {
-        (s + 1.0) / variance.sqrt()
-    } else {
-        0.0
-    };
-    Some(MannKendall {
-        s,
-        z,
-        p_increasing: upper_tail_probability(z),
-    })
+}
+
+/// A group of `t` tied values' share of the S variance, ×18:
+/// `t(t−1)(2t+5)` (zero for a value that is not tied).
+pub fn tie_term(t: i64) -> i64 {
+    t * (t - 1) * (2 * t + 5)
+}
+
+impl MannKendall {
+    /// The test over `n` values whose S statistic is `s` and whose tie
+    /// groups' [`tie_term`]s sum to `ties`: what [`mann_kendall`] computes,
+    /// for callers that keep these sums as points come and go (see
+    /// `growth::series::Series`). `None` as there.
+    pub fn from_sums(n: usize, s: i64, ties: i64) -> Option<MannKendall> {
+        if n < 3 {
+            return None;
+        }
+        let nf = n as f64;
+        // Every term is an integer far below 2^53, so the sum is exact in
+        // f64 whichever order it is taken in.
+        let variance = (nf * (nf - 1.0) * (2.0 * nf + 5.0) - ties as f64) / 18.0;
+        if variance <= 0.0 || !variance.is_finite() {
+            return None;
+        }
+        let s = s as f64;
+        let z = if s > 0.0 {
+            (s - 1.0) / variance.sqrt()
+        } else if s < 0.0 {
+            (s + 1.0) / variance.sqrt()
+        } else {
+            0.0
+        };
+        Some(MannKendall {
+            s,
+            z,
+            p_increasing: upper_tail_probability(z),
+        })
+    }
 }
 
 /// A fitted robust line: `value ≈ intercept + slope_per_ms × at_ms`.

@@ -19,12 +19,12 @@ pub mod continuation;
 pub mod floor;
 pub mod live;
 pub mod scatter;
+pub mod series;
 pub mod window;
 
-use std::collections::VecDeque;
-
-use crate::core::trend::{jitter, mann_kendall, theil_sen, MannKendall, Point, TheilSen};
+use crate::core::trend::{jitter, theil_sen, MannKendall, Point, TheilSen};
 use live::LiveLevels;
+use series::Series;
 use window::window_trend;
 
 /// Mann–Kendall z a baseline trend needs: p < 0.001 across the (up to) four
@@ -211,17 +211,20 @@ const FOLLOW_UP_PATIENCE_BLOCKS: usize = 3;
 /// trend (z ≥ the policy's) at a reportable Theil–Sen rate. Unlike the
 /// window rule, it asks nothing of the line's shape, so growth that speeds
 /// up or comes in steps counts.
-fn baseline_still_rising(policy: &GrowthPolicy, points: &VecDeque<Point>) -> bool {
+fn baseline_still_rising(policy: &GrowthPolicy, points: &Series) -> bool {
     let n = points.len();
     if n < policy.min_points {
         return false;
     }
-    let recent: Vec<Point> = points.range(n - policy.min_points..).copied().collect();
-    let values: Vec<f64> = recent.iter().map(|p| p.value).collect();
-    if !mann_kendall(&values).is_some_and(|mk| mk.z >= policy.min_z) {
+    let from = n - policy.min_points;
+    if !points
+        .mann_kendall_from(from)
+        .is_some_and(|mk| mk.z >= policy.min_z)
+        || !points.may_rise_reportably_from(from)
+    {
         return false;
     }
-    rises_reportably(policy, &recent)
+    rises_reportably(policy, &points.points()[from..])
 }
 
 /// Whether the Theil–Sen line through `points` (two or more) rises at a
@@ -236,19 +239,20 @@ fn rises_reportably(policy: &GrowthPolicy, points: &[Point]) -> bool {
 }
 
 /// Points of `history` since `at_ms`.
-fn lasted_since(history: &VecDeque<Point>, at_ms: f64) -> usize {
-    history.iter().filter(|p| p.at_ms >= at_ms).count()
+fn lasted_since(history: &Series, at_ms: f64) -> usize {
+    history.points().iter().filter(|p| p.at_ms >= at_ms).count()
 }
 
 /// Trend detector over one series.
 #[derive(Clone, Debug)]
 pub struct GrowthDetector {
     policy: GrowthPolicy,
-    points: VecDeque<Point>,
+    /// The baseline points the window rule judges.
+    points: Series,
     /// The latest baseline points after warm-up, kept across suspicions the
     /// GCs dismissed: the span live levels are judged over, and the sampled
     /// trend that must agree with them.
-    history: VecDeque<Point>,
+    history: Series,
     seen: usize,
     /// When the series settled: [`GrowthPolicy::settling_ms`] after the
     /// first point (warm-up included), or later when the owner says so
@@ -263,10 +267,11 @@ impl GrowthDetector {
     pub fn new(mut policy: GrowthPolicy) -> Self {
         policy.min_points = policy.min_points.max(floor::BLOCKS);
         policy.max_points = policy.max_points.max(policy.min_points);
+        let reportable_per_ms = policy.min_growth_per_minute / 60_000.0;
         GrowthDetector {
             policy,
-            points: VecDeque::with_capacity(policy.max_points),
-            history: VecDeque::with_capacity(policy.max_points),
+            points: Series::with_capacity(policy.max_points, reportable_per_ms),
+            history: Series::with_capacity(policy.max_points, reportable_per_ms),
             seen: 0,
             settled_at_ms: f64::NAN,
             phase: Phase::Watching,
@@ -304,6 +309,7 @@ impl GrowthDetector {
     pub fn rate_since(&self, at_ms: f64) -> Option<f64> {
         let points: Vec<Point> = self
             .history
+            .points()
             .iter()
             .filter(|p| p.at_ms >= at_ms)
             .copied()
@@ -324,7 +330,7 @@ impl GrowthDetector {
 
     /// The points currently in the window.
     pub fn points(&self) -> impl Iterator<Item = &Point> {
-        self.points.iter()
+        self.points.points().iter()
     }
 
     /// Adds a baseline point and returns what it led to. Values that are not
@@ -334,7 +340,12 @@ impl GrowthDetector {
         if !point.at_ms.is_finite() || !point.value.is_finite() || point.value < 0.0 {
             return Step::Quiet;
         }
-        if self.history.back().is_some_and(|p| point.at_ms <= p.at_ms) {
+        if self
+            .history
+            .points()
+            .last()
+            .is_some_and(|p| point.at_ms <= p.at_ms)
+        {
             return Step::Quiet;
         }
         self.seen += 1;
@@ -348,13 +359,13 @@ impl GrowthDetector {
             return Step::Quiet;
         }
         if self.points.len() == self.policy.max_points {
-            self.points.pop_front();
+            self.points.pop_oldest();
         }
-        self.points.push_back(point);
+        self.points.push(point);
         if self.history.len() == self.policy.max_points {
-            self.history.pop_front();
+            self.history.pop_oldest();
         }
-        self.history.push_back(point);
+        self.history.push(point);
         let trend = self.evaluate();
         let wants_live_level = trend.is_none() && self.wants_live_level();
         let min_points = self.policy.min_points;
@@ -413,6 +424,7 @@ impl GrowthDetector {
                 }
                 let spanned = self
                     .history
+                    .points()
                     .iter()
                     .filter(|p| p.at_ms >= suspected.start.at_ms)
                     .count();
@@ -421,7 +433,7 @@ impl GrowthDetector {
                 // since the first level stands clear of the jitter.
                 let since_ms = point.at_ms - first_at;
                 let predicted = suspected.growth_per_minute / 60_000.0 * since_ms;
-                let noise = jitter(&self.history).unwrap_or(0.0);
+                let noise = jitter(self.history.points()).unwrap_or(0.0);
                 let clear = predicted * live::CONTINUE_SHARE > live::NOISE_FACTOR * noise;
                 if *samples_since_first > FOLLOW_UP_PATIENCE_BLOCKS * block.max(min_points / 2) {
                     self.phase = Phase::Watching;
@@ -538,7 +550,7 @@ impl GrowthDetector {
         let noise = if live_since.len() >= 4 {
             jitter(&live_since)
         } else {
-            jitter(&self.history)
+            jitter(self.history.points())
         }
         .unwrap_or(0.0);
         // The forced levels read since the trend began (from a block before
@@ -623,7 +635,7 @@ impl GrowthDetector {
     /// Starts the window again from `point`, a post-GC level.
     fn restart_from(&mut self, point: Point) {
         self.points.clear();
-        self.points.push_back(point);
+        self.points.push(point);
         self.phase = Phase::Watching;
     }
 
@@ -634,11 +646,13 @@ impl GrowthDetector {
     }
 
     fn restart_from_latest(&mut self) {
-        let latest = self.points.back().copied();
+        let latest = self.points.points().last().copied();
         self.points.clear();
-        self.points.extend(latest);
         self.history.clear();
-        self.history.extend(latest);
+        if let Some(p) = latest {
+            self.points.push(p);
+            self.history.push(p);
+        }
         if let Some(p) = latest {
             self.live.forget_before(p.at_ms);
         }
@@ -656,8 +670,8 @@ impl GrowthDetector {
             return None;
         }
         let spans = [
-            self.history[0].at_ms,
-            self.history[n - self.policy.min_points].at_ms,
+            self.history.points()[0].at_ms,
+            self.history.points()[n - self.policy.min_points].at_ms,
         ];
         spans.iter().find_map(|&since| {
             let trend = self.live.trend(&self.policy, since, self.settled_at_ms)?;
@@ -686,14 +700,14 @@ impl GrowthDetector {
         if n < block {
             return false;
         }
-        let recent = self.live.since(self.history[0].at_ms);
+        let recent = self.live.since(self.history.points()[0].at_ms);
         let k = recent.len();
         // Fresh means forced: the live trend is judged on the forced levels
         // alone, so V8's own, however frequent, do not stand in for them.
         let fresh_forced = self
             .live
             .latest_forced_at()
-            .is_some_and(|at| at >= self.history[n - block].at_ms);
+            .is_some_and(|at| at >= self.history.points()[n - block].at_ms);
         if k < 2 || fresh_forced {
             return false;
         }
@@ -704,7 +718,8 @@ impl GrowthDetector {
         // A new high over the forced levels before it, when there are any
         // (without their spikes): V8's own are inflated by what was
         // allocated while it marked.
-        let forced_levels = live::without_spikes(self.live.forced_since(self.history[0].at_ms));
+        let forced_levels =
+            live::without_spikes(self.live.forced_since(self.history.points()[0].at_ms));
         let forced: Vec<f64> = forced_levels
             .iter()
             .filter(|p| p.at_ms < latest.at_ms)
@@ -724,7 +739,7 @@ impl GrowthDetector {
         } else {
             &recent
         };
-        let span_start = self.history[n.saturating_sub(self.policy.min_points)].at_ms;
+        let span_start = self.history.points()[n.saturating_sub(self.policy.min_points)].at_ms;
         let first_in_span = judged
             .iter()
             .position(|p| p.at_ms >= span_start)
@@ -736,14 +751,14 @@ impl GrowthDetector {
                 self.policy
                     .rate_is_reportable(fit.slope_per_ms * 60_000.0, latest.value)
             });
-        (three_rise || new_high) && self.sampled_rise_since(self.history[0].at_ms)
+        (three_rise || new_high) && self.sampled_rise_since(self.history.points()[0].at_ms)
     }
 
     /// Whether the series still settles ([`GrowthPolicy::settling_ms`]) and
     /// its sampled levels have not grown by the settling minimum: no trend
     /// could be reported yet, so a forced GC would tell nothing.
     fn settling_below_its_minimum(&self) -> bool {
-        match (self.history.front(), self.history.back()) {
+        match (self.history.points().first(), self.history.points().last()) {
             (Some(first), Some(last)) => {
                 last.at_ms < self.settled_at_ms
                     && last.value - first.value < self.policy.settling_min_total_growth
@@ -756,13 +771,9 @@ impl GrowthDetector {
     /// p < 0.025) over the whole span. (Over its second half alone is not
     /// enough: a 1-s sawtooth was reported that way.)
     fn sampled_rise_since(&self, at_ms: f64) -> bool {
-        let sampled: Vec<f64> = self
-            .history
-            .iter()
-            .filter(|p| p.at_ms >= at_ms)
-            .map(|p| p.value)
-            .collect();
-        mann_kendall(&sampled).is_some_and(|mk| mk.z >= SAMPLED_AGREES_Z)
+        self.history
+            .mann_kendall_since(at_ms)
+            .is_some_and(|mk| mk.z >= SAMPLED_AGREES_Z)
     }
 
     /// Whether the live levels of the last `min_points` samples still rise
@@ -772,7 +783,7 @@ impl GrowthDetector {
         if n < self.policy.min_points {
             return false;
         }
-        let since = self.history[n - self.policy.min_points].at_ms;
+        let since = self.history.points()[n - self.policy.min_points].at_ms;
         rises_reportably(&self.policy, &self.live.since(since))
     }
 
@@ -780,13 +791,12 @@ impl GrowthDetector {
     /// Windows ending now are tried from the longest down to `min_points`,
     /// so a leak that started late in a long quiet window is judged on its
     /// own stretch.
-    fn evaluate(&mut self) -> Option<Trend> {
+    fn evaluate(&self) -> Option<Trend> {
         let policy = self.policy;
         let n = self.points.len();
         if n < policy.min_points {
             return None;
         }
-        let window = self.points.make_contiguous();
         let mut sizes = vec![n];
         let mut m = policy.min_points;
         while m < n {
@@ -796,7 +806,7 @@ impl GrowthDetector {
         sizes.sort_unstable_by(|a, b| b.cmp(a));
         sizes
             .into_iter()
-            .find_map(|m| window_trend(&policy, &window[n - m..], self.settled_at_ms))
+            .find_map(|m| window_trend(&policy, &self.points, m, self.settled_at_ms))
     }
 }
 

@@ -2,13 +2,14 @@
 //! statistics, the rate thresholds, the floor rule and the continuation rule.
 
 use crate::core::growth::continuation::still_rising;
-use crate::core::growth::floor::{floor_rate, BLOCKS};
+use crate::core::growth::floor::{floor_may_rise, floor_rate, BLOCKS};
 use crate::core::growth::scatter::clear_of_scatter;
+use crate::core::growth::series::Series;
 use crate::core::growth::{GrowthPolicy, Trend};
-use crate::core::trend::{mann_kendall, theil_sen, Point};
+use crate::core::trend::theil_sen;
 
-/// The trend over `points` (the most recent `BLOCKS`-multiple of them), if it
-/// passes every test:
+/// The trend over the latest `len` points of `series` (the most recent
+/// `BLOCKS`-multiple of them), if it passes every test:
 /// - a Mann–Kendall trend (z ≥ the policy's) and a reportable Theil–Sen rate;
 /// - the rise stands clear of the points' scatter about their line
 ///   ([`clear_of_scatter`]);
@@ -16,15 +17,24 @@ use crate::core::trend::{mann_kendall, theil_sen, Point};
 /// - the last block still rises at half the rate ([`still_rising`]).
 ///
 /// `settled_at_ms` is when the series settled (see [`GrowthPolicy::total_is_reportable`]).
-pub fn window_trend(policy: &GrowthPolicy, points: &[Point], settled_at_ms: f64) -> Option<Trend> {
-    let block = points.len() / BLOCKS;
+///
+/// The Mann–Kendall test is read from the series' sums; the rest runs only
+/// on a window it passes.
+pub fn window_trend(
+    policy: &GrowthPolicy,
+    series: &Series,
+    len: usize,
+    settled_at_ms: f64,
+) -> Option<Trend> {
+    let block = len.min(series.len()) / BLOCKS;
     if block == 0 {
         return None;
     }
-    let points = &points[points.len() - block * BLOCKS..];
-    let values: Vec<f64> = points.iter().map(|p| p.value).collect();
-    let mk = mann_kendall(&values)?;
-    if mk.z < policy.min_z {
+    let from = series.len() - block * BLOCKS;
+    let points = &series.points()[from..];
+    let mk = series.mann_kendall_from(from)?;
+    // Tests that need no fitted line first: a quiet window ends here.
+    if mk.z < policy.min_z || !series.may_rise_reportably_from(from) || !floor_may_rise(points) {
         return None;
     }
     let fit = theil_sen(points)?;

@@ -1,0 +1,304 @@
+//! A detector's points in time order, with the Mann–Kendall sums of every
+//! window that ends at the latest point kept up to date as points come and
+//! go.
+//!
+//! Each sample judges windows of up to `max_points` points ending now. The
+//! Mann–Kendall test over a window of `m` points compares every pair, so a
+//! test from scratch costs `m²/2` comparisons and a sort; over a 240-point
+//! window and the shorter ones inside it, three kinds a sample, that was
+//! most of a sample's cost. Here a new point adds its pairs to every suffix
+//! (`n` comparisons), dropping the oldest point drops its suffix, and the
+//! test over any suffix is read in constant time. The result is the one
+//! [`mann_kendall`](crate::core::trend::mann_kendall) gives over the same
+//! values, bit for bit.
+//!
+//! The same pass counts, for every suffix, the pairwise slopes at or above
+//! a rate the detector could report (its absolute threshold): when fewer
+//! than half are, the Theil–Sen slope (their median) is below it, and the
+//! window need not be fitted at all. A quiet window, whose median slope is
+//! near zero, is settled by the count.
+
+use crate::core::trend::{pair_sign, tie_term, MannKendall, Point};
+
+/// Points in time order with, for every suffix `points[k..]`, its
+/// Mann–Kendall S statistic and tie correction.
+#[derive(Clone, Debug)]
+pub struct Series {
+    points: Vec<Point>,
+    /// `balance[k]`: rising minus falling pairs among `points[k..]`.
+    balance: Vec<i64>,
+    /// `ties[k]`: the [`tie_term`]s of the groups of equal values among
+    /// `points[k..]`, summed.
+    ties: Vec<i64>,
+    /// `slopes[k]`: the pairs among `points[k..]` with a finite slope
+    /// (as [`theil_sen`](crate::core::trend::theil_sen) counts them).
+    slopes: Vec<u32>,
+    /// `steep[k]`: those of them at or above `steep_per_ms`.
+    steep: Vec<u32>,
+    /// The slope counted as steep: a little under the lowest slope the
+    /// owner could report, so rounding never drops one it would; `-∞` when
+    /// there is no such slope (every slope counts).
+    steep_per_ms: f64,
+}
+
+impl Series {
+    /// An empty series with room for `capacity` points, whose owner
+    /// reports no slope below `reportable_per_ms` (units a millisecond;
+    /// zero, negative or not finite: any slope may be reported).
+    pub fn with_capacity(capacity: usize, reportable_per_ms: f64) -> Self {
+        Series {
+            points: Vec::with_capacity(capacity),
+            balance: Vec::with_capacity(capacity),
+            ties: Vec::with_capacity(capacity),
+            slopes: Vec::with_capacity(capacity),
+            steep: Vec::with_capacity(capacity),
+            steep_per_ms: if reportable_per_ms > 0.0 && reportable_per_ms.is_finite() {
+                reportable_per_ms * (1.0 - 1e-9)
+            } else {
+                f64::NEG_INFINITY
+            },
+        }
+    }
+
+    /// The points, oldest first.
+    pub fn points(&self) -> &[Point] {
+        &self.points
+    }
+
+    /// How many points there are.
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// Appends `point` (the caller keeps time order): every suffix gains the
+    /// pairs it makes with the points before it.
+    pub fn push(&mut self, point: Point) {
+        let mut balance = 0i64;
+        let mut equal = 0i64;
+        let mut slopes = 0u32;
+        let mut steep = 0u32;
+        for k in (0..self.points.len()).rev() {
+            let earlier = self.points[k];
+            balance += pair_sign(earlier.value, point.value);
+            // Compared as the sort in `mann_kendall` groups ties.
+            if earlier.value == point.value {
+                equal += 1;
+            }
+            // The slope as `theil_sen` computes it.
+            let dt = point.at_ms - earlier.at_ms;
+            if dt != 0.0 {
+                let slope = (point.value - earlier.value) / dt;
+                if slope.is_finite() {
+                    slopes += 1;
+                    steep += u32::from(slope >= self.steep_per_ms);
+                }
+            }
+            self.balance[k] += balance;
+            self.ties[k] += tie_term(equal + 1) - tie_term(equal);
+            self.slopes[k] += slopes;
+            self.steep[k] += steep;
+        }
+        self.points.push(point);
+        self.balance.push(0);
+        self.ties.push(0);
+        self.slopes.push(0);
+        self.steep.push(0);
+    }
+
+    /// Drops the oldest point, if any: the suffixes after it never held its
+    /// pairs.
+    pub fn pop_oldest(&mut self) {
+        if !self.points.is_empty() {
+            self.points.remove(0);
+            self.balance.remove(0);
+            self.ties.remove(0);
+            self.slopes.remove(0);
+            self.steep.remove(0);
+        }
+    }
+
+    /// Drops every point.
+    pub fn clear(&mut self) {
+        self.points.clear();
+        self.balance.clear();
+        self.ties.clear();
+        self.slopes.clear();
+        self.steep.clear();
+    }
+
+    /// The Mann–Kendall test over `points[from..]`; `None` where
+    /// [`mann_kendall`](crate::core::trend::mann_kendall) gives none.
+    pub fn mann_kendall_from(&self, from: usize) -> Option<MannKendall> {
+        let n = self.points.len().checked_sub(from)?;
+        if n == 0 {
+            return None;
+        }
+        MannKendall::from_sums(n, self.balance[from], self.ties[from])
+    }
+
+    /// Whether the Theil–Sen slope of `points[from..]` may reach the
+    /// reportable slope the series was made with: `false` only when it
+    /// cannot (fewer than half of the pairwise slopes reach it, so their
+    /// median does not).
+    pub fn may_rise_reportably_from(&self, from: usize) -> bool {
+        let Some(&slopes) = self.slopes.get(from) else {
+            return false;
+        };
+        // `median` takes the element at `slopes / 2` of the sorted slopes
+        // (averaged with the one below it for an even count): it reaches
+        // the slope only if at least `slopes - slopes / 2` do.
+        self.steep[from] >= slopes - slopes / 2
+    }
+
+    /// The Mann–Kendall test over the points at or after `at_ms`.
+    pub fn mann_kendall_since(&self, at_ms: f64) -> Option<MannKendall> {
+        self.mann_kendall_from(self.points.partition_point(|p| p.at_ms < at_ms))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::trend::{mann_kendall, theil_sen};
+
+    /// A small deterministic generator, so the sweep needs no crate.
+    fn lcg(state: &mut u64) -> u64 {
+        *state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        *state >> 33
+    }
+
+    fn assert_every_suffix_matches(series: &Series) {
+        let values: Vec<f64> = series.points().iter().map(|p| p.value).collect();
+        for from in 0..=values.len() {
+            assert_eq!(
+                series.mann_kendall_from(from),
+                mann_kendall(&values[from..]),
+                "suffix from {from} of {values:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_suffix_matches_the_test_from_scratch() {
+        // Rising, falling, flat, noisy and heavily tied series, pushed past
+        // a cap so the oldest points go too.
+        let shapes: [&dyn Fn(u64, &mut u64) -> f64; 5] = [
+            &|i, _| i as f64 * 3.0,
+            &|i, _| 1000.0 - i as f64,
+            &|_, _| 7.0,
+            &|i, s| i as f64 + (lcg(s) % 50) as f64,
+            &|_, s| (lcg(s) % 4) as f64,
+        ];
+        for (shape_index, shape) in shapes.iter().enumerate() {
+            for cap in [3usize, 12, 44, 60] {
+                let mut state = 42 + shape_index as u64;
+                let mut series = Series::with_capacity(cap, 0.0);
+                for i in 0..(cap as u64 * 3) {
+                    if series.len() == cap {
+                        series.pop_oldest();
+                    }
+                    let value = shape(i, &mut state);
+                    series.push(Point {
+                        at_ms: i as f64 * 250.0,
+                        value,
+                    });
+                    assert_every_suffix_matches(&series);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_window_is_never_passed_over_when_its_slope_is_reportable() {
+        // Lines at, just under and just over the reportable slope, with
+        // noise, steps and ties, read at uneven times: the count says
+        // "cannot" only where the Theil–Sen slope is below it, and says it
+        // for most quiet windows.
+        let reportable = 2.0;
+        let mut passed_over = 0;
+        let mut quiet_windows = 0;
+        for (rate_index, rate) in [0.0, 0.5, 1.9, 1.999_999_999_9, 2.0, 2.000_000_1, 2.5, 10.0]
+            .into_iter()
+            .enumerate()
+        {
+            for noise in [0u64, 3, 400, 40_000] {
+                let mut state = 7 + rate_index as u64 * 31 + noise;
+                let mut series = Series::with_capacity(60, reportable);
+                let mut at_ms = 1.7e12;
+                for i in 0..150u64 {
+                    if series.len() == 60 {
+                        series.pop_oldest();
+                    }
+                    at_ms += 200.0 + (lcg(&mut state) % 100) as f64;
+                    let jitter = if noise == 0 {
+                        0.0
+                    } else {
+                        (lcg(&mut state) % noise) as f64
+                    };
+                    let step = if i % 20 < 10 { 0.0 } else { 500.0 };
+                    series.push(Point {
+                        at_ms,
+                        value: 1e8
+                            + rate * (at_ms - 1.7e12)
+                            + jitter
+                            + step * f64::from(rate == 0.0),
+                    });
+                    for from in 0..series.len() {
+                        let fit = theil_sen(&series.points()[from..]);
+                        let reaches =
+                            fit.is_some_and(|f| f.slope_per_ms * 60_000.0 >= reportable * 60_000.0);
+                        if !series.may_rise_reportably_from(from) {
+                            assert!(!reaches, "passed over a reportable window: rate {rate}, noise {noise}, from {from}");
+                            passed_over += 1;
+                        }
+                        if fit.is_some_and(|f| f.slope_per_ms < reportable / 2.0) {
+                            quiet_windows += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            passed_over * 10 >= quiet_windows * 9,
+            "the count passed over {passed_over} of {quiet_windows} quiet windows"
+        );
+    }
+
+    #[test]
+    fn since_a_time_is_the_suffix_from_it() {
+        let mut series = Series::with_capacity(10, 0.0);
+        for i in 0..10 {
+            series.push(Point {
+                at_ms: i as f64 * 100.0,
+                value: (i * i) as f64,
+            });
+        }
+        assert_eq!(
+            series.mann_kendall_since(450.0),
+            series.mann_kendall_from(5)
+        );
+        assert_eq!(series.mann_kendall_since(0.0), series.mann_kendall_from(0));
+        assert_eq!(series.mann_kendall_since(5_000.0), None);
+    }
+
+    #[test]
+    fn clearing_and_popping_an_empty_series_are_safe() {
+        let mut series = Series::with_capacity(0, 1.0);
+        series.pop_oldest();
+        assert_eq!(series.mann_kendall_from(0), None);
+        assert_eq!(series.mann_kendall_from(3), None);
+        series.push(Point {
+            at_ms: 0.0,
+            value: 1.0,
+        });
+        series.clear();
+        assert!(series.is_empty());
+    }
+}
