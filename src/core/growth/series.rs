@@ -174,6 +174,9 @@ mod tests {
         *state >> 33
     }
 
+    /// A series' value at step `i`, drawing noise from the generator.
+    type Shape = dyn Fn(u64, &mut u64) -> f64;
+
     fn assert_every_suffix_matches(series: &Series) {
         let values: Vec<f64> = series.points().iter().map(|p| p.value).collect();
         for from in 0..=values.len() {
@@ -189,7 +192,7 @@ mod tests {
     fn every_suffix_matches_the_test_from_scratch() {
         // Rising, falling, flat, noisy and heavily tied series, pushed past
         // a cap so the oldest points go too.
-        let shapes: [&dyn Fn(u64, &mut u64) -> f64; 5] = [
+        let shapes: [&Shape; 5] = [
             &|i, _| i as f64 * 3.0,
             &|i, _| 1000.0 - i as f64,
             &|_, _| 7.0,
