@@ -204,6 +204,12 @@ mod tests {
             }
         }
         assert!(rising > 10, "the sweep found only {rising} rising floors");
+        // A floor that holds level for one step and rises in the others
+        // still rises, and keeps its shape: a flat step is no fall.
+        let floors = [0.0, 100.0, 200.0, 200.0, 300.0, 400.0];
+        let flat_step = series(|i| floors[i / 8] + (i % 8) as f64, 48);
+        assert!(floor_rate(&flat_step, 100.0 / (47.0 * 250.0 / 6.0)).is_some());
+        assert!(floor_may_rise(&flat_step));
         assert!(!floor_may_rise(&series(|i| 1000.0 - i as f64, 48)));
         assert!(!floor_may_rise(&series(
             |i| if i < 30 { 0.0 } else { 500.0 },

@@ -271,7 +271,8 @@ impl GrowthDetector {
         GrowthDetector {
             policy,
             points: Series::with_capacity(policy.max_points, reportable_per_ms),
-            history: Series::with_capacity(policy.max_points, reportable_per_ms),
+            // Only Mann–Kendall tests are asked of the history.
+            history: Series::without_slopes(policy.max_points),
             seen: 0,
             settled_at_ms: f64::NAN,
             phase: Phase::Watching,

@@ -32,31 +32,45 @@ pub struct Series {
     ties: Vec<i64>,
     /// `slopes[k]`: the pairs among `points[k..]` with a finite slope
     /// (as [`theil_sen`](crate::core::trend::theil_sen) counts them).
-    slopes: Vec<u32>,
+    slopes: Vec<u64>,
     /// `steep[k]`: those of them at or above `steep_per_ms`.
-    steep: Vec<u32>,
+    steep: Vec<u64>,
     /// The slope counted as steep: a little under the lowest slope the
     /// owner could report, so rounding never drops one it would; `-∞` when
-    /// there is no such slope (every slope counts).
-    steep_per_ms: f64,
+    /// there is no such slope (every slope counts); `None` when the owner
+    /// never asks (no slope is counted).
+    steep_per_ms: Option<f64>,
 }
 
 impl Series {
     /// An empty series with room for `capacity` points, whose owner
     /// reports no slope below `reportable_per_ms` (units a millisecond;
-    /// zero, negative or not finite: any slope may be reported).
+    /// zero, negative or not finite: any slope may be reported), and asks
+    /// [`Self::may_rise_reportably_from`].
     pub fn with_capacity(capacity: usize, reportable_per_ms: f64) -> Self {
+        Series {
+            steep_per_ms: Some(
+                if reportable_per_ms > 0.0 && reportable_per_ms.is_finite() {
+                    reportable_per_ms * (1.0 - 1e-9)
+                } else {
+                    f64::NEG_INFINITY
+                },
+            ),
+            ..Self::without_slopes(capacity)
+        }
+    }
+
+    /// An empty series with room for `capacity` points whose owner only
+    /// asks for Mann–Kendall tests: no slope is counted, and
+    /// [`Self::may_rise_reportably_from`] always says it may.
+    pub fn without_slopes(capacity: usize) -> Self {
         Series {
             points: Vec::with_capacity(capacity),
             balance: Vec::with_capacity(capacity),
             ties: Vec::with_capacity(capacity),
             slopes: Vec::with_capacity(capacity),
             steep: Vec::with_capacity(capacity),
-            steep_per_ms: if reportable_per_ms > 0.0 && reportable_per_ms.is_finite() {
-                reportable_per_ms * (1.0 - 1e-9)
-            } else {
-                f64::NEG_INFINITY
-            },
+            steep_per_ms: None,
         }
     }
 
@@ -80,8 +94,8 @@ impl Series {
     pub fn push(&mut self, point: Point) {
         let mut balance = 0i64;
         let mut equal = 0i64;
-        let mut slopes = 0u32;
-        let mut steep = 0u32;
+        let mut slopes = 0u64;
+        let mut steep = 0u64;
         for k in (0..self.points.len()).rev() {
             let earlier = self.points[k];
             balance += pair_sign(earlier.value, point.value);
@@ -90,12 +104,14 @@ impl Series {
                 equal += 1;
             }
             // The slope as `theil_sen` computes it.
-            let dt = point.at_ms - earlier.at_ms;
-            if dt != 0.0 {
-                let slope = (point.value - earlier.value) / dt;
-                if slope.is_finite() {
-                    slopes += 1;
-                    steep += u32::from(slope >= self.steep_per_ms);
+            if let Some(steep_per_ms) = self.steep_per_ms {
+                let dt = point.at_ms - earlier.at_ms;
+                if dt != 0.0 {
+                    let slope = (point.value - earlier.value) / dt;
+                    if slope.is_finite() {
+                        slopes += 1;
+                        steep += u64::from(slope >= steep_per_ms);
+                    }
                 }
             }
             self.balance[k] += balance;
@@ -224,16 +240,31 @@ mod tests {
         // noise, steps and ties, read at uneven times: the count says
         // "cannot" only where the Theil–Sen slope is below it, and says it
         // for most quiet windows.
-        let reportable = 2.0;
+        // The owner's threshold is a rate a minute, as a policy holds it;
+        // the series is given it a millisecond, and the fit passes when
+        // its slope a minute reaches it (`GrowthPolicy::rate_is_reportable`).
+        let reportable_per_minute = 120_000.0;
+        let reportable = reportable_per_minute / 60_000.0;
         let mut passed_over = 0;
         let mut quiet_windows = 0;
-        for (rate_index, rate) in [0.0, 0.5, 1.9, 1.999_999_999_9, 2.0, 2.000_000_1, 2.5, 10.0]
-            .into_iter()
-            .enumerate()
+        for (rate_index, rate) in [
+            0.0,
+            0.5,
+            1.9,
+            1.999_999_999_9,
+            f64::next_down(reportable),
+            reportable,
+            f64::next_up(reportable),
+            2.000_000_1,
+            2.5,
+            10.0,
+        ]
+        .into_iter()
+        .enumerate()
         {
             for noise in [0u64, 3, 400, 40_000] {
                 let mut state = 7 + rate_index as u64 * 31 + noise;
-                let mut series = Series::with_capacity(60, reportable);
+                let mut series = Series::with_capacity(60, reportable_per_minute / 60_000.0);
                 let mut at_ms = 1.7e12;
                 for i in 0..150u64 {
                     if series.len() == 60 {
@@ -256,7 +287,7 @@ mod tests {
                     for from in 0..series.len() {
                         let fit = theil_sen(&series.points()[from..]);
                         let reaches =
-                            fit.is_some_and(|f| f.slope_per_ms * 60_000.0 >= reportable * 60_000.0);
+                            fit.is_some_and(|f| f.slope_per_ms * 60_000.0 >= reportable_per_minute);
                         if !series.may_rise_reportably_from(from) {
                             assert!(!reaches, "passed over a reportable window: rate {rate}, noise {noise}, from {from}");
                             passed_over += 1;
@@ -297,11 +328,50 @@ mod tests {
         series.pop_oldest();
         assert_eq!(series.mann_kendall_from(0), None);
         assert_eq!(series.mann_kendall_from(3), None);
-        series.push(Point {
-            at_ms: 0.0,
-            value: 1.0,
-        });
+        // A series cleared, or popped down to nothing, starts again from
+        // sums of nothing: the windows of what comes after are the test's
+        // from scratch.
+        let mut popped = Series::with_capacity(8, 1.0);
+        for i in 0..8 {
+            for s in [&mut series, &mut popped] {
+                s.push(Point {
+                    at_ms: i as f64,
+                    value: (i % 3) as f64,
+                });
+            }
+        }
         series.clear();
         assert!(series.is_empty());
+        while !popped.is_empty() {
+            popped.pop_oldest();
+        }
+        for i in 0..8 {
+            for s in [&mut series, &mut popped] {
+                s.push(Point {
+                    at_ms: 100.0 + i as f64,
+                    value: 50.0 - (i * i) as f64,
+                });
+                assert_every_suffix_matches(s);
+                let from_scratch = theil_sen(s.points()).map(|f| f.slope_per_ms);
+                if s.len() >= 2 {
+                    // Falling: no slope reaches 1 a millisecond.
+                    assert!(from_scratch.is_some_and(|slope| slope < 0.0));
+                    assert!(!s.may_rise_reportably_from(0));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_series_without_slopes_never_turns_a_window_away() {
+        let mut series = Series::without_slopes(10);
+        for i in 0..10 {
+            series.push(Point {
+                at_ms: i as f64,
+                value: -(i as f64),
+            });
+            assert!(series.may_rise_reportably_from(0));
+            assert_every_suffix_matches(&series);
+        }
     }
 }

@@ -18,9 +18,12 @@ use crate::core::trend::theil_sen;
 ///
 /// `settled_at_ms` is when the series settled (see [`GrowthPolicy::total_is_reportable`]).
 ///
-/// The Mann–Kendall test is read from the series' sums; the rest runs only
-/// on a window it passes.
-pub fn window_trend(
+/// The Mann–Kendall test is read from the series' sums, and the series'
+/// count of steep slopes turns away a window whose slope cannot be
+/// reported: the series must be made with this policy's
+/// `min_growth_per_minute` (as `GrowthDetector` makes its own). The rest
+/// runs only on a window these pass.
+pub(crate) fn window_trend(
     policy: &GrowthPolicy,
     series: &Series,
     len: usize,
