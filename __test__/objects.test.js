@@ -168,3 +168,40 @@ describe('bad input', () => {
   })
   after(() => guard.stop())
 })
+
+describe('creation stacks', () => {
+  const { meanStackGap } = require('../lib/guard/object-watch')
+
+  test('one object in ~1,024 gets a stack, and a guard takes at most ~20 stacks a second however fast objects come', () => {
+    // Rates of 10 to 100 million objects a second, over the gaps the rule
+    // draws (1,024 on average at the least, up to a second's worth).
+    for (const perSecond of [10, 1e3, 2e4, 1e5, 1e6, 1e7, 1e8]) {
+      for (const gap of [1024, 5000, 1e5]) {
+        const mean = meanStackGap(gap, (gap / perSecond) * 1000)
+        assert.ok(mean >= 1024, `${perSecond}/s: a gap of ${mean}`)
+        const stacksPerSecond = perSecond / mean
+        assert.ok(stacksPerSecond <= 20.001, `${perSecond}/s: ${stacksPerSecond} stacks a second`)
+        // Below ~20,000 objects a second, the gap stays 1,024.
+        if (perSecond <= 20 * 1024) assert.equal(mean, 1024)
+      }
+    }
+    // The one-object gaps after a new label: never under 1,024 after them.
+    assert.ok(meanStackGap(1, 0.01) >= 1024)
+    // Two objects in the same microsecond: a finite gap, not a division by zero.
+    assert.ok(Number.isFinite(meanStackGap(2, 0)))
+  })
+
+  test('at millions of objects a second, the creation site is still found', async () => {
+    // Bursts of 10,000 objects (tracked at millions a second), ten a second.
+    const retained = []
+    const { reports } = await watch(
+      (guard) => {
+        for (let i = 0; i < 10_000; i++) retained.push(guard.track({ i }, 'burst')) // fast creation site
+      },
+      { everyMs: 100 },
+    )
+    const report = reports[0]
+    assert.equal(report.label, 'burst')
+    assert.match(report.creationSites[0].site, new RegExp(`objects\\.test\\.js:${lineOf('// fast creation site')}:\\d+$`))
+  })
+})

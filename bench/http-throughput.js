@@ -89,6 +89,8 @@ async function measureVariants(variants, rounds = ROUNDS) {
   // The load generator (this process) keeps to the other cores.
   if (PIN) spawnSync('taskset', ['-p', '-c', `0-${os.cpus().length - 2}`, String(process.pid)])
   const rates = Object.fromEntries(variants.map((v) => [v, []]))
+  /** The guard's own share of the server's main thread in each counted round (stats().overhead). */
+  const shares = Object.fromEntries(variants.map((v) => [v, []]))
   const server = await startServer()
   const load = startLoad(server.port)
   try {
@@ -99,16 +101,20 @@ async function measureVariants(variants, rounds = ROUNDS) {
         await server.use(variant)
         await sleep(SETTLE_MS)
         const before = load.count()
+        const ownBefore = (await server.use('overhead')).overheadMs
         const started = performance.now()
         await sleep(ROUND_MS)
-        rates[variant].push(((load.count() - before) * 1000) / (performance.now() - started))
+        const elapsed = performance.now() - started
+        rates[variant].push(((load.count() - before) * 1000) / elapsed)
+        const ownAfter = (await server.use('overhead')).overheadMs
+        if (ownBefore !== null) shares[variant].push((ownAfter - ownBefore) / elapsed)
       }
     }
   } finally {
     load.stop()
     server.stop()
   }
-  return rates
+  return { rates, shares }
 }
 
 /** "median per-round ratio 0.993; rounds: ..." for `variant` against 'none'. */
@@ -118,7 +124,7 @@ function pairedNote(rates, variant) {
 }
 
 async function httpThroughput() {
-  const rates = await measureVariants(VARIANTS)
+  const { rates, shares } = await measureVariants(VARIANTS)
   const none = median(rates.none)
   const shown = (v) => rates[v].map((r) => Math.round(r)).join(', ')
   const paired = (v) => pairedNote(rates, v)
@@ -127,6 +133,9 @@ async function httpThroughput() {
     row("requests/s, guard, allocationSites: 'always'", median(rates['guard-always']), 'req/s', 'no guard', none, paired('guard-always')),
     row('requests/s, guard, allocationSites: false', median(rates['guard-no-sites']), 'req/s', 'no guard', none, paired('guard-no-sites')),
     row('requests/s, everything on (logs, alerts, snapshots, Prometheus, OTel)', median(rates['guard-everything']), 'req/s', 'no guard', none, paired('guard-everything')),
+    ...VARIANTS.filter((v) => v !== 'none').map((v) =>
+      row(`the guard's own main-thread time, ${v} (stats().overhead)`, 100 * median(shares[v]), '%', 'goal', v === 'guard-always' ? 2 : 0.5, `rounds: ${shares[v].map((x) => (100 * x).toFixed(2)).join(', ')} %`),
+    ),
   ]
 }
 

@@ -11,7 +11,7 @@ const INTERVALS_KIB = [16, 32, 64, 256]
 
 module.exports = async function samplingCost() {
   const variants = ['none', ...INTERVALS_KIB.map((k) => `sample-${k}k`)]
-  const rates = await measureVariants(variants, 5)
+  const { rates } = await measureVariants(variants, 5)
   const none = median(rates.none)
   return INTERVALS_KIB.map((k) => row(`requests/s, sampling every ${k} KiB`, median(rates[`sample-${k}k`]), 'req/s', 'no sampling', none, pairedNote(rates, `sample-${k}k`)))
 }

@@ -4,7 +4,7 @@
 // to run next — 'none', 'guard', 'guard-always', 'guard-no-sites' or
 // 'guard-everything', or 'sample-<n>k' (V8's sampling heap profiler alone,
 // every n KiB) — stops what it runs (if anything), starts that one,
-// and answers 'ready'. 'guard-everything' is a guard on defaults with JSON
+// and answers 'ready'; to 'overhead' it answers the guard's own time so far. 'guard-everything' is a guard on defaults with JSON
 // logs, alert limits and heap snapshots on alert configured, Prometheus and
 // OpenTelemetry collectors, both scraped every 5 s.
 
@@ -58,6 +58,9 @@ function sampleAllocations(interval) {
 let guard = null
 let stopExport = null
 process.on('message', (variant) => {
+  // The guard's own main-thread time so far (stats().overhead), read
+  // around each counted round.
+  if (variant === 'overhead') return process.send({ overheadMs: guard ? guard.stats().overhead.ms : null })
   if (stopExport) stopExport()
   stopExport = null
   if (guard) guard.stop()

@@ -57,8 +57,24 @@ function trackedAlive() {
 
 /** Creation stacks taken for the first objects tracked after a new label appears... */
 const FIRST_STACKS = 16
-/** ...then for one tracked object in this many, on average (random gaps). */
+/** ...then for one tracked object in this many, on average (random gaps)... */
 const STACK_EVERY = 1024
+/**
+ * ...or fewer, so that a guard takes at most this many a second: a stack
+ * costs ~10 µs to capture and format, which at one in 1,024 was most of
+ * what track() added to a registration when objects come by the million.
+ */
+const MAX_STACKS_PER_SECOND = 20
+
+/**
+ * The mean gap (tracked objects) to the next creation stack, when the last
+ * `gap` objects were tracked over `elapsedMs`: STACK_EVERY, or more where
+ * that rate would take more than MAX_STACKS_PER_SECOND.
+ */
+function meanStackGap(gap, elapsedMs) {
+  const perSecond = (gap / Math.max(elapsedMs, 1e-3)) * 1000
+  return Math.max(STACK_EVERY, Math.ceil(perSecond / MAX_STACKS_PER_SECOND))
+}
 
 function validateTarget(obj) {
   if ((typeof obj !== 'object' && typeof obj !== 'function') || obj === null) {
@@ -96,6 +112,9 @@ class ObjectWatch {
     this.expectations = new Set()
     this.expectRegistry = new FinalizationRegistry((expectation) => this.expectations.delete(expectation))
     this.countdown = STACK_EVERY
+    /** The gap last drawn, and when its stack was taken (ms, performance.now()). */
+    this.gap = STACK_EVERY
+    this.stackAt = performance.now()
     this.seed = 0x6d2b79f5
     this.confirmNext = false
     this.running = true
@@ -141,10 +160,16 @@ class ObjectWatch {
       this.burst--
       this.countdown = 1
     } else {
+      // The mean gap: STACK_EVERY, or what keeps stacks under
+      // MAX_STACKS_PER_SECOND at the rate the last gap was tracked at.
+      const now = performance.now()
+      const mean = meanStackGap(this.gap, now - this.stackAt)
       this.seed ^= this.seed << 13
       this.seed ^= this.seed >>> 17
       this.seed ^= this.seed << 5
-      this.countdown = 1 + ((this.seed >>> 0) % (2 * STACK_EVERY))
+      this.countdown = 1 + ((this.seed >>> 0) % (2 * mean))
+      this.gap = this.countdown
+      this.stackAt = now
     }
     const stack = captureStack(caller)
     if (stack !== null) this.ledger.recordCreation(id, stack)
@@ -227,4 +252,4 @@ class ObjectWatch {
   }
 }
 
-module.exports = { ObjectWatch, trackedAlive, validateLabel, validateTarget }
+module.exports = { ObjectWatch, meanStackGap, trackedAlive, validateLabel, validateTarget }

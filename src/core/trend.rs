@@ -117,6 +117,11 @@ impl TheilSen {
     pub fn value_at(&self, at_ms: f64) -> f64 {
         self.intercept + self.slope_per_ms * at_ms
     }
+
+    /// The slope as a rate a minute (units a minute).
+    pub fn per_minute(&self) -> f64 {
+        self.slope_per_ms * 60_000.0
+    }
 }
 
 /// Theil–Sen fit over `points`; `None` with fewer than two distinct times or

@@ -247,7 +247,7 @@ impl LiveLevels {
             return None;
         }
         let fit = theil_sen(&points)?;
-        let growth_per_minute = fit.slope_per_ms * 60_000.0;
+        let growth_per_minute = fit.per_minute();
         let first = *points.first()?;
         let latest = *points.last()?;
         if !policy.rate_is_reportable(growth_per_minute, latest.value)

@@ -153,7 +153,7 @@ impl Trend {
         let first = *points.first()?;
         let latest = *points.last()?;
         Some(Trend {
-            growth_per_minute: fit.slope_per_ms * 60_000.0,
+            growth_per_minute: fit.per_minute(),
             z: mk.z,
             p_value: mk.p_increasing,
             start: Point {
@@ -235,7 +235,7 @@ fn rises_reportably(policy: &GrowthPolicy, points: &[Point]) -> bool {
     };
     points.len() >= 2
         && theil_sen(points)
-            .is_some_and(|fit| policy.rate_is_reportable(fit.slope_per_ms * 60_000.0, latest.value))
+            .is_some_and(|fit| policy.rate_is_reportable(fit.per_minute(), latest.value))
 }
 
 /// Points of `history` since `at_ms`.
@@ -308,14 +308,10 @@ impl GrowthDetector {
 
     /// The Theil–Sen rate (units a minute) of the sampled levels since `at_ms`.
     pub fn rate_since(&self, at_ms: f64) -> Option<f64> {
-        let points: Vec<Point> = self
-            .history
-            .points()
-            .iter()
-            .filter(|p| p.at_ms >= at_ms)
-            .copied()
-            .collect();
-        theil_sen(&points).map(|fit| fit.slope_per_ms * 60_000.0)
+        // The history is in time order: the span is a suffix.
+        let points = self.history.points();
+        let from = points.partition_point(|p| p.at_ms < at_ms);
+        theil_sen(&points[from..]).map(|fit| fit.per_minute())
     }
 
     /// Growth per minute of the post-GC levels over a span that covers
@@ -326,7 +322,7 @@ impl GrowthDetector {
         if levels.len() < 2 {
             return None;
         }
-        theil_sen(&levels).map(|fit| fit.slope_per_ms * 60_000.0)
+        theil_sen(&levels).map(|fit| fit.per_minute())
     }
 
     /// The points currently in the window.
@@ -750,7 +746,7 @@ impl GrowthDetector {
             && last_span.len() >= 2
             && theil_sen(last_span).is_some_and(|fit| {
                 self.policy
-                    .rate_is_reportable(fit.slope_per_ms * 60_000.0, latest.value)
+                    .rate_is_reportable(fit.per_minute(), latest.value)
             });
         (three_rise || new_high) && self.sampled_rise_since(self.history.points()[0].at_ms)
     }

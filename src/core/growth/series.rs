@@ -286,8 +286,7 @@ mod tests {
                     });
                     for from in 0..series.len() {
                         let fit = theil_sen(&series.points()[from..]);
-                        let reaches =
-                            fit.is_some_and(|f| f.slope_per_ms * 60_000.0 >= reportable_per_minute);
+                        let reaches = fit.is_some_and(|f| f.per_minute() >= reportable_per_minute);
                         if !series.may_rise_reportably_from(from) {
                             assert!(!reaches, "passed over a reportable window: rate {rate}, noise {noise}, from {from}");
                             passed_over += 1;

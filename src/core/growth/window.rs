@@ -41,7 +41,7 @@ pub(crate) fn window_trend(
         return None;
     }
     let fit = theil_sen(points)?;
-    let growth_per_minute = fit.slope_per_ms * 60_000.0;
+    let growth_per_minute = fit.per_minute();
     let first = *points.first()?;
     let latest = *points.last()?;
     let level = fit.value_at(latest.at_ms).max(latest.value);
