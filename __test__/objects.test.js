@@ -191,6 +191,24 @@ describe('creation stacks', () => {
     assert.ok(Number.isFinite(meanStackGap(2, 0)))
   })
 
+  test('after a burst of objects, objects that then come slowly still get creation stacks', async () => {
+    const retained = []
+    let burst = true
+    const { reports } = await watch((guard) => {
+      if (burst) {
+        burst = false
+        for (let i = 0; i < 200_000; i++) guard.track({ i }, 'mixed') // burst site
+        return
+      }
+      // 10,000 a second: under the rate where stacks thin out, so one in
+      // ~1,024 gets a stack once the gap the burst drew is redrawn.
+      for (let i = 0; i < 100; i++) retained.push(guard.track({ i }, 'mixed')) // slow site
+    })
+    const sites = reports[0].creationSites.map((s) => s.site)
+    const slow = new RegExp(`objects\\.test\\.js:${lineOf('// slow site')}:\\d+$`)
+    assert.ok(sites.some((site) => slow.test(site)), JSON.stringify(sites))
+  })
+
   test('at millions of objects a second, the creation site is still found', async () => {
     // Bursts of 10,000 objects (tracked at millions a second), ten a second.
     const retained = []

@@ -115,6 +115,9 @@ class ObjectWatch {
     /** The gap last drawn, and when its stack was taken (ms, performance.now()). */
     this.gap = STACK_EVERY
     this.stackAt = performance.now()
+    /** Objects this guard had tracked at the latest sample, and when (ms, performance.now()). */
+    this.createdAtSample = 0
+    this.sampledAt = this.stackAt
     this.seed = 0x6d2b79f5
     this.confirmNext = false
     this.running = true
@@ -155,6 +158,37 @@ class ObjectWatch {
     return obj
   }
 
+  /**
+   * At each sample: when the gap drawn to the next creation stack is far
+   * longer than the rate since the last sample calls for (a burst of
+   * objects set it, and they now come slowly), a shorter one is drawn, so a
+   * burst never leaves a label without stacks for long.
+   */
+  paceStacks() {
+    const now = performance.now()
+    let created = 0
+    for (let id = 0; id < this.slots.length; id++) created += this.counters[2 * id]
+    const since = created - this.createdAtSample
+    const elapsed = now - this.sampledAt
+    this.createdAtSample = created
+    this.sampledAt = now
+    if (this.burst > 0 || since <= 0) return
+    const mean = meanStackGap(since, elapsed)
+    if (this.countdown > 2 * mean) {
+      this.countdown = 1 + ((this.nextRandom() >>> 0) % (2 * mean))
+      this.gap = this.countdown
+      this.stackAt = now
+    }
+  }
+
+  /** The next number of this guard's xorshift generator. */
+  nextRandom() {
+    this.seed ^= this.seed << 13
+    this.seed ^= this.seed >>> 17
+    this.seed ^= this.seed << 5
+    return this.seed
+  }
+
   sampleStack(id, caller) {
     if (this.burst > 0) {
       this.burst--
@@ -164,10 +198,7 @@ class ObjectWatch {
       // MAX_STACKS_PER_SECOND at the rate the last gap was tracked at.
       const now = performance.now()
       const mean = meanStackGap(this.gap, now - this.stackAt)
-      this.seed ^= this.seed << 13
-      this.seed ^= this.seed >>> 17
-      this.seed ^= this.seed << 5
-      this.countdown = 1 + ((this.seed >>> 0) % (2 * mean))
+      this.countdown = 1 + ((this.nextRandom() >>> 0) % (2 * mean))
       this.gap = this.countdown
       this.stackAt = now
     }
@@ -203,6 +234,7 @@ class ObjectWatch {
       this.counters[2 * id] = slotCounters[2 * this.slots[id]]
       this.counters[2 * id + 1] = slotCounters[2 * this.slots[id] + 1]
     }
+    this.paceStacks()
     const outcome = this.ledger.recordCounts(at, this.counters, this.confirmNext)
     this.confirmNext = false
     const reports = outcome.reports
