@@ -35,19 +35,22 @@ const CONCURRENCY = 16
 /** Whether processes can be pinned to cores (Linux, two cores or more). */
 const PIN = process.platform === 'linux' && os.cpus().length >= 2 && spawnSync('taskset', ['-p', String(process.pid)]).status === 0
 
-/** Starts the server (on the last core when pinning); resolves `{ port, use(variant), stop }`. */
+/** Starts the server (on the last core when pinning); resolves `{ port, use(variant), ownMs(), stop }`. */
 function startServer() {
   const argv = [process.execPath, path.join(__dirname, 'throughput-server.js')]
   const [command, ...args] = PIN ? ['taskset', '-c', String(os.cpus().length - 1), ...argv] : argv
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
-  const use = (variant) =>
+  const ask = (message) =>
     new Promise((resolve) => {
       child.once('message', resolve)
-      child.send(variant)
+      child.send(message)
     })
+  const use = (variant) => ask(variant)
+  /** The running guard's own main-thread time so far (ms; null without a guard). */
+  const ownMs = async () => (await ask('overhead')).overheadMs
   return new Promise((resolve, reject) => {
     child.once('error', reject)
-    child.stdout.once('data', (d) => resolve({ port: Number(String(d).trim()), use, stop: () => child.kill() }))
+    child.stdout.once('data', (d) => resolve({ port: Number(String(d).trim()), use, ownMs, stop: () => child.kill() }))
   })
 }
 
@@ -101,12 +104,12 @@ async function measureVariants(variants, rounds = ROUNDS) {
         await server.use(variant)
         await sleep(SETTLE_MS)
         const before = load.count()
-        const ownBefore = (await server.use('overhead')).overheadMs
+        const ownBefore = await server.ownMs()
         const started = performance.now()
         await sleep(ROUND_MS)
         const elapsed = performance.now() - started
         rates[variant].push(((load.count() - before) * 1000) / elapsed)
-        const ownAfter = (await server.use('overhead')).overheadMs
+        const ownAfter = await server.ownMs()
         if (ownBefore !== null) shares[variant].push((ownAfter - ownBefore) / elapsed)
       }
     }

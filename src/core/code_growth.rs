@@ -217,25 +217,28 @@ mod tests {
         // timestamps (data handed to a pure function; nothing waits).
         const STEP_MS: f64 = 250.0;
         let cap = (COMPILATION_SPAN_MS / STEP_MS) as usize;
-        let sample_ms = |i: usize| i as f64 * STEP_MS;
+        // The timestamp handed to the rule for sample `i` (a synthetic
+        // clock: the rule's cap is on the span between its inputs' times,
+        // nothing here waits or reads a clock).
+        let stamp = |i: usize| i as f64 * STEP_MS;
         let mut code = CodeLevels::new(240);
         for i in 0..=cap + 40 {
-            code.push(sample_ms(i), sample_ms(i));
+            code.push(stamp(i), stamp(i));
             // At the sample 40 before the cap it is compilation.
             if i == cap - 40 {
-                assert!(code.explains(sample_ms(i - 80), sample_ms(i), 1.0));
+                assert!(code.explains(stamp(i - 80), stamp(i), 1.0));
             }
         }
         // At the sample 40 past it, the same growth is not.
-        assert!(!code.explains(sample_ms(cap - 40), sample_ms(cap + 40), 1.0));
+        assert!(!code.explains(stamp(cap - 40), stamp(cap + 40), 1.0));
         // Nor when the code levels stopped coming long before the sample
         // judged: two levels at the first samples, judged at sample 8, then
         // at the first sample past the cap.
         let mut stale = CodeLevels::new(8);
-        stale.push(sample_ms(0), 0.0);
-        stale.push(sample_ms(4), 1e6);
-        assert!(stale.explains(sample_ms(0), sample_ms(8), 1.0));
-        assert!(!stale.explains(sample_ms(0), sample_ms(cap + 1), 1.0));
+        stale.push(stamp(0), 0.0);
+        stale.push(stamp(4), 1e6);
+        assert!(stale.explains(stamp(0), stamp(8), 1.0));
+        assert!(!stale.explains(stamp(0), stamp(cap + 1), 1.0));
     }
 
     #[test]

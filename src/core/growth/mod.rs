@@ -240,7 +240,9 @@ fn rises_reportably(policy: &GrowthPolicy, points: &[Point]) -> bool {
 
 /// Points of `history` since `at_ms`.
 fn lasted_since(history: &Series, at_ms: f64) -> usize {
-    history.points().iter().filter(|p| p.at_ms >= at_ms).count()
+    // The history is in time order: the points since are a suffix.
+    let points = history.points();
+    points.len() - points.partition_point(|p| p.at_ms < at_ms)
 }
 
 /// Trend detector over one series.
