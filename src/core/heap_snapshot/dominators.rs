@@ -182,19 +182,7 @@ pub fn dominators<G: Successors + ?Sized>(g: &G) -> Dominators {
     // Sizes in the forest reach `n`, and `link` doubles them.
     debug_assert!(n < 1 << 31, "{n} nodes: at most 2^31 - 1");
     // 1. Depth-first preorder.
-    let mut dfs = Preorder {
-        slots: huge_pages::filled(
-            n,
-            NodeSlot {
-                dfn: NONE,
-                parent: NONE,
-                preds: 0,
-            },
-        ),
-        vertex: huge_pages::with_capacity(n),
-        seen: vec![0; n.div_ceil(64)],
-        stack: Vec::new(),
-    };
+    let mut dfs = Preorder::new(n);
     dfs.walk(g, 0, NONE);
     let unreachable = (n - dfs.vertex.len()) as u64;
     // Unreached nodes, in order, hang from the root.
@@ -286,8 +274,8 @@ pub fn dominators<G: Successors + ?Sized>(g: &G) -> Dominators {
 
 /// A depth-first walk numbering nodes in preorder. Whether a node was
 /// reached is read from a bitset (a bit a node: 440 KB for 3.5 M nodes,
-/// where a slot array would be 42 MB); a node's
-/// slot is touched only when the walk reaches it.
+/// where the slot array is 42 MB); a node's slot is touched only when the
+/// walk reaches it.
 struct Preorder {
     slots: Vec<NodeSlot>,
     /// Preorder number → node.
@@ -298,6 +286,22 @@ struct Preorder {
 }
 
 impl Preorder {
+    fn new(n: usize) -> Self {
+        Preorder {
+            slots: huge_pages::filled(
+                n,
+                NodeSlot {
+                    dfn: NONE,
+                    parent: NONE,
+                    preds: 0,
+                },
+            ),
+            vertex: huge_pages::with_capacity(n),
+            seen: vec![0; n.div_ceil(64)],
+            stack: Vec::new(),
+        }
+    }
+
     fn reached(&self, v: u32) -> bool {
         self.seen[v as usize / 64] & 1 << (v % 64) != 0
     }
@@ -398,18 +402,34 @@ mod tests {
         seen
     }
 
-    /// Dominators by definition: d dominates v when removing d cuts v off.
-    fn brute_force(p: &Plain) -> (Vec<u32>, Vec<u64>) {
-        let n = p.out.len();
-        // The same augmentation: unvisited nodes in order become root children.
-        let mut out = p.out.clone();
+    /// `out` with each node the root does not reach, in order, made a child
+    /// of the root (as `dominators` treats them), checked after each.
+    fn unreached_under_root(out: &[Vec<u32>]) -> Vec<Vec<u32>> {
+        let mut out = out.to_vec();
         let mut seen = reach(&out, &[0], None);
-        for v in 1..n as u32 {
+        for v in 1..out.len() as u32 {
             if !seen[v as usize] {
                 out[0].push(v);
                 seen = reach(&out, &[0], None);
             }
         }
+        out
+    }
+
+    /// A seeded xorshift: `next(m)` is a number below `m`.
+    fn xorshift(mut state: u64) -> impl FnMut(u64) -> u64 {
+        move |m| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % m
+        }
+    }
+
+    /// Dominators by definition: d dominates v when removing d cuts v off.
+    fn brute_force(p: &Plain) -> (Vec<u32>, Vec<u64>) {
+        let n = p.out.len();
+        let out = unreached_under_root(&p.out);
         let doms: Vec<Vec<u32>> = (0..n as u32)
             .map(|v| {
                 (0..n as u32)
@@ -443,13 +463,7 @@ mod tests {
 
     #[test]
     fn matches_the_definition_on_random_graphs() {
-        let mut state = 0x2545F4914F6CDD1Du64;
-        let mut next = |m: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % m
-        };
+        let mut next = xorshift(0x2545F4914F6CDD1Du64);
         for _ in 0..4000 {
             let n = 1 + next(12) as usize;
             let edges = next(3 * n as u64 + 1);
@@ -473,14 +487,7 @@ mod tests {
     /// of the root: slow but plainly right, for graphs too big to brute-force.
     fn iterative(p: &Plain) -> Vec<u32> {
         let n = p.out.len();
-        let mut out = p.out.clone();
-        let mut seen = reach(&out, &[0], None);
-        for v in 1..n as u32 {
-            if !seen[v as usize] {
-                out[0].push(v);
-                seen = reach(&out, &[0], None);
-            }
-        }
+        let out = unreached_under_root(&p.out);
         // Postorder numbers, by an explicit stack.
         let mut post = vec![usize::MAX; n];
         let mut order = Vec::new();
@@ -520,16 +527,7 @@ mod tests {
                     new = if new == u32::MAX {
                         q
                     } else {
-                        let (mut x, mut y) = (q, new);
-                        while x != y {
-                            while post[x as usize] < post[y as usize] {
-                                x = idom[x as usize];
-                            }
-                            while post[y as usize] < post[x as usize] {
-                                y = idom[y as usize];
-                            }
-                        }
-                        x
+                        common_dominator(q, new, &idom, &post)
                     };
                 }
                 if idom[b as usize] != new {
@@ -541,17 +539,25 @@ mod tests {
         idom
     }
 
+    /// Where the dominator-tree paths up from `x` and `y` meet (postorder
+    /// numbers rise towards the root).
+    fn common_dominator(mut x: u32, mut y: u32, idom: &[u32], post: &[usize]) -> u32 {
+        while x != y {
+            while post[x as usize] < post[y as usize] {
+                x = idom[x as usize];
+            }
+            while post[y as usize] < post[x as usize] {
+                y = idom[y as usize];
+            }
+        }
+        x
+    }
+
     #[test]
     fn matches_the_iterative_method_on_deep_graphs() {
         // Long chains with cross, back and self edges and unreached islands:
         // deep DFS trees and long forest paths, where compression matters.
-        let mut state = 0x9E3779B97F4A7C15u64;
-        let mut next = |m: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % m
-        };
+        let mut next = xorshift(0x9E3779B97F4A7C15u64);
         for round in 0..12 {
             let n = 500 + 250 * round;
             let mut out = vec![Vec::new(); n];
