@@ -99,7 +99,9 @@ pub struct MetricVerdict {
     pub steps: usize,
     /// True when the slope passed the floor but the steps could not confirm
     /// it, or the steps were too noisy to rule a leak out (noise per call
-    /// over [`CLEAN_RESOLUTION`] floors): larger batches would tell.
+    /// over [`CLEAN_RESOLUTION`] floors), or the measure fell by a floor a
+    /// call or more (a drop that can hide growth): larger batches would
+    /// tell.
     pub undecided: bool,
 }
 
@@ -153,10 +155,14 @@ pub fn judge(kind: CheckKind, calls: &[f64], values: &[f64], floor_per_call: f64
         && steps.iter().all(|&s| s >= -MAX_FALL_BACK * per_batch)
         && total >= 0.5 * per_batch * steps.len() as f64
         && per_batch >= NOISE_FACTOR * noise;
+    // A measure that fell by a floor a call or more over the round had
+    // something freed in it (a cache emptied, a ballast dropped), and a drop
+    // that large can hide growth of the same size: larger batches will tell.
+    let resolution_floor = floor_per_call.max(kind.default_floor());
     verdict.undecided = !verdict.leaked
         && (per_call >= floor_per_call
-            || verdict.noise_per_call
-                > CLEAN_RESOLUTION * floor_per_call.max(kind.default_floor()));
+            || per_call <= -resolution_floor
+            || verdict.noise_per_call > CLEAN_RESOLUTION * resolution_floor);
     verdict
 }
 
@@ -325,6 +331,68 @@ mod tests {
         let clean: Vec<f64> = swings.iter().map(|n| 5e6 + n).collect();
         let verdict = judge(CheckKind::Heap, &c, &clean, floor);
         assert!(!verdict.leaked && !verdict.undecided, "{verdict:?}");
+    }
+
+    /// A leak of 250 B a call whose round also freed a large ballast
+    /// (readings fall overall, and most steps are as quiet as the leak's
+    /// own) is not called clean: the drop hides the growth, so the round is
+    /// undecided. A smaller fall, or none, over a clean function stays
+    /// clean.
+    #[test]
+    fn a_round_that_fell_by_a_floor_a_call_is_undecided() {
+        let floor = CheckKind::Heap.default_floor();
+        // The ballast's size at each reading, in batches of `batch` calls.
+        let rounds: [(f64, &[f64]); 5] = [
+            (50.0, &[200e3, 0.0, 0.0, 0.0]),
+            (
+                50.0,
+                &[200e3, 150e3, 150e3, 60e3, 60e3, 60e3, 0.0, 0.0, 0.0],
+            ),
+            (200.0, &[600e3, 0.0, 0.0, 0.0]),
+            (
+                200.0,
+                &[1.2e6, 1.2e6, 0.8e6, 0.8e6, 0.4e6, 0.4e6, 0.0, 0.0, 0.0],
+            ),
+            (
+                1000.0,
+                &[2.5e6, 1.8e6, 1.8e6, 1.2e6, 1.2e6, 0.6e6, 0.6e6, 0.0, 0.0],
+            ),
+        ];
+        for (batch, ballast) in rounds {
+            let c = calls(ballast.len(), batch);
+            let v: Vec<f64> = c
+                .iter()
+                .zip(ballast)
+                .map(|(c, b)| 5e6 + 250.0 * c + b)
+                .collect();
+            let verdict = judge(CheckKind::Heap, &c, &v, floor);
+            // Both the slope and the end-to-end rate fell, and the steps are
+            // quieter than the resolution: only the fall says "not clean".
+            assert!(verdict.per_call <= -floor, "{batch}: {verdict:?}");
+            assert!(
+                verdict.noise_per_call <= CLEAN_RESOLUTION * floor,
+                "{batch}: {verdict:?}"
+            );
+            assert!(!verdict.leaked, "{batch}: {verdict:?}");
+            assert!(verdict.undecided, "{batch}: {verdict:?}");
+        }
+        let c = calls(9, 1000.0);
+        for per_call in [0.0, -5.0, -20.0] {
+            let v: Vec<f64> = c
+                .iter()
+                .zip([0.0, 300.0, -200.0, 100.0, -300.0, 200.0, 0.0, -100.0, 100.0])
+                .map(|(c, n)| 5e6 + per_call * c + n)
+                .collect();
+            let verdict = judge(CheckKind::Heap, &c, &v, floor);
+            assert!(
+                !verdict.leaked && !verdict.undecided,
+                "{per_call}: {verdict:?}"
+            );
+        }
+        // A floor of 0 still takes the kind's default here.
+        let v: Vec<f64> = c.iter().map(|c| 5e6 - 5.0 * c).collect();
+        let verdict = judge(CheckKind::Heap, &c, &v, 0.0);
+        assert!(!verdict.undecided, "{verdict:?}");
     }
 
     #[test]
