@@ -248,15 +248,9 @@ impl LiveLevels {
         }
         let fit = theil_sen(&points)?;
         let growth_per_minute = fit.per_minute();
-        let first = *points.first()?;
         let latest = *points.last()?;
         if !policy.rate_is_reportable(growth_per_minute, latest.value)
-            || !policy.total_is_reportable(
-                fit.slope_per_ms,
-                first.at_ms,
-                latest.at_ms,
-                settled_at_ms,
-            )
+            || !policy.total_is_reportable(&points, &fit, settled_at_ms)
             || (policy.judge_scatter && !clear_of_scatter(&points, &fit))
         {
             return None;

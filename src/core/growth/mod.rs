@@ -68,7 +68,18 @@ pub struct GrowthPolicy {
     /// Growth over a span that starts while the series settles must reach
     /// this (units) instead of [`Self::min_total_growth`].
     pub settling_min_total_growth: f64,
+    /// A lower settling minimum (units) for growth that rose from the span's
+    /// start: its first half rose at [`STEADY_SHARE`] of the span's rate or
+    /// more. Growth that came late in a mostly flat span still needs
+    /// [`Self::settling_min_total_growth`]: judged on such a span, a leak
+    /// that starts late would be reported at a fraction of its rate. Above
+    /// [`Self::settling_min_total_growth`] (or 0) it has no effect.
+    pub settling_min_steady_growth: f64,
 }
+
+/// Share of a span's rate its first half must rise at for the span's growth
+/// to count as steady (see [`GrowthPolicy::settling_min_steady_growth`]).
+pub const STEADY_SHARE: f64 = 0.5;
 
 impl GrowthPolicy {
     /// A policy for counts (listeners, alive objects): no warm-up and no
@@ -93,26 +104,51 @@ impl GrowthPolicy {
             min_total_growth: 0.0,
             settling_ms: 0.0,
             settling_min_total_growth: 0.0,
+            settling_min_steady_growth: 0.0,
         }
     }
 
-    /// Whether growth at `slope_per_ms` over a span from `first_ms` to
-    /// `latest_ms` is large enough: [`Self::settling_min_total_growth`] over
-    /// the whole span, or [`Self::min_total_growth`] over its part after
-    /// `settled_at_ms`, when the series settled (`NaN`: no settling).
+    /// Whether the growth `fit` finds over `points` (in time order) is large
+    /// enough: [`Self::min_total_growth`] over its part after
+    /// `settled_at_ms` (`NaN`: no settling), or, for a span that starts
+    /// while the series settles, [`Self::settling_min_total_growth`] over the
+    /// whole span ([`Self::settling_min_steady_growth`] when the growth rose
+    /// from the span's start).
     pub fn total_is_reportable(
         &self,
-        slope_per_ms: f64,
-        first_ms: f64,
-        latest_ms: f64,
+        points: &[Point],
+        fit: &TheilSen,
         settled_at_ms: f64,
     ) -> bool {
-        let settled_ms = first_ms.max(settled_at_ms);
-        let settled = slope_per_ms * (latest_ms - settled_ms).max(0.0) >= self.min_total_growth;
-        let whole = slope_per_ms * (latest_ms - first_ms);
-        settled
-            || (settled_ms > first_ms
-                && whole >= self.settling_min_total_growth.max(self.min_total_growth))
+        let (Some(first), Some(latest)) = (points.first(), points.last()) else {
+            return false;
+        };
+        let slope_per_ms = fit.slope_per_ms;
+        let settled_ms = first.at_ms.max(settled_at_ms);
+        if slope_per_ms * (latest.at_ms - settled_ms).max(0.0) >= self.min_total_growth {
+            return true;
+        }
+        if settled_ms <= first.at_ms {
+            return false;
+        }
+        let whole = slope_per_ms * (latest.at_ms - first.at_ms);
+        if whole >= self.settling_min_total_growth.max(self.min_total_growth) {
+            return true;
+        }
+        whole >= self.least_settling_growth().max(self.min_total_growth)
+            && rose_from_the_start(points, slope_per_ms)
+    }
+
+    /// The least growth a span that starts while the series settles can be
+    /// reported at: the steady minimum where one is set, else the settling
+    /// minimum.
+    pub fn least_settling_growth(&self) -> f64 {
+        if self.settling_min_steady_growth > 0.0 {
+            self.settling_min_steady_growth
+                .min(self.settling_min_total_growth)
+        } else {
+            self.settling_min_total_growth
+        }
     }
 
     /// Whether a rate passes both the absolute and the relative threshold.
@@ -236,6 +272,15 @@ fn rises_reportably(policy: &GrowthPolicy, points: &[Point]) -> bool {
     points.len() >= 2
         && theil_sen(points)
             .is_some_and(|fit| policy.rate_is_reportable(fit.per_minute(), latest.value))
+}
+
+/// Whether the first half of `points` rises at [`STEADY_SHARE`] of
+/// `slope_per_ms` or more (Theil–Sen): growth from the span's start, not a
+/// rise that began late in it.
+fn rose_from_the_start(points: &[Point], slope_per_ms: f64) -> bool {
+    let half = &points[..points.len().div_ceil(2)];
+    half.len() >= 2
+        && theil_sen(half).is_some_and(|fit| fit.slope_per_ms >= STEADY_SHARE * slope_per_ms)
 }
 
 /// Points of `history` since `at_ms`.
@@ -760,7 +805,7 @@ impl GrowthDetector {
         match (self.history.points().first(), self.history.points().last()) {
             (Some(first), Some(last)) => {
                 last.at_ms < self.settled_at_ms
-                    && last.value - first.value < self.policy.settling_min_total_growth
+                    && last.value - first.value < self.policy.least_settling_growth()
             }
             _ => false,
         }

@@ -21,6 +21,7 @@ pub(crate) fn policy(confirm: bool) -> GrowthPolicy {
         min_total_growth: 128.0 * KIB,
         settling_ms: 0.0,
         settling_min_total_growth: 0.0,
+        settling_min_steady_growth: 0.0,
     }
 }
 
@@ -999,4 +1000,70 @@ fn a_leak_that_speeds_up_is_never_called_over() {
             }
         }
     }
+}
+
+/// In the settling span, growth that rose from the span's start is judged
+/// at the steady minimum; the same growth packed into the span's end (a
+/// rise that began late in a mostly flat span) needs the settling minimum,
+/// swept over spans, totals and where the rise begins. After the span
+/// settled, the plain minimum holds for both.
+#[test]
+fn a_settling_span_needs_less_growth_when_it_rose_from_its_start() {
+    let settling = GrowthPolicy {
+        settling_ms: 60_000.0,
+        min_total_growth: 128.0 * KIB,
+        settling_min_total_growth: MIB,
+        settling_min_steady_growth: 256.0 * KIB,
+        ..policy(true)
+    };
+    let span = |n: usize, total: f64, rise_from: f64| -> Vec<Point> {
+        let start = (rise_from * (n - 1) as f64).round() as usize;
+        (0..n)
+            .map(|i| Point {
+                at_ms: i as f64 * STEP_MS,
+                value: 40.0 * MIB
+                    + total * i.saturating_sub(start) as f64 / (n - 1 - start) as f64
+                    + 2.0 * KIB * noise(i),
+            })
+            .collect()
+    };
+    let settled_at = 60_000.0;
+    for n in [44, 60, 88, 120] {
+        for total in [300.0 * KIB, 600.0 * KIB, 900.0 * KIB] {
+            let steady = span(n, total, 0.0);
+            let fit = theil_sen(&steady).unwrap();
+            assert!(
+                settling.total_is_reportable(&steady, &fit, settled_at),
+                "{n} points, {total} B from the start"
+            );
+            for rise_from in [0.6, 0.75] {
+                let late = span(n, total, rise_from);
+                let fit = theil_sen(&late).unwrap();
+                assert!(
+                    !settling.total_is_reportable(&late, &fit, settled_at),
+                    "{n} points, {total} B from {rise_from} of the span"
+                );
+                // Once settled, the plain minimum over the fitted growth.
+                let fitted = fit.slope_per_ms * (late[n - 1].at_ms - late[0].at_ms);
+                assert_eq!(
+                    settling.total_is_reportable(&late, &fit, 0.0),
+                    fitted >= 128.0 * KIB
+                );
+            }
+        }
+    }
+    // Growth that rose from the start, past the settling minimum.
+    let big = span(88, 1.5 * MIB, 0.0);
+    assert!(settling.total_is_reportable(&big, &theil_sen(&big).unwrap(), settled_at));
+    // Growth under the steady minimum is never enough while settling.
+    let small = span(88, 200.0 * KIB, 0.0);
+    let fit = theil_sen(&small).unwrap();
+    assert!(!settling.total_is_reportable(&small, &fit, settled_at));
+    // A steady minimum of 0 leaves the settling minimum alone.
+    let plain = GrowthPolicy {
+        settling_min_steady_growth: 0.0,
+        ..settling
+    };
+    let steady = span(88, 600.0 * KIB, 0.0);
+    assert!(!plain.total_is_reportable(&steady, &theil_sen(&steady).unwrap(), settled_at));
 }

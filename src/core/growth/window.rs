@@ -42,11 +42,10 @@ pub(crate) fn window_trend(
     }
     let fit = theil_sen(points)?;
     let growth_per_minute = fit.per_minute();
-    let first = *points.first()?;
     let latest = *points.last()?;
     let level = fit.value_at(latest.at_ms).max(latest.value);
     if !policy.rate_is_reportable(growth_per_minute, level)
-        || !policy.total_is_reportable(fit.slope_per_ms, first.at_ms, latest.at_ms, settled_at_ms)
+        || !policy.total_is_reportable(points, &fit, settled_at_ms)
         || (policy.judge_scatter && !clear_of_scatter(points, &fit))
     {
         return None;
