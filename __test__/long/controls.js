@@ -1,7 +1,8 @@
 'use strict'
 // The scenario suite's controls, run past the detectors' settling minute:
 // `npm test` runs them for 30 s, inside it, where a span that starts needs
-// 1 MiB of growth; here each runs for two minutes at least, and a minute
+// 1 MiB of growth (256 KiB for heap growth that rose from the span's
+// start); here each runs for two minutes at least, and a minute
 // past its own settling minute (a minute of the thread's own time: longer
 // when it waits for a core), so a minute of it is judged by the rules a
 // running service meets. Every control must stay quiet, and an HTTP

@@ -393,6 +393,15 @@ mod tests {
         let v: Vec<f64> = c.iter().map(|c| 5e6 - 5.0 * c).collect();
         let verdict = judge(CheckKind::Heap, &c, &v, 0.0);
         assert!(!verdict.undecided, "{verdict:?}");
+        // Counts too: listeners removed at 0.1 a call (more than the 0.05
+        // floor) leave the round undecided; a few removed over it do not.
+        let c = calls(9, 100.0);
+        let removed: Vec<f64> = c.iter().map(|c| 200.0 - 0.1 * c).collect();
+        let verdict = judge(CheckKind::Listeners, &c, &removed, 0.05);
+        assert!(!verdict.leaked && verdict.undecided, "{verdict:?}");
+        let few: Vec<f64> = c.iter().map(|c| 200.0 - (c / 400.0).floor()).collect();
+        let verdict = judge(CheckKind::Listeners, &c, &few, 0.05);
+        assert!(!verdict.leaked && !verdict.undecided, "{verdict:?}");
     }
 
     #[test]

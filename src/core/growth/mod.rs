@@ -71,9 +71,11 @@ pub struct GrowthPolicy {
     /// A lower settling minimum (units) for growth that rose from the span's
     /// start: its first half rose at [`STEADY_SHARE`] of the span's rate or
     /// more. Growth that came late in a mostly flat span still needs
-    /// [`Self::settling_min_total_growth`]: judged on such a span, a leak
-    /// that starts late would be reported at a fraction of its rate. Above
-    /// [`Self::settling_min_total_growth`] (or 0) it has no effect.
+    /// [`Self::settling_min_total_growth`]: suspected on such a span, a leak
+    /// that starts late was not confirmed by the forced GCs that followed,
+    /// and was reported later than with the settling minimum (see
+    /// `SETTLING_MIN_GROWTH` in `memory_monitor.rs`). At 0, or above
+    /// [`Self::settling_min_total_growth`], it has no effect.
     pub settling_min_steady_growth: f64,
 }
 

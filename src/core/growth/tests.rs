@@ -1029,28 +1029,62 @@ fn a_settling_span_needs_less_growth_when_it_rose_from_its_start() {
     };
     let settled_at = 60_000.0;
     for n in [44, 60, 88, 120] {
-        for total in [300.0 * KIB, 600.0 * KIB, 900.0 * KIB] {
+        for total in [600.0 * KIB, 900.0 * KIB] {
             let steady = span(n, total, 0.0);
             let fit = theil_sen(&steady).unwrap();
             assert!(
                 settling.total_is_reportable(&steady, &fit, settled_at),
                 "{n} points, {total} B from the start"
             );
-            for rise_from in [0.6, 0.75] {
+            for rise_from in [0.5, 0.6] {
                 let late = span(n, total, rise_from);
                 let fit = theil_sen(&late).unwrap();
+                // The fitted growth lies between the two minimums: only
+                // where the rise began decides.
+                let fitted = fit.slope_per_ms * (late[n - 1].at_ms - late[0].at_ms);
+                assert!(
+                    (256.0 * KIB..MIB).contains(&fitted),
+                    "{n} points, {total} B from {rise_from}: {fitted} B fitted"
+                );
                 assert!(
                     !settling.total_is_reportable(&late, &fit, settled_at),
                     "{n} points, {total} B from {rise_from} of the span"
                 );
-                // Once settled, the plain minimum over the fitted growth.
-                let fitted = fit.slope_per_ms * (late[n - 1].at_ms - late[0].at_ms);
-                assert_eq!(
-                    settling.total_is_reportable(&late, &fit, 0.0),
-                    fitted >= 128.0 * KIB
-                );
+                // Once settled, the plain minimum (128 KiB) holds.
+                assert!(settling.total_is_reportable(&late, &fit, 0.0));
             }
         }
+    }
+    // Growth that speeds up: a first half at a fifth of the second half's
+    // rate did not rise from the start (its share of the span's rate is about
+    // a third); at three fifths it did (about three quarters).
+    let bent = |first_share: f64| -> Vec<Point> {
+        let half = 44;
+        let rate = 600.0 * KIB / (half as f64 * (1.0 + first_share));
+        (0..2 * half + 1)
+            .map(|i: usize| {
+                let first = first_share * rate * i.min(half) as f64;
+                let second = rate * i.saturating_sub(half) as f64;
+                Point {
+                    at_ms: i as f64 * STEP_MS,
+                    value: 40.0 * MIB + first + second + 2.0 * KIB * noise(i),
+                }
+            })
+            .collect()
+    };
+    for (first_share, steady) in [(0.2, false), (0.6, true), (1.0, true)] {
+        let points = bent(first_share);
+        let fit = theil_sen(&points).unwrap();
+        let fitted = fit.slope_per_ms * (points[points.len() - 1].at_ms - points[0].at_ms);
+        assert!(
+            (256.0 * KIB..MIB).contains(&fitted),
+            "{first_share}: {fitted} B"
+        );
+        assert_eq!(
+            settling.total_is_reportable(&points, &fit, settled_at),
+            steady,
+            "a first half at {first_share} of the second's rate"
+        );
     }
     // Growth that rose from the start, past the settling minimum.
     let big = span(88, 1.5 * MIB, 0.0);
@@ -1066,4 +1100,51 @@ fn a_settling_span_needs_less_growth_when_it_rose_from_its_start() {
     };
     let steady = span(88, 600.0 * KIB, 0.0);
     assert!(!plain.total_is_reportable(&steady, &theil_sen(&steady).unwrap(), settled_at));
+}
+
+/// While the series settles, forced GCs are not asked for until the sampled
+/// levels have grown by the least a span could be reported at: the steady
+/// minimum where one is set, else the settling minimum.
+#[test]
+fn settling_asks_for_forced_gcs_from_the_least_reportable_growth() {
+    let settling = GrowthPolicy {
+        settling_ms: 60_000.0,
+        min_total_growth: 128.0 * KIB,
+        settling_min_total_growth: MIB,
+        settling_min_steady_growth: 256.0 * KIB,
+        ..policy(true)
+    };
+    let without_steady = GrowthPolicy {
+        settling_min_steady_growth: 0.0,
+        ..settling
+    };
+    assert_eq!(settling.least_settling_growth(), 256.0 * KIB);
+    assert_eq!(without_steady.least_settling_growth(), MIB);
+    let above = GrowthPolicy {
+        settling_min_steady_growth: 2.0 * MIB,
+        ..settling
+    };
+    assert_eq!(above.least_settling_growth(), MIB);
+    for (grown, steady_below, plain_below) in [
+        (200.0 * KIB, true, true),
+        (300.0 * KIB, false, true),
+        (1.2 * MIB, false, false),
+    ] {
+        let below = |policy: GrowthPolicy| {
+            let mut detector = GrowthDetector::new(policy);
+            for i in 0..60_usize {
+                detector.push(Point {
+                    at_ms: i as f64 * STEP_MS,
+                    value: 40.0 * MIB + grown * (i.saturating_sub(8) as f64 / 51.0),
+                });
+            }
+            detector.settling_below_its_minimum()
+        };
+        assert_eq!(below(settling), steady_below, "{grown} B, steady minimum");
+        assert_eq!(
+            below(without_steady),
+            plain_below,
+            "{grown} B, settling minimum"
+        );
+    }
 }
