@@ -271,15 +271,21 @@ mod tests {
         (0..n).map(|i| i as f64 * batch).collect()
     }
 
+    /// Heap readings after `calls`: 5 MB, `per_call` bytes a call kept, and
+    /// `offsets[i]` more at reading `i` (noise, a ballast).
+    fn kept(calls: &[f64], per_call: f64, offsets: &[f64]) -> Vec<f64> {
+        calls
+            .iter()
+            .zip(offsets)
+            .map(|(c, o)| 5e6 + per_call * c + o)
+            .collect()
+    }
+
     #[test]
     fn a_hundred_bytes_a_call_is_a_leak() {
         let c = calls(9, 400.0);
         let noise = [0.0, 900.0, -700.0, 300.0, -200.0, 800.0, -900.0, 100.0, 0.0];
-        let v: Vec<f64> = c
-            .iter()
-            .zip(noise)
-            .map(|(c, n)| 5e6 + 100.0 * c + n)
-            .collect();
+        let v = kept(&c, 100.0, &noise);
         let verdict = judge(CheckKind::Heap, &c, &v, CheckKind::Heap.default_floor());
         assert!(verdict.leaked, "{verdict:?}");
         assert!((verdict.per_call - 100.0).abs() < 5.0);
@@ -311,22 +317,14 @@ mod tests {
         let swings = [0.0, 90e3, -60e3, 40e3, -100e3, 70e3, -80e3, 30e3, -50e3];
         for &(batch, readings) in &[(50.0, 5), (50.0, 9), (200.0, 9)] {
             let c = calls(readings, batch);
-            let v: Vec<f64> = c
-                .iter()
-                .zip(swings)
-                .map(|(c, n)| 5e6 + 250.0 * c + n)
-                .collect();
+            let v = kept(&c, 250.0, &swings);
             let verdict = judge(CheckKind::Heap, &c, &v, floor);
             assert!(!verdict.leaked, "{batch}: {verdict:?}");
             assert!(verdict.undecided, "{batch}: {verdict:?}");
             assert!(!clearly_clean(CheckKind::Heap, &c, &v, floor, 0.0));
         }
         let c = calls(9, 2000.0);
-        let leak: Vec<f64> = c
-            .iter()
-            .zip(swings)
-            .map(|(c, n)| 5e6 + 250.0 * c + n)
-            .collect();
+        let leak = kept(&c, 250.0, &swings);
         assert!(judge(CheckKind::Heap, &c, &leak, floor).leaked);
         let clean: Vec<f64> = swings.iter().map(|n| 5e6 + n).collect();
         let verdict = judge(CheckKind::Heap, &c, &clean, floor);
@@ -360,11 +358,7 @@ mod tests {
         ];
         for (batch, ballast) in rounds {
             let c = calls(ballast.len(), batch);
-            let v: Vec<f64> = c
-                .iter()
-                .zip(ballast)
-                .map(|(c, b)| 5e6 + 250.0 * c + b)
-                .collect();
+            let v = kept(&c, 250.0, ballast);
             let verdict = judge(CheckKind::Heap, &c, &v, floor);
             // Both the slope and the end-to-end rate fell, and the steps are
             // quieter than the resolution: only the fall says "not clean".
@@ -378,11 +372,8 @@ mod tests {
         }
         let c = calls(9, 1000.0);
         for per_call in [0.0, -5.0, -20.0] {
-            let v: Vec<f64> = c
-                .iter()
-                .zip([0.0, 300.0, -200.0, 100.0, -300.0, 200.0, 0.0, -100.0, 100.0])
-                .map(|(c, n)| 5e6 + per_call * c + n)
-                .collect();
+            let noise = [0.0, 300.0, -200.0, 100.0, -300.0, 200.0, 0.0, -100.0, 100.0];
+            let v = kept(&c, per_call, &noise);
             let verdict = judge(CheckKind::Heap, &c, &v, floor);
             assert!(
                 !verdict.leaked && !verdict.undecided,

@@ -55,8 +55,8 @@ const SETTLING_MS: f64 = 60_000.0;
 /// ([`HEAP_SETTLING_MIN_STEADY_GROWTH`]); growth that began late in a mostly
 /// flat span needs this much. Judged on such a span at 256 KiB, a 100 KB/s
 /// leak starting 12 s in was suspected at 17–20 s and not confirmed by the
-/// forced GCs of the next ~12 s: reported at 35.0 and 37.6 s in two runs,
-/// against 25.3–25.9 s at 1 MiB (an earlier build had reported such a span
+/// forced GCs of the next ~12 s: reported at 35.0 and 37.6 s in two runs
+/// by hand, against 25.3–25.9 s at 1 MiB (an earlier build had reported such a span
 /// at a quarter of its rate).
 const SETTLING_MIN_GROWTH: f64 = 1024.0 * 1024.0;
 

@@ -1002,6 +1002,18 @@ fn a_leak_that_speeds_up_is_never_called_over() {
     }
 }
 
+/// A memory kind's policy while it settles for a minute: 1 MiB over a
+/// span, 256 KiB for growth that rose from the span's start, 128 KiB after.
+fn settling_policy() -> GrowthPolicy {
+    GrowthPolicy {
+        settling_ms: 60_000.0,
+        min_total_growth: 128.0 * KIB,
+        settling_min_total_growth: MIB,
+        settling_min_steady_growth: 256.0 * KIB,
+        ..policy(true)
+    }
+}
+
 /// In the settling span, growth that rose from the span's start is judged
 /// at the steady minimum; the same growth packed into the span's end (a
 /// rise that began late in a mostly flat span) needs the settling minimum,
@@ -1009,13 +1021,7 @@ fn a_leak_that_speeds_up_is_never_called_over() {
 /// settled, the plain minimum holds for both.
 #[test]
 fn a_settling_span_needs_less_growth_when_it_rose_from_its_start() {
-    let settling = GrowthPolicy {
-        settling_ms: 60_000.0,
-        min_total_growth: 128.0 * KIB,
-        settling_min_total_growth: MIB,
-        settling_min_steady_growth: 256.0 * KIB,
-        ..policy(true)
-    };
+    let settling = settling_policy();
     let span = |n: usize, total: f64, rise_from: f64| -> Vec<Point> {
         let start = (rise_from * (n - 1) as f64).round() as usize;
         (0..n)
@@ -1107,13 +1113,7 @@ fn a_settling_span_needs_less_growth_when_it_rose_from_its_start() {
 /// minimum where one is set, else the settling minimum.
 #[test]
 fn settling_asks_for_forced_gcs_from_the_least_reportable_growth() {
-    let settling = GrowthPolicy {
-        settling_ms: 60_000.0,
-        min_total_growth: 128.0 * KIB,
-        settling_min_total_growth: MIB,
-        settling_min_steady_growth: 256.0 * KIB,
-        ..policy(true)
-    };
+    let settling = settling_policy();
     let without_steady = GrowthPolicy {
         settling_min_steady_growth: 0.0,
         ..settling
