@@ -22,8 +22,15 @@ use crate::core::trend::{pair_sign, tie_term, MannKendall, Point};
 
 /// Points in time order with, for every suffix `points[k..]`, its
 /// Mann–Kendall S statistic and tie correction.
+///
+/// The oldest points are dropped by moving `head` past them (the sums of
+/// the suffixes after a dropped point never held its pairs); the dead front
+/// is cut off once it is as long as the live part, so a drop costs O(1)
+/// amortized instead of shifting every array.
 #[derive(Clone, Debug)]
 pub struct Series {
+    /// Where the live points start in every array below.
+    head: usize,
     points: Vec<Point>,
     /// `balance[k]`: rising minus falling pairs among `points[k..]`.
     balance: Vec<i64>,
@@ -40,7 +47,18 @@ pub struct Series {
     /// there is no such slope (every slope counts); `None` when the owner
     /// never asks (no slope is counted).
     steep_per_ms: Option<f64>,
+    /// The largest magnitude of a value pushed since the series was
+    /// created or cleared (points dropped since included).
+    largest: f64,
+    /// Whether a value or a time pushed since then was not finite, or a
+    /// time did not rise past the latest one's: then every push counts
+    /// slopes with the division, as `theil_sen` computes them.
+    irregular: bool,
 }
+
+/// A dead front shorter than this is never cut off: cutting a few points
+/// costs more than skipping them.
+const MIN_CUT: usize = 32;
 
 impl Series {
     /// An empty series with room for `capacity` points, whose owner
@@ -64,47 +82,99 @@ impl Series {
     /// asks for Mann–Kendall tests: no slope is counted, and
     /// [`Self::may_rise_reportably_from`] always says it may.
     pub fn without_slopes(capacity: usize) -> Self {
+        // Room for the dead front too, so a full series never reallocates.
+        let room = capacity + capacity.max(MIN_CUT);
         Series {
-            points: Vec::with_capacity(capacity),
-            balance: Vec::with_capacity(capacity),
-            ties: Vec::with_capacity(capacity),
-            slopes: Vec::with_capacity(capacity),
-            steep: Vec::with_capacity(capacity),
+            head: 0,
+            points: Vec::with_capacity(room),
+            balance: Vec::with_capacity(room),
+            ties: Vec::with_capacity(room),
+            slopes: Vec::with_capacity(room),
+            steep: Vec::with_capacity(room),
             steep_per_ms: None,
+            largest: 0.0,
+            irregular: false,
         }
     }
 
     /// The points, oldest first.
     pub fn points(&self) -> &[Point] {
-        &self.points
+        &self.points[self.head..]
     }
 
     /// How many points there are.
     pub fn len(&self) -> usize {
-        self.points.len()
+        self.points.len() - self.head
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.points.is_empty()
+        self.len() == 0
     }
 
     /// Appends `point` (the caller keeps time order): every suffix gains the
     /// pairs it makes with the points before it.
     pub fn push(&mut self, point: Point) {
+        let finite_slopes = self.every_slope_is_finite_with(point);
+        let head = self.head;
+        let earlier = self.points[head..].iter().rev();
+        let balances = self.balance[head..].iter_mut().rev();
+        let ties = self.ties[head..].iter_mut().rev();
         let mut balance = 0i64;
         let mut equal = 0i64;
+        // What one more equal value adds to the suffix's tie sum: changes
+        // only when another equal value is met.
+        let mut tie_step = tie_term(1) - tie_term(0);
+        let Some(steep_per_ms) = self.steep_per_ms else {
+            for ((earlier, b), t) in earlier.zip(balances).zip(ties) {
+                balance += pair_sign(earlier.value, point.value);
+                // Compared as the sort in `mann_kendall` groups ties.
+                if earlier.value == point.value {
+                    equal += 1;
+                    tie_step = tie_term(equal + 1) - tie_term(equal);
+                }
+                *b += balance;
+                *t += tie_step;
+            }
+            self.append(point);
+            return;
+        };
+        let counts = self.slopes[head..]
+            .iter_mut()
+            .zip(self.steep[head..].iter_mut())
+            .rev();
         let mut slopes = 0u64;
         let mut steep = 0u64;
-        for k in (0..self.points.len()).rev() {
-            let earlier = self.points[k];
-            balance += pair_sign(earlier.value, point.value);
-            // Compared as the sort in `mann_kendall` groups ties.
-            if earlier.value == point.value {
-                equal += 1;
+        let pairs = earlier.zip(balances).zip(ties).zip(counts);
+        if finite_slopes {
+            for (((earlier, b), t), (s, st)) in pairs {
+                balance += pair_sign(earlier.value, point.value);
+                if earlier.value == point.value {
+                    equal += 1;
+                    tie_step = tie_term(equal + 1) - tie_term(equal);
+                }
+                // dt > 0 and the slope is finite: `dv / dt >= steep` as
+                // `dv >= steep × dt`, without the division that was most of
+                // a push. The two round differently only for a slope within
+                // an ulp of `steep_per_ms`, which lies 1e-9 of the
+                // reportable slope below it: no reportable pair is lost.
+                let dt = point.at_ms - earlier.at_ms;
+                let dv = point.value - earlier.value;
+                slopes += 1;
+                steep += u64::from(dv >= steep_per_ms * dt);
+                *b += balance;
+                *t += tie_step;
+                *s += slopes;
+                *st += steep;
             }
-            // The slope as `theil_sen` computes it.
-            if let Some(steep_per_ms) = self.steep_per_ms {
+        } else {
+            for (((earlier, b), t), (s, st)) in pairs {
+                balance += pair_sign(earlier.value, point.value);
+                if earlier.value == point.value {
+                    equal += 1;
+                    tie_step = tie_term(equal + 1) - tie_term(equal);
+                }
+                // The slope as `theil_sen` computes it.
                 let dt = point.at_ms - earlier.at_ms;
                 if dt != 0.0 {
                     let slope = (point.value - earlier.value) / dt;
@@ -113,12 +183,33 @@ impl Series {
                         steep += u64::from(slope >= steep_per_ms);
                     }
                 }
+                *b += balance;
+                *t += tie_step;
+                *s += slopes;
+                *st += steep;
             }
-            self.balance[k] += balance;
-            self.ties[k] += tie_term(equal + 1) - tie_term(equal);
-            self.slopes[k] += slopes;
-            self.steep[k] += steep;
         }
+        self.append(point);
+    }
+
+    /// Whether every pair `point` makes with the points before it has a
+    /// positive time step and a finite slope: every time and value pushed
+    /// since the series was created or cleared is finite, the times rose
+    /// at every push (so each earlier point is at least `dt_min` before
+    /// `point`), and no value step (at most twice the largest magnitude)
+    /// divided by `dt_min` overflows. A detector's levels always pass.
+    fn every_slope_is_finite_with(&mut self, point: Point) -> bool {
+        let latest = self.points().last().map(|p| p.at_ms);
+        let dt_min = latest.map_or(f64::INFINITY, |at_ms| point.at_ms - at_ms);
+        if !point.at_ms.is_finite() || !point.value.is_finite() || dt_min <= 0.0 {
+            self.irregular = true;
+        }
+        self.largest = self.largest.max(point.value.abs());
+        !self.irregular && (2.0 * self.largest / dt_min).is_finite()
+    }
+
+    /// Appends `point` with empty sums: a suffix of one point has no pairs.
+    fn append(&mut self, point: Point) {
         self.points.push(point);
         self.balance.push(0);
         self.ties.push(0);
@@ -129,17 +220,26 @@ impl Series {
     /// Drops the oldest point, if any: the suffixes after it never held its
     /// pairs.
     pub fn pop_oldest(&mut self) {
-        if !self.points.is_empty() {
-            self.points.remove(0);
-            self.balance.remove(0);
-            self.ties.remove(0);
-            self.slopes.remove(0);
-            self.steep.remove(0);
+        if self.is_empty() {
+            return;
+        }
+        self.head += 1;
+        if self.head >= MIN_CUT && self.head >= self.len() {
+            let cut = self.head;
+            self.points.drain(..cut);
+            self.balance.drain(..cut);
+            self.ties.drain(..cut);
+            self.slopes.drain(..cut);
+            self.steep.drain(..cut);
+            self.head = 0;
         }
     }
 
     /// Drops every point.
     pub fn clear(&mut self) {
+        self.head = 0;
+        self.largest = 0.0;
+        self.irregular = false;
         self.points.clear();
         self.balance.clear();
         self.ties.clear();
@@ -150,11 +250,12 @@ impl Series {
     /// The Mann–Kendall test over `points[from..]`; `None` where
     /// [`mann_kendall`](crate::core::trend::mann_kendall) gives none.
     pub fn mann_kendall_from(&self, from: usize) -> Option<MannKendall> {
-        let n = self.points.len().checked_sub(from)?;
+        let n = self.len().checked_sub(from)?;
         if n == 0 {
             return None;
         }
-        MannKendall::from_sums(n, self.balance[from], self.ties[from])
+        let k = self.head + from;
+        MannKendall::from_sums(n, self.balance[k], self.ties[k])
     }
 
     /// Whether the Theil–Sen slope of `points[from..]` may reach the
@@ -162,18 +263,20 @@ impl Series {
     /// cannot (fewer than half of the pairwise slopes reach it, so their
     /// median does not).
     pub fn may_rise_reportably_from(&self, from: usize) -> bool {
-        let Some(&slopes) = self.slopes.get(from) else {
+        if from >= self.len() {
             return false;
-        };
+        }
+        let k = self.head + from;
+        let slopes = self.slopes[k];
         // `median` takes the element at `slopes / 2` of the sorted slopes
         // (averaged with the one below it for an even count): it reaches
         // the slope only if at least `slopes - slopes / 2` do.
-        self.steep[from] >= slopes - slopes / 2
+        self.steep[k] >= slopes - slopes / 2
     }
 
     /// The Mann–Kendall test over the points at or after `at_ms`.
     pub fn mann_kendall_since(&self, at_ms: f64) -> Option<MannKendall> {
-        self.mann_kendall_from(self.points.partition_point(|p| p.at_ms < at_ms))
+        self.mann_kendall_from(self.points().partition_point(|p| p.at_ms < at_ms))
     }
 }
 
@@ -371,6 +474,95 @@ mod tests {
             });
             assert!(series.may_rise_reportably_from(0));
             assert_every_suffix_matches(&series);
+        }
+    }
+    /// Every suffix's pair counts against the division `theil_sen` does.
+    fn assert_counts_match(series: &Series, steep_per_ms: f64) {
+        let points = series.points();
+        for from in 0..points.len() {
+            let (mut slopes, mut steep) = (0u64, 0u64);
+            for (i, a) in points.iter().enumerate().skip(from) {
+                for b in &points[i + 1..] {
+                    let dt = b.at_ms - a.at_ms;
+                    if dt != 0.0 {
+                        let slope = (b.value - a.value) / dt;
+                        if slope.is_finite() {
+                            slopes += 1;
+                            steep += u64::from(slope >= steep_per_ms);
+                        }
+                    }
+                }
+            }
+            let k = series.head + from;
+            assert_eq!(
+                (series.slopes[k], series.steep[k]),
+                (slopes, steep),
+                "suffix from {from} of {points:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn slopes_are_counted_as_theil_sen_counts_them_whatever_the_times() {
+        // Rising times (the multiplication), then a repeated time, a time
+        // that goes back, a value whose slopes overflow, and a value that is
+        // not finite (each turns the series to the division until it is
+        // cleared); the counts match the division's in every case.
+        let reportable = 0.37;
+        let steep = reportable * (1.0 - 1e-9);
+        let breaks: [&dyn Fn(f64) -> Point; 4] = [
+            &|at_ms| Point {
+                at_ms: at_ms - 250.0,
+                value: 10.0,
+            },
+            &|at_ms| Point {
+                at_ms: at_ms - 400.0,
+                value: 20.0,
+            },
+            // Just after the point before: the slope to it overflows.
+            &|at_ms| Point {
+                at_ms: f64::next_up(at_ms - 250.0),
+                value: 1e308,
+            },
+            &|at_ms| Point {
+                at_ms,
+                value: f64::NAN,
+            },
+        ];
+        for (b, broken) in breaks.iter().enumerate() {
+            let mut state = 3 + b as u64;
+            let mut series = Series::with_capacity(40, reportable);
+            let mut at_ms = 0.0;
+            for i in 0..120 {
+                if series.len() == 40 {
+                    series.pop_oldest();
+                }
+                at_ms += 250.0;
+                let point = if i == 60 {
+                    broken(at_ms)
+                } else {
+                    Point {
+                        at_ms,
+                        value: 1e4 + 0.37 * at_ms + (lcg(&mut state) % 300) as f64,
+                    }
+                };
+                series.push(point);
+                // An overflowing slope is not irregular: the largest
+                // magnitude alone keeps the multiplication off.
+                assert_eq!(series.irregular, b != 2 && i >= 60, "break {b} at push {i}");
+                assert_counts_match(&series, steep);
+            }
+            series.clear();
+            series.push(Point {
+                at_ms: 0.0,
+                value: 1.0,
+            });
+            series.push(Point {
+                at_ms: 1.0,
+                value: 3.0,
+            });
+            assert!(!series.irregular);
+            assert_counts_match(&series, steep);
         }
     }
 }
