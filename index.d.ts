@@ -146,9 +146,13 @@ export interface AllocationSamplingStatus {
    * another session), else null.
    */
   unavailable: string | null
-  /** Full GCs V8 ran for this guard's profiles: one to read a report's sites, one to restart or stop a window. */
+  /**
+   * Full GCs V8 ran for this guard's sampling: one to read a report's sites,
+   * one to restart or stop a window (or to mark where its window began while
+   * a leak check of this thread samples too).
+   */
   fullGcs: number
-  /** Sampling windows this guard opened or restarted. */
+  /** Sampling windows begun for this guard (opened, restarted, or begun anew when a leak check's finer interval came or went). */
   windows: number
 }
 

@@ -301,3 +301,86 @@ describe('in leak checks', () => {
     assert.match(report.message, new RegExp(`of the growth is allocated at .*allocation-sites\\.test\\.js:${line}:\\d+ in rememberOrder`))
   })
 })
+
+describe('leases on the one sampler', () => {
+  const { COARSE_INTERVAL, CHECK_INTERVAL, sampler } = require('../lib/allocation-sampler')
+  /** Bytes the window's sites put in functions named `name`. */
+  const bytesIn = (profile, name) => {
+    let total = 0
+    const walk = (node) => {
+      if (node.callFrame.functionName === name) total += node.selfSize
+      for (const child of node.children) walk(child)
+    }
+    walk(profile.head)
+    return total
+  }
+
+  test('each lease sees what was allocated since its own window began; the finest interval is in force while held', () => {
+    const kept = []
+    function keepBefore() {
+      for (let i = 0; i < 20_000; i++) kept.push({ i, s: `before-${i}` })
+    }
+    function keepAfter() {
+      for (let i = 0; i < 20_000; i++) kept.push({ i, s: `after-${i}` })
+    }
+    const first = sampler.lease(COARSE_INTERVAL)
+    let second = null
+    try {
+      assert.equal(first.status().samplingInterval, COARSE_INTERVAL)
+      keepBefore()
+      second = sampler.lease(COARSE_INTERVAL)
+      keepAfter()
+      // The same interval: the first lease's window went on while the second began.
+      const firstProfile = first.profile()
+      const secondProfile = second.profile()
+      assert.ok(bytesIn(firstProfile, 'keepBefore') > 0, 'the first window holds what came before the second began')
+      assert.ok(bytesIn(firstProfile, 'keepAfter') > 0)
+      assert.equal(bytesIn(secondProfile, 'keepBefore'), 0, 'the second window holds nothing from before it began')
+      assert.ok(bytesIn(secondProfile, 'keepAfter') > 0)
+      assert.equal(first.windows, 1)
+      // Each lease counts the full GCs it cost: one read each here, and the
+      // second's mark of where its window began.
+      assert.equal(first.fullGcs, 1)
+      assert.equal(second.fullGcs, 2)
+      // A finer lease puts its interval in force and begins every window anew.
+      const fine = sampler.lease(CHECK_INTERVAL)
+      assert.equal(first.status().samplingInterval, CHECK_INTERVAL)
+      assert.equal(first.windows, 2)
+      assert.equal(bytesIn(first.profile(), 'keepAfter'), 0, 'the restart dropped what the profiler held')
+      fine.release()
+      assert.equal(second.status().samplingInterval, COARSE_INTERVAL, 'back to the coarser interval once the finer lease is gone')
+      second.release()
+      assert.equal(first.active, true, 'a lease left alone keeps sampling')
+      assert.equal(second.active, false)
+      assert.equal(second.sites(), null)
+    } finally {
+      if (second) second.release()
+      first.release()
+    }
+    assert.equal(sampler.active, false, 'the last release stops the profiler')
+    kept.length = 0
+  })
+
+  test("a leak check beside a guard that samples: the check's sites are its own, and the guard samples on at its interval", async () => {
+    const guard = await warmGuard({ allocationSites: 'always' })
+    try {
+      assert.equal(guard.stats().allocationSites.samplingInterval, COARSE_INTERVAL)
+      const kept = []
+      function keepOrder(i) {
+        kept.push({ i, lines: ['a', 'b'].map((l) => `${l}-${i}`) })
+      }
+      let i = 0
+      const result = await checkLeak(() => keepOrder(i++))
+      const report = result.reports.find((r) => r.kind === 'heap')
+      assert.ok(report, JSON.stringify(result))
+      assert.equal(report.allocationSites[0].functionName, 'keepOrder', JSON.stringify(report.allocationSites.slice(0, 3)))
+      const status = guard.stats().allocationSites
+      assert.equal(status.active, true)
+      assert.equal(status.samplingInterval, COARSE_INTERVAL)
+      assert.ok(status.windows >= 3, `the check's finer interval began the guard's window anew, and its end again: ${JSON.stringify(status)}`)
+    } finally {
+      guard.stop()
+    }
+    assert.equal(sampler.active, false)
+  })
+})

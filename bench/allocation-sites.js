@@ -12,7 +12,7 @@ const { median, row } = require('./harness')
 const READS = 9
 
 module.exports = async function allocationSitesBench() {
-  sampler.acquire(SUSPICION_INTERVAL)
+  const lease = sampler.lease(SUSPICION_INTERVAL)
   const kept = []
   try {
     // 200 distinct allocating functions, ~300 KB each.
@@ -28,13 +28,13 @@ module.exports = async function allocationSitesBench() {
       readOnly.push(performance.now() - t)
       nodes = flatten(profile.head).parents.length
       t = performance.now()
-      sites = sampler.sites()
+      sites = lease.sites()
       ranked.push(performance.now() - t)
     }
     const restart = []
     for (let r = 0; r < READS; r++) {
       const t = performance.now()
-      sampler.restart()
+      lease.restart()
       restart.push(performance.now() - t)
     }
     return [
@@ -42,6 +42,6 @@ module.exports = async function allocationSitesBench() {
       row('restart the sampling window', median(restart), 'ms', undefined, undefined, 'after each heap report, and every 10 min while the heap is quiet; includes the full GC V8 runs'),
     ]
   } finally {
-    sampler.release()
+    lease.release()
   }
 }

@@ -1,8 +1,11 @@
 'use strict'
 // The one owner of V8's sampling heap profiler in this thread, through the
 // in-process inspector (no command-line flag; a worker thread has its own).
-// Guards and leak checks share it; the ranking of what it saw is done in
-// Rust (rankAllocationSites).
+// Guards and leak checks each hold a lease on it (`sampler.lease(interval)`):
+// the profiler samples at the finest interval any lease asks for, and each
+// lease has its own window (what was allocated since it began, told apart by
+// the samples' ordinals), its own sites and its own count of the full GCs it
+// cost. The ranking of what a window saw is done in Rust (rankAllocationSites).
 
 const { OWN_FILES } = require('./own-files')
 const { performance } = require('node:perf_hooks')
@@ -29,8 +32,12 @@ const TOP_SITES = 5
 /** Stacks kept for a report's flame graph (the rest are summed into one). */
 const TOP_STACKS = 60
 
-/** A sampled profile's tree as the parallel arrays Rust takes. */
-function flatten(head) {
+/**
+ * A sampled profile's tree as the parallel arrays Rust takes. `selfSizes`,
+ * when given, maps a node's id to its bytes (a window's share of the
+ * profile); otherwise each node's own `selfSize` counts.
+ */
+function flatten(head, selfSizes) {
   const nodes = { parents: [], functionNames: [], urls: [], lines: [], columns: [], selfSizes: [] }
   const stack = [[head, -1]]
   while (stack.length > 0) {
@@ -42,20 +49,121 @@ function flatten(head) {
     nodes.urls.push(String(frame.url || '').replace(/^file:\/\//, ''))
     nodes.lines.push(Math.max(0, (frame.lineNumber | 0) + 1))
     nodes.columns.push(Math.max(0, (frame.columnNumber | 0) + 1))
-    nodes.selfSizes.push(Number(node.selfSize) || 0)
+    nodes.selfSizes.push(selfSizes ? selfSizes.get(node.id) || 0 : Number(node.selfSize) || 0)
     for (const child of node.children || []) stack.push([child, index])
   }
   return nodes
 }
 
+/**
+ * The part of V8's profile `{ head, samples }` sampled after ordinal
+ * `fromOrdinal`: the same tree, each node's `selfSize` the bytes of its
+ * samples in the window, and only those samples (DevTools opens it as it
+ * opens V8's). The whole profile when the window holds all of it.
+ */
+function profileSince(profile, fromOrdinal) {
+  if (fromOrdinal <= 0) return profile
+  const samples = (profile.samples || []).filter((s) => s.ordinal > fromOrdinal)
+  const bytes = new Map()
+  for (const s of samples) bytes.set(s.nodeId, (bytes.get(s.nodeId) || 0) + s.size)
+  const copy = (node) => ({ ...node, selfSize: bytes.get(node.id) || 0, children: (node.children || []).map(copy) })
+  return { head: copy(profile.head), samples }
+}
+
+/** The highest sample ordinal in a profile (0 when it has no sample). */
+function lastOrdinal(profile) {
+  let last = 0
+  for (const s of profile.samples || []) if (s.ordinal > last) last = s.ordinal
+  return last
+}
+
+/**
+ * One user's hold on this thread's sampler (a guard's, a leak check's): the
+ * interval it asks for, its window, and the full GCs V8 ran for it. Made by
+ * `sampler.lease(interval)`; `release()` it when done.
+ */
+class SamplerLease {
+  constructor(owner, interval) {
+    this.owner = owner
+    /** Bytes between samples this lease asks for (the profiler may sample finer for another lease). */
+    this.interval = interval
+    /** When this lease's window began (performance.now()). */
+    this.windowStart = performance.now()
+    /** Samples at or below this ordinal were taken before the window began. */
+    this.fromOrdinal = 0
+    /** Windows begun for this lease (its first, its restarts, and those a change of the profiler's interval began). */
+    this.windows = 0
+    /** Full GCs V8 ran for this lease: to hand out its profile, to stop the profiler, or to mark where its window began. */
+    this.fullGcs = 0
+    this.released = false
+  }
+
+  /** Whether allocations are sampled for this lease now. */
+  get active() {
+    return !this.released && this.owner.active
+  }
+
+  /** Why sites are not available (null while sampling works). */
+  get unavailable() {
+    return this.owner.unavailable
+  }
+
+  /** Milliseconds since this lease's window began (0 while inactive). */
+  windowMs() {
+    return this.active ? performance.now() - this.windowStart : 0
+  }
+
+  /** Starts this lease's window anew, at `interval` (default: its own). */
+  restart(interval = this.interval) {
+    if (this.released) return
+    this.interval = interval
+    this.owner.beginWindow(this)
+  }
+
+  /**
+   * V8's profile of what was allocated in this lease's window and is still
+   * alive (`{ head, samples }`, as DevTools opens it), or null when
+   * sampling is off. Reading it costs V8 a full GC.
+   */
+  profile() {
+    if (!this.active) return null
+    const profile = this.owner.read(this)
+    return profile && profileSince(profile, this.fromOrdinal)
+  }
+
+  /**
+   * The allocation sites of what was allocated in this lease's window and is
+   * still alive: `{ sites, stacks, profile }`, or null when sampling is off.
+   */
+  sites() {
+    const profile = this.profile()
+    if (!profile) return null
+    const ranked = rankAllocationSites(flatten(profile.head), this.windowMs(), OWN_FILES, TOP_SITES, TOP_STACKS)
+    return { sites: ranked.sites, stacks: ranked.stacks, profile }
+  }
+
+  /** Ends this lease; the last one stops the profiler. Idempotent. */
+  release() {
+    if (this.released) return
+    this.released = true
+    this.owner.leave(this)
+  }
+
+  /** What `stats()` shows: the interval the profiler samples at while this lease is active. */
+  status() {
+    const active = this.active
+    return { active, samplingInterval: active ? this.owner.interval : null, windowMs: Math.round(this.windowMs()), unavailable: this.unavailable }
+  }
+}
+
+/** This thread's sampler: the inspector session and V8's one profiler, shared by leases. */
 class AllocationSampler {
   constructor() {
     this.session = null
-    this.users = 0
+    /** Leases held now. */
+    this.leases = new Set()
+    /** The interval the profiler samples at (the finest the leases ask for). */
     this.interval = COARSE_INTERVAL
-    this.windowStart = 0
-    /** Sampling windows started so far in this thread. */
-    this.windows = 0
     /** Why sites are not available (null while sampling works). */
     this.unavailable = null
   }
@@ -65,20 +173,54 @@ class AllocationSampler {
     return this.session !== null
   }
 
-  /**
-   * One more user; the first starts sampling every `interval` bytes. Later
-   * users share the running window at its interval.
-   */
-  acquire(interval) {
-    this.users++
-    if (this.users === 1) this.start(interval)
+  /** A new lease whose window begins now, sampled every `interval` bytes or finer. */
+  lease(interval) {
+    const lease = new SamplerLease(this, interval)
+    this.leases.add(lease)
+    if (this.leases.size === 1) {
+      this.start(lease)
+    } else {
+      this.beginWindow(lease)
+    }
+    return lease
   }
 
-  /** One user fewer; the last stops sampling and disconnects. */
-  release() {
-    if (this.users === 0) return
-    this.users--
-    if (this.users === 0) this.stop()
+  /** The finest interval the leases ask for. */
+  finest() {
+    let finest = Infinity
+    for (const lease of this.leases) finest = Math.min(finest, lease.interval)
+    return finest
+  }
+
+  /**
+   * Begins `lease`'s window now. The profiler restarts (V8 runs a full GC
+   * to stop it, and every lease's window begins anew) when the interval in
+   * force changes, or when no other lease would lose its window; otherwise
+   * the window begins after the profile's latest sample (reading it costs
+   * a full GC too).
+   */
+  beginWindow(lease) {
+    if (!this.session) return
+    const finest = this.finest()
+    if (finest !== this.interval || this.leases.size === 1) return this.restart(finest, lease)
+    const profile = this.read(lease)
+    if (!profile) return
+    lease.fromOrdinal = lastOrdinal(profile)
+    lease.windowStart = performance.now()
+    lease.windows++
+  }
+
+  /** `lease` is gone: the last one stops the profiler; otherwise the interval in force may coarsen. */
+  leave(lease) {
+    this.leases.delete(lease)
+    if (!this.session) return
+    if (this.leases.size === 0) {
+      lease.fullGcs++
+      this.stop()
+      return
+    }
+    const finest = this.finest()
+    if (finest !== this.interval) this.restart(finest, lease)
   }
 
   /**
@@ -104,7 +246,7 @@ class AllocationSampler {
     return answer
   }
 
-  start(interval) {
+  start(lease) {
     this.unavailable = null
     try {
       // Loaded here: a Node built without the inspector throws on require.
@@ -125,17 +267,46 @@ class AllocationSampler {
       inUse = true
     } catch {}
     if (inUse) return this.disable('the sampling heap profiler is already in use by another inspector session')
-    this.startSampling(interval)
+    this.startSampling(lease.interval)
   }
 
+  /** Starts the profiler at `interval`: every lease's window begins now. */
   startSampling(interval) {
     try {
       this.post('HeapProfiler.startSampling', { samplingInterval: interval })
-      this.interval = interval
-      this.windowStart = performance.now()
-      this.windows++
     } catch (error) {
-      this.disable(`the sampling heap profiler could not be started: ${error.message}`)
+      return this.disable(`the sampling heap profiler could not be started: ${error.message}`)
+    }
+    this.interval = interval
+    const now = performance.now()
+    for (const lease of this.leases) {
+      lease.windowStart = now
+      lease.fromOrdinal = 0
+      lease.windows++
+    }
+  }
+
+  /** Restarts the profiler at `interval` for `lease` (the stop's full GC is its). */
+  restart(interval, lease) {
+    try {
+      this.post('HeapProfiler.stopSampling')
+      lease.fullGcs++
+    } catch (error) {
+      return this.disable(`the sampling heap profiler was stopped by someone else: ${error.message}`)
+    }
+    this.startSampling(interval)
+  }
+
+  /** V8's whole profile for `lease` (its full GC counted there), or null when sampling ended. */
+  read(lease) {
+    if (!this.session) return null
+    try {
+      const { profile } = this.post('HeapProfiler.getSamplingProfile')
+      lease.fullGcs++
+      return profile
+    } catch (error) {
+      this.disable(`the sampling heap profiler was stopped by someone else: ${error.message}`)
+      return null
     }
   }
 
@@ -158,60 +329,9 @@ class AllocationSampler {
     this.disable(null)
     this.unavailable = null
   }
-
-  /**
-   * Starts a new window: what the profile holds from now on was allocated
-   * since. `interval` defaults to the current one.
-   */
-  restart(interval = this.interval) {
-    if (!this.session) return
-    try {
-      this.post('HeapProfiler.stopSampling')
-    } catch (error) {
-      return this.disable(`the sampling heap profiler was stopped by someone else: ${error.message}`)
-    }
-    this.startSampling(interval)
-  }
-
-  /** Milliseconds since the window started. */
-  windowMs() {
-    return this.session ? performance.now() - this.windowStart : 0
-  }
-
-  /**
-   * The allocation sites of what was allocated since the window started and
-   * is still alive: `{ sites, stacks, profile }` (`profile` is V8's, as
-   * DevTools opens it from a `.heapprofile` file), or null when sampling is off.
-   */
-  sites() {
-    const profile = this.profile()
-    if (!profile) return null
-    const ranked = rankAllocationSites(flatten(profile.head), this.windowMs(), OWN_FILES, TOP_SITES, TOP_STACKS)
-    return { sites: ranked.sites, stacks: ranked.stacks, profile }
-  }
-
-  /**
-   * V8's profile of what was allocated since the window started and is still
-   * alive (`{ head, samples }`, as DevTools opens it), or null when sampling
-   * is off. Reading it costs V8 a full GC.
-   */
-  profile() {
-    if (!this.session) return null
-    try {
-      return this.post('HeapProfiler.getSamplingProfile').profile
-    } catch (error) {
-      this.disable(`the sampling heap profiler was stopped by someone else: ${error.message}`)
-      return null
-    }
-  }
-
-  /** What `stats()` shows. */
-  status() {
-    return { active: this.active, samplingInterval: this.active ? this.interval : null, windowMs: Math.round(this.windowMs()), unavailable: this.unavailable }
-  }
 }
 
 /** This thread's sampler. */
 const sampler = new AllocationSampler()
 
-module.exports = { CHECK_INTERVAL, COARSE_INTERVAL, SUSPICION_INTERVAL, flatten, sampler }
+module.exports = { CHECK_INTERVAL, COARSE_INTERVAL, SUSPICION_INTERVAL, flatten, profileSince, sampler }

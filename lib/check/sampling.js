@@ -4,38 +4,33 @@
 const { CHECK_INTERVAL, sampler } = require('../allocation-sampler')
 
 /**
- * The check's use of this thread's allocation sampler: fine-grained for one
- * batch after a heap leak is confirmed, then back to what it was (a running
- * guard's window starts anew at its interval; without a guard, sampling stops).
+ * The check's use of this thread's allocation sampler: fine-grained, for the
+ * batch after a heap leak is confirmed. Its window begins at `start()`, so
+ * its sites are those of the check's own calls; a running guard's lease
+ * goes on beside it (the profiler samples at the finer interval while both
+ * are held, and a change of interval begins the guard's window anew).
  */
 class CheckSampling {
   constructor() {
-    this.acquired = false
-    this.window = false
-    this.previousInterval = 0
+    this.lease = null
   }
 
+  /** Begins the check's window now (taking the lease the first time). */
   start() {
-    if (!this.acquired) {
-      this.previousInterval = sampler.active ? sampler.interval : 0
-      sampler.acquire(CHECK_INTERVAL)
-      this.acquired = true
-    }
-    // A window of someone else's starts anew at the check's interval.
-    if (this.previousInterval > 0) sampler.restart(CHECK_INTERVAL)
-    this.window = sampler.active
+    if (this.lease) this.lease.restart()
+    else this.lease = sampler.lease(CHECK_INTERVAL)
   }
 
-  /** Sites of what the latest confirming round kept, or null. */
+  /** Sites of what the calls since `start()` allocated and kept, or null. */
   sites() {
-    return this.window ? sampler.sites() : null
+    return this.lease ? this.lease.sites() : null
   }
 
+  /** Releases the lease. Idempotent. */
   stop() {
-    if (!this.acquired) return
-    if (this.previousInterval > 0) sampler.restart(this.previousInterval)
-    sampler.release()
-    this.acquired = false
+    if (!this.lease) return
+    this.lease.release()
+    this.lease = null
   }
 }
 

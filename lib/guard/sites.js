@@ -1,7 +1,7 @@
 'use strict'
-// A guard's allocation sites (lib/allocation-sampler.js): when this thread's
-// sampler runs for it, and the heap reports that wait for their window to
-// hold enough samples. The guard calls onSample() every sample, holds(report)
+// A guard's allocation sites (lib/allocation-sampler.js): when it holds a
+// lease on this thread's sampler, and the heap reports that wait for their
+// window to hold enough samples. The guard calls onSample() every sample, holds(report)
 // before sending a report, and addTo(report) as it sends a heap report.
 
 const { COARSE_INTERVAL, SUSPICION_INTERVAL, sampler } = require('../allocation-sampler')
@@ -38,17 +38,18 @@ class GuardSites {
     this.memory = memory
     this.overhead = overhead
     this.send = send
-    this.sampler = mode ? sampler : null
-    this.sampling = false
+    /** Whether this guard samples allocations at all (`allocationSites` not false). */
+    this.enabled = Boolean(mode)
+    /** This guard's lease on the sampler while it samples, else null. */
+    this.lease = null
     /** Samples since the heap was last suspected or leaking. */
     this.calmSamples = 0
     /** Heap reports waiting for their sampling window to be MIN_SITES_WINDOW_MS old. */
     this.heldReports = []
     this.heldTimer = null
-    /** Full GCs V8 ran to hand out or drop this guard's profiles (one a read, one a restart or stop). */
-    this.samplerGcs = 0
-    /** Sampling windows this guard opened or restarted. */
-    this.samplerWindows = 0
+    /** Full GCs and windows of this guard's earlier leases (the current one counts its own). */
+    this.pastGcs = 0
+    this.pastWindows = 0
     /** Releases this guard's hold on inlining (lib/inlining.js), while it holds it off. */
     this.releaseInlining = null
     /** The profile behind the latest heap report's sites (forensics bundles fall back to it). */
@@ -61,7 +62,7 @@ class GuardSites {
    * (a reminder never overtakes the report it reminds of).
    */
   holds(report) {
-    if ((report.kind === 'heap' && !report.repeat && this.sampler && this.mustHoldForSites()) || this.heldReports.some((held) => held.identity === report.identity)) {
+    if ((report.kind === 'heap' && !report.repeat && this.enabled && this.mustHoldForSites()) || this.heldReports.some((held) => held.identity === report.identity)) {
       this.holdForSites(report)
       return true
     }
@@ -75,7 +76,7 @@ class GuardSites {
 
   /** Ends this guard's sampling and its hold on inlining (the guard stops). */
   stop() {
-    if (this.sampling) this.endSampling()
+    if (this.lease) this.endSampling()
     this.restoreInlining()
   }
 
@@ -89,43 +90,39 @@ class GuardSites {
    */
   /** Called every sample: opens, renews or closes the window as the mode says. */
   onSample() {
-    if (!this.sampler) return
+    if (!this.enabled) return
     const samples = this.memory.samples
     if (samples < this.warmupSamples + 1) return
     if (this.mode === 'always') {
-      if (!this.sampling) return this.beginSampling(COARSE_INTERVAL)
-      const due = samples % SAMPLER_CHECK_EVERY === 0 && this.sampler.windowMs() >= SAMPLER_WINDOW_MS && this.memory.heapState() === 'watching'
-      if (due && this.sampler.active) this.restartSampling(COARSE_INTERVAL)
+      if (!this.lease) return this.beginSampling(COARSE_INTERVAL)
+      const due = samples % SAMPLER_CHECK_EVERY === 0 && this.lease.windowMs() >= SAMPLER_WINDOW_MS && this.memory.heapState() === 'watching'
+      if (due) this.lease.restart(COARSE_INTERVAL)
       return
     }
     const state = this.memory.heapState()
     if (state === 'suspected' || state === 'leaking') {
       this.calmSamples = 0
-      if (!this.sampling) this.beginSampling(SUSPICION_INTERVAL)
-    } else if (this.sampling && this.heldReports.length === 0 && ++this.calmSamples >= CALM_SAMPLES) {
+      if (!this.lease) this.beginSampling(SUSPICION_INTERVAL)
+    } else if (this.lease && this.heldReports.length === 0 && ++this.calmSamples >= CALM_SAMPLES) {
       this.endSampling()
     }
   }
 
-  /** Starts sampling (no GC); if another guard or check of this thread already samples, its window goes on. */
+  /** Takes a lease on the sampler: this guard's window begins now (lib/allocation-sampler.js says what that costs). */
   beginSampling(interval) {
-    this.sampling = true
     this.calmSamples = 0
     // A suspicion's sites should name the allocating function, not a caller
     // it was inlined into: inlining is off until the report's sites are read.
     if (interval === SUSPICION_INTERVAL && !this.releaseInlining) this.releaseInlining = holdInliningOff()
-    const before = this.sampler.windows
-    this.sampler.acquire(interval)
-    this.samplerWindows += this.sampler.windows - before
+    this.lease = sampler.lease(interval)
   }
 
   endSampling() {
-    this.sampling = false
     this.restoreInlining()
-    const active = this.sampler.active
-    this.sampler.release()
-    // The last user's release stops the profiler, which costs V8 a full GC.
-    if (active && !this.sampler.active) this.samplerGcs++
+    this.lease.release()
+    this.pastGcs += this.lease.fullGcs
+    this.pastWindows += this.lease.windows
+    this.lease = null
   }
 
   /** Lets V8 inline again (a no-op unless this guard holds it off). */
@@ -135,13 +132,6 @@ class GuardSites {
     this.releaseInlining = null
   }
 
-  restartSampling(interval) {
-    const before = this.sampler.windows
-    this.sampler.restart(interval)
-    this.samplerGcs++
-    this.samplerWindows += this.sampler.windows - before
-  }
-
   /**
    * Whether a heap report must wait for its sites: in 'on-suspicion' mode
    * the window may have opened moments ago (or not at all, when the heap
@@ -149,8 +139,8 @@ class GuardSites {
    */
   mustHoldForSites() {
     if (this.mode !== 'on-suspicion') return false
-    if (!this.sampling) this.beginSampling(SUSPICION_INTERVAL)
-    return this.sampler.active && this.sampler.windowMs() < MIN_SITES_WINDOW_MS
+    if (!this.lease) this.beginSampling(SUSPICION_INTERVAL)
+    return this.lease.active && this.lease.windowMs() < MIN_SITES_WINDOW_MS
   }
 
   /** Holds a heap report until its sampling window is MIN_SITES_WINDOW_MS old. */
@@ -158,7 +148,7 @@ class GuardSites {
     this.heldReports.push(report)
     if (this.heldTimer !== null) return
     // Not unref'd: the report must not be lost to an exit that only waited on it.
-    this.heldTimer = setTimeout(() => this.overhead.measure(() => this.releaseHeld()), Math.max(0, MIN_SITES_WINDOW_MS - this.sampler.windowMs()))
+    this.heldTimer = setTimeout(() => this.overhead.measure(() => this.releaseHeld()), Math.max(0, MIN_SITES_WINDOW_MS - this.lease.windowMs()))
   }
 
   releaseHeld() {
@@ -172,13 +162,11 @@ class GuardSites {
 
   /** The live allocation profile for a forensics bundle (V8 runs a full GC to hand it out). */
   profileForForensics() {
-    if (!this.sampler || !this.sampling) return null
+    if (!this.lease) return null
     // A window restarted moments ago (a heap report was just sent) holds
     // little: the profile that report's sites came from says more.
-    if (this.reportProfile && this.sampler.windowMs() < MIN_SITES_WINDOW_MS) return this.reportProfile
-    const profile = this.sampler.profile()
-    if (profile) this.samplerGcs++
-    return profile || this.reportProfile
+    if (this.reportProfile && this.lease.windowMs() < MIN_SITES_WINDOW_MS) return this.reportProfile
+    return this.lease.profile() || this.reportProfile
   }
 
   /**
@@ -187,12 +175,11 @@ class GuardSites {
    * profile behind them is written there as a `.heapprofile` DevTools opens.
    */
   addTo(report) {
-    const ranked = this.sampling && this.sampler.active ? this.sampler.sites() : null
+    const ranked = this.lease ? this.lease.sites() : null
     report.allocationSites = ranked ? ranked.sites : []
     report.allocationStacks = ranked ? ranked.stacks : []
     this.restoreInlining()
     if (!ranked) return
-    this.samplerGcs++
     /** The profile behind the latest heap report's sites (forensics bundles fall back to it). */
     this.reportProfile = this.keepProfile ? ranked.profile : null
     if (this.profileDir) {
@@ -203,23 +190,24 @@ class GuardSites {
       }
     }
     // The next report's sites describe the growth after this one.
-    this.restartSampling(COARSE_INTERVAL)
+    this.lease.restart(COARSE_INTERVAL)
   }
 
   /** What `stats().allocationSites` shows. */
   status() {
     const mode = this.mode || 'off'
-    const windows = this.samplerWindows
-    if (this.sampling) {
-      const { active, samplingInterval, windowMs, unavailable } = this.sampler.status()
-      return { mode, active, samplingInterval, windowMs, unavailable, fullGcs: this.samplerGcs, windows }
+    const fullGcs = this.pastGcs + (this.lease ? this.lease.fullGcs : 0)
+    const windows = this.pastWindows + (this.lease ? this.lease.windows : 0)
+    if (this.lease) {
+      const { active, samplingInterval, windowMs, unavailable } = this.lease.status()
+      return { mode, active, samplingInterval, windowMs, unavailable, fullGcs, windows }
     }
     let unavailable
-    if (!this.sampler) unavailable = this.confirmWithGc ? 'turned off (allocationSites: false)' : 'turned off (allocationSites: false, the default with confirmWithGc: false)'
-    else if (this.sampler.unavailable) unavailable = this.sampler.unavailable
+    if (!this.enabled) unavailable = this.confirmWithGc ? 'turned off (allocationSites: false)' : 'turned off (allocationSites: false, the default with confirmWithGc: false)'
+    else if (sampler.unavailable) unavailable = sampler.unavailable
     else if (mode === 'always' || this.memory.samples <= this.warmupSamples) unavailable = 'starts when warm-up ends'
     else unavailable = 'waits for a heap suspicion (allocationSites: on-suspicion)'
-    return { mode, active: false, samplingInterval: null, windowMs: 0, unavailable, fullGcs: this.samplerGcs, windows }
+    return { mode, active: false, samplingInterval: null, windowMs: 0, unavailable, fullGcs, windows }
   }
 }
 

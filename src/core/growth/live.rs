@@ -115,13 +115,15 @@ impl LiveLevels {
             .collect()
     }
 
-    /// The levels a trend since `at_ms` is judged on: the forced ones when
-    /// there are enough of them, as V8's own are inflated by what was
-    /// allocated while it marked, else all of them; without their spikes
-    /// ([`without_spikes`]).
-    pub fn judged_since(&self, at_ms: f64) -> Vec<Point> {
+    /// The levels a trend since `at_ms` is judged on, without their spikes
+    /// ([`without_spikes`]): with `forced_only` (leakguard may force GCs,
+    /// [`GrowthPolicy::forced_gcs`]) the forced ones alone, as V8's own come
+    /// at the allocation's cadence; otherwise the forced ones when there are
+    /// enough of them, as V8's own are inflated by what was allocated while
+    /// it marked, else all of them.
+    pub fn judged_since(&self, at_ms: f64, forced_only: bool) -> Vec<Point> {
         let forced = self.forced_since(at_ms);
-        let levels = if forced.len() >= MIN_POINTS {
+        let levels = if forced_only || forced.len() >= MIN_POINTS {
             forced
         } else {
             self.since(at_ms)
@@ -227,17 +229,12 @@ impl LiveLevels {
             && policy.rate_is_reportable(rate, later.value)
     }
 
-    /// A trend of the live levels read since `since_ms` (the forced ones
-    /// when leakguard may force GCs, [`GrowthPolicy::forced_gcs`], else
-    /// [`Self::judged_since`]),
-    /// if they rise as a leak does (see the module's text); `settled_at_ms` is
-    /// when the series settled (see [`GrowthPolicy::total_is_reportable`]).
+    /// A trend of the live levels read since `since_ms` (as
+    /// [`Self::judged_since`] picks them for `policy`), if they rise as a
+    /// leak does (see the module's text); `settled_at_ms` is when the series
+    /// settled (see [`GrowthPolicy::total_is_reportable`]).
     pub fn trend(&self, policy: &GrowthPolicy, since_ms: f64, settled_at_ms: f64) -> Option<Trend> {
-        let points = if policy.forced_gcs {
-            without_spikes(self.forced_since(since_ms))
-        } else {
-            self.judged_since(since_ms)
-        };
+        let points = self.judged_since(since_ms, policy.forced_gcs);
         if points.len() < MIN_POINTS {
             return None;
         }
@@ -400,10 +397,10 @@ mod tests {
                 );
             }
         }
-        assert_eq!(live.judged_since(0.0).len(), 16);
+        assert_eq!(live.judged_since(0.0, false).len(), 16);
         assert!(live.trend(&policy(true), 0.0, f64::NAN).is_some());
         // With too few forced levels, all of them are judged.
-        assert_eq!(live.judged_since(26_000.0).len(), 3);
+        assert_eq!(live.judged_since(26_000.0, false).len(), 3);
     }
 
     #[test]
@@ -420,7 +417,7 @@ mod tests {
             };
             let live = levels(level, 18, 2000.0);
             assert_eq!(
-                live.judged_since(0.0).len(),
+                live.judged_since(0.0, false).len(),
                 15,
                 "spikes from {first_spike}"
             );
@@ -438,14 +435,14 @@ mod tests {
             15,
             2000.0,
         );
-        assert_eq!(dips.judged_since(0.0).len(), 15);
+        assert_eq!(dips.judged_since(0.0, false).len(), 15);
         // Every other level high: that is not a spike but a sawtooth.
         let saw = levels(
             |i| 32.0 * MIB + if i % 2 == 0 { 200e3 } else { 0.0 },
             16,
             2000.0,
         );
-        assert_eq!(saw.judged_since(0.0).len(), 16);
+        assert_eq!(saw.judged_since(0.0, false).len(), 16);
     }
 
     #[test]

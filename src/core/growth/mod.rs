@@ -592,7 +592,7 @@ impl GrowthDetector {
         // The jitter two live levels are compared against: the live levels'
         // own (without their spikes) when there are enough of them, else the
         // sampled levels'.
-        let live_since = self.live.judged_since(trend.start.at_ms);
+        let live_since = self.live.judged_since(trend.start.at_ms, false);
         let noise = if live_since.len() >= 4 {
             jitter(&live_since)
         } else {
