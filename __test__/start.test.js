@@ -59,7 +59,7 @@ describe('start() and the guard', () => {
     const delays = []
     const original = globalThis.setTimeout
     globalThis.setTimeout = function (fn, delay, ...args) {
-      if (/lib[\\/]guard[\\/]guard\.js/.test(new Error().stack)) delays.push(delay)
+      if (/lib[\\/]guard[\\/]sample-clock\.js/.test(new Error().stack)) delays.push(delay)
       return original.call(this, fn, delay, ...args)
     }
     let guard

@@ -18,7 +18,7 @@ const { Forensics } = require('../alerting/forensics')
 const { GuardSites } = require('./sites')
 const { GuardFindings } = require('./findings')
 const { TimelineFeed } = require('./timeline-feed')
-const { randomGap } = require('../random-gap')
+const { SampleClock } = require('./sample-clock')
 
 /** How often a guard logging JSON writes its timeline (a `LeakTimeline` line). */
 const JSON_TIMELINE_MS = 30_000
@@ -107,26 +107,8 @@ class Guard {
     })
     this.memory.start()
     if (this.listeners) this.listeners.start()
-    this.timer = null
-    this.scheduleTick()
-  }
-
-  /**
-   * Schedules the next sample a random 0.5–1.5 × `intervalMs` away (the
-   * mean stays `intervalMs`). Samples at fixed moments would read a timer of
-   * the application's at a phase that drifts slowly: a cache cleared every
-   * 990 ms, read every 250 ms, looks like a ramp that rises for minutes.
-   */
-  scheduleTick() {
-    const delay = randomGap(this.options.intervalMs)
-    this.timer = setTimeout(() => {
-      try {
-        this.overhead.measure(() => this.tick())
-      } finally {
-        if (this.running) this.scheduleTick()
-      }
-    }, delay)
-    this.timer.unref()
+    this.clock = new SampleClock({ intervalMs: options.intervalMs, overhead: this.overhead, onTick: () => this.tick() })
+    this.clock.start()
   }
 
   /** One sample of everything this guard watches. */
@@ -220,7 +202,7 @@ class Guard {
     this.finalStats = { ...this.stats(), running: false }
     this.recorder.stop(this.finalStats)
     this.running = false
-    clearTimeout(this.timer)
+    this.clock.stop()
     if (this.snapshots) this.snapshots.stop()
     this.sites.stop()
     this.memory.stop()
