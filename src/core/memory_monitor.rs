@@ -280,11 +280,6 @@ impl MemoryMonitor {
                 forced_gcs: config.forced_gcs,
                 judge_scatter: true,
                 min_total_growth: MIN_MEMORY_GROWTH,
-                settling_ms: if kind == LeakKind::External {
-                    0.0
-                } else {
-                    SETTLING_MS
-                },
                 settling_min_total_growth: SETTLING_MIN_GROWTH,
                 settling_min_steady_growth: if kind == LeakKind::Heap {
                     HEAP_SETTLING_MIN_STEADY_GROWTH
@@ -343,7 +338,12 @@ impl MemoryMonitor {
             self.settled = true;
             return;
         }
-        for watch in &mut self.kinds {
+        // Buffers (external) do not settle.
+        for watch in self
+            .kinds
+            .iter_mut()
+            .filter(|w| w.kind != LeakKind::External)
+        {
             watch.detector.settling_goes_on(sample.at_ms, remaining_ms);
         }
     }
@@ -942,7 +942,7 @@ mod tests {
         assert_eq!(monitor.status()[2].state, "off");
     }
 
-    /// A `kind` level (heap or native) of `settle` bytes over `settle_s`
+    /// A `kind` level of `settle` bytes over `settle_s`
     /// seconds then flat, plus `leak_per_s` from the start; a heap's settling
     /// is compilation (the code space grows by [`COMPILED_SHARE`] of it).
     /// Sampled levels carry ±30 KB of noise, post-GC levels (read when the
@@ -1029,6 +1029,7 @@ mod tests {
                         s.heap_code += self.code_share * settled(i);
                         s
                     }
+                    LeakKind::External => sample(i, 20.0 * MIB, level(i, noise), 40.0 * MIB),
                     _ => sample(i, 20.0 * MIB, MIB, level(i, noise)),
                 };
                 s.waited_ms = self
@@ -1093,6 +1094,26 @@ mod tests {
                 let at = first_report(kind, 250e3, 40.0, rate).expect("a fast leak");
                 assert!(at < 30.0, "{kind:?}: {rate} B/s reported at {at} s");
             }
+        }
+    }
+
+    /// Buffers do not settle: an external leak from start-up needs only the
+    /// plain minimum (128 KiB), not the settling one (1 MiB) the heap and
+    /// native memory are held to in their first minute, at rates that stay
+    /// under 1 MiB over that minute.
+    #[test]
+    fn external_leaks_from_start_up_are_reported_without_the_settling_minute() {
+        for (rate, within_s) in [(5e3, 55.0), (10e3, 35.0), (15e3, 25.0)] {
+            let leak = Startup {
+                kind: LeakKind::External,
+                ..Startup::heap_leak(rate, 0.0)
+            };
+            let (at, reported) = leak.first_report().expect("an external leak");
+            assert!(at < within_s, "{rate} B/s reported at {at} s");
+            assert!(
+                (0.5..2.0).contains(&(reported / rate)),
+                "{rate} B/s reported as {reported} B/s"
+            );
         }
     }
 

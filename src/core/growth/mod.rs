@@ -61,10 +61,6 @@ pub struct GrowthPolicy {
     /// Growth over the judged span below this (units) is never reported:
     /// however steady, a few tens of KB is a settling allocator, not a leak.
     pub min_total_growth: f64,
-    /// How long after the detector's first point the series may still be
-    /// settling (ms; 0: not at all). The owner may stretch it
-    /// ([`GrowthDetector::settling_goes_on`]).
-    pub settling_ms: f64,
     /// Growth over a span that starts while the series settles must reach
     /// this (units) instead of [`Self::min_total_growth`].
     pub settling_min_total_growth: f64,
@@ -104,7 +100,6 @@ impl GrowthPolicy {
             forced_gcs: confirm_after_full_gc,
             judge_scatter: false,
             min_total_growth: 0.0,
-            settling_ms: 0.0,
             settling_min_total_growth: 0.0,
             settling_min_steady_growth: 0.0,
         }
@@ -303,9 +298,9 @@ pub struct GrowthDetector {
     /// trend that must agree with them.
     history: Series,
     seen: usize,
-    /// When the series settled: [`GrowthPolicy::settling_ms`] after the
-    /// first point (warm-up included), or later when the owner says so
-    /// ([`Self::settling_goes_on`]); `NaN` before the first point.
+    /// When the series settles, as its owner's clock says
+    /// ([`Self::settling_goes_on`]: the one clock of the settling minute is
+    /// `MemoryMonitor`'s); `NaN` when no owner said (it never settles).
     settled_at_ms: f64,
     phase: Phase,
     live: LiveLevels,
@@ -347,10 +342,11 @@ impl GrowthDetector {
     /// The owner's clock says the series still settles at `at_ms`, with
     /// `remaining_ms` of settling to go: it settles no sooner than
     /// `at_ms + remaining_ms`. (A thread kept waiting for a core settles
-    /// more slowly than the wall clock says: see `MemoryMonitor`.) Without
-    /// settling in the policy it does nothing.
+    /// more slowly than the wall clock says: see `MemoryMonitor`.) A series
+    /// whose owner never says so never settles: its spans are judged by
+    /// [`GrowthPolicy::min_total_growth`] alone.
     pub fn settling_goes_on(&mut self, at_ms: f64, remaining_ms: f64) {
-        if self.policy.settling_ms > 0.0 && (at_ms + remaining_ms).is_finite() {
+        if (at_ms + remaining_ms).is_finite() {
             self.settled_at_ms = self.settled_at_ms.max(at_ms + remaining_ms);
         }
     }
@@ -395,12 +391,6 @@ impl GrowthDetector {
             return Step::Quiet;
         }
         self.seen += 1;
-        if self.seen == 1 {
-            // `max` keeps a later moment the owner already set.
-            self.settled_at_ms = self
-                .settled_at_ms
-                .max(point.at_ms + self.policy.settling_ms);
-        }
         if self.seen <= self.policy.warmup_points {
             return Step::Quiet;
         }
@@ -800,7 +790,7 @@ impl GrowthDetector {
         (three_rise || new_high) && self.sampled_rise_since(self.history.points()[0].at_ms)
     }
 
-    /// Whether the series still settles ([`GrowthPolicy::settling_ms`]) and
+    /// Whether the series still settles ([`Self::settling_goes_on`]) and
     /// its sampled levels have not grown by the settling minimum: no trend
     /// could be reported yet, so a forced GC would tell nothing.
     fn settling_below_its_minimum(&self) -> bool {

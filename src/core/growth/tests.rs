@@ -19,7 +19,6 @@ pub(crate) fn policy(confirm: bool) -> GrowthPolicy {
         forced_gcs: confirm,
         judge_scatter: true,
         min_total_growth: 128.0 * KIB,
-        settling_ms: 0.0,
         settling_min_total_growth: 0.0,
         settling_min_steady_growth: 0.0,
     }
@@ -1006,7 +1005,6 @@ fn a_leak_that_speeds_up_is_never_called_over() {
 /// span, 256 KiB for growth that rose from the span's start, 128 KiB after.
 fn settling_policy() -> GrowthPolicy {
     GrowthPolicy {
-        settling_ms: 60_000.0,
         min_total_growth: 128.0 * KIB,
         settling_min_total_growth: MIB,
         settling_min_steady_growth: 256.0 * KIB,
@@ -1132,6 +1130,8 @@ fn settling_asks_for_forced_gcs_from_the_least_reportable_growth() {
     ] {
         let below = |policy: GrowthPolicy| {
             let mut detector = GrowthDetector::new(policy);
+            // Its owner's clock: a minute of settling from the first point.
+            detector.settling_goes_on(0.0, 60_000.0);
             for i in 0..60_usize {
                 detector.push(Point {
                     at_ms: i as f64 * STEP_MS,
