@@ -128,16 +128,13 @@ class Guard {
     if (this.alerts.size > 0) this.alerts.tick(at)
   }
 
-  /**
-   * Weak-tracks `obj` under `label` (it never keeps it alive) and returns it.
-   * Tracking an object again counts it again (once per call); after stop()
-   * it does nothing.
-   */
+  // The public methods (track, expectCollected, captureHeapSnapshot, on,
+  // off, stop, report, stats) are documented once, in index.d.ts (`Guard`).
+
   track(obj, label) {
     return this.objects.track(obj, label, Guard.prototype.track)
   }
 
-  /** Reports `obj` if it is still alive `withinMs` after this call, across two full GCs. */
   expectCollected(obj, label, options) {
     this.objects.expectCollected(obj, label, options, Guard.prototype.expectCollected)
   }
@@ -166,34 +163,20 @@ class Guard {
     this.stopHooks.push(hook)
   }
 
-  /**
-   * Writes a heap snapshot now into `options.dir` (default: the `snapshot`
-   * option's dir), mode 0600; the app is paused while it is written.
-   * Returns `{ path, bytes, pauseMs }`. Throws ERR_LEAKGUARD_SNAPSHOT_DIR for
-   * an unusable directory, ERR_LEAKGUARD_SNAPSHOT_MEMORY when the memory
-   * limit leaves no room for it, ERR_LEAKGUARD_SNAPSHOT_WRITE when writing fails.
-   */
   captureHeapSnapshot(options) {
     return captureHeapSnapshot(options, this.options.snapshot)
   }
 
-  /**
-   * Subscribes `listener` to `event`: 'leak' (every report, as `onLeak`
-   * gets them), 'resolved' (a reported leak is over) or 'analysis' (a heap
-   * report's snapshots compared). Returns the guard.
-   */
   on(event, listener) {
     this.findings.events.on(event, listener)
     return this
   }
 
-  /** Removes the latest subscription of `listener` to `event`. Returns the guard. */
   off(event, listener) {
     this.findings.events.off(event, listener)
     return this
   }
 
-  /** Stops watching and undoes everything `start()` did. Idempotent. */
   stop() {
     if (!this.running) return
     // Held reports go out now, with the sites sampled so far.
@@ -218,11 +201,6 @@ class Guard {
     }
   }
 
-  /**
-   * This guard's report so far: `format` 'html' (a self-contained page,
-   * the default), 'text' (its sentences) or 'json' (the report document).
-   * After `stop()`, the report of the whole run.
-   */
   report(options) {
     if (options === undefined) options = {}
     validateObject(options, 'options')
@@ -244,7 +222,6 @@ class Guard {
     return Math.max(0, latest.msUntilLimit - (now() - latest.detectedAt))
   }
 
-  /** The latest figures (after `stop()`, the last ones). */
   stats() {
     if (this.finalStats) return this.finalStats
     const memory = this.memory.stats()
