@@ -149,10 +149,10 @@ export interface AllocationSamplingStatus {
   /**
    * Full GCs V8 ran for this guard's sampling: one to read a report's sites,
    * one to restart or stop a window (or to mark where its window began while
-   * a leak check of this thread samples too).
+   * another guard of this thread samples at the same interval).
    */
   fullGcs: number
-  /** Sampling windows begun for this guard (opened, restarted, or begun anew when a leak check's finer interval came or went). */
+  /** Sampling windows begun for this guard (opened, restarted, or begun anew when another user's interval (a leak check's, another guard's) changed the one in force). */
   windows: number
 }
 

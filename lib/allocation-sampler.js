@@ -32,12 +32,8 @@ const TOP_SITES = 5
 /** Stacks kept for a report's flame graph (the rest are summed into one). */
 const TOP_STACKS = 60
 
-/**
- * A sampled profile's tree as the parallel arrays Rust takes. `selfSizes`,
- * when given, maps a node's id to its bytes (a window's share of the
- * profile); otherwise each node's own `selfSize` counts.
- */
-function flatten(head, selfSizes) {
+/** A sampled profile's tree as the parallel arrays Rust takes. */
+function flatten(head) {
   const nodes = { parents: [], functionNames: [], urls: [], lines: [], columns: [], selfSizes: [] }
   const stack = [[head, -1]]
   while (stack.length > 0) {
@@ -49,7 +45,7 @@ function flatten(head, selfSizes) {
     nodes.urls.push(String(frame.url || '').replace(/^file:\/\//, ''))
     nodes.lines.push(Math.max(0, (frame.lineNumber | 0) + 1))
     nodes.columns.push(Math.max(0, (frame.columnNumber | 0) + 1))
-    nodes.selfSizes.push(selfSizes ? selfSizes.get(node.id) || 0 : Number(node.selfSize) || 0)
+    nodes.selfSizes.push(Number(node.selfSize) || 0)
     for (const child of node.children || []) stack.push([child, index])
   }
   return nodes

@@ -300,7 +300,7 @@ pub struct GrowthDetector {
     seen: usize,
     /// When the series settles, as its owner's clock says
     /// ([`Self::settling_goes_on`]: the one clock of the settling minute is
-    /// `MemoryMonitor`'s); `NaN` when no owner said (it never settles).
+    /// `MemoryMonitor`'s); `NaN` when no owner said (it has no settling minute).
     settled_at_ms: f64,
     phase: Phase,
     live: LiveLevels,
@@ -343,7 +343,7 @@ impl GrowthDetector {
     /// `remaining_ms` of settling to go: it settles no sooner than
     /// `at_ms + remaining_ms`. (A thread kept waiting for a core settles
     /// more slowly than the wall clock says: see `MemoryMonitor`.) A series
-    /// whose owner never says so never settles: its spans are judged by
+    /// whose owner never says so has no settling minute: its spans are judged by
     /// [`GrowthPolicy::min_total_growth`] alone.
     pub fn settling_goes_on(&mut self, at_ms: f64, remaining_ms: f64) {
         if (at_ms + remaining_ms).is_finite() {

@@ -25,8 +25,9 @@ use crate::core::trend::{pair_sign, tie_term, MannKendall, Point};
 ///
 /// The oldest points are dropped by moving `head` past them (the sums of
 /// the suffixes after a dropped point never held its pairs); the dead front
-/// is cut off once it is as long as the live part, so a drop costs O(1)
-/// amortized instead of shifting every array.
+/// is cut off once it is a quarter of the live part (and at least
+/// [`MIN_CUT`]), so a drop costs O(1) amortized instead of shifting every
+/// array, and a full series holds at most a quarter more than its points.
 #[derive(Clone, Debug)]
 pub struct Series {
     /// Where the live points start in every array below.
@@ -38,7 +39,8 @@ pub struct Series {
     /// `points[k..]`, summed.
     ties: Vec<i64>,
     /// `slopes[k]`: the pairs among `points[k..]` with a finite slope
-    /// (as [`theil_sen`](crate::core::trend::theil_sen) counts them).
+    /// (as [`theil_sen`](crate::core::trend::theil_sen) counts them); this
+    /// and `steep` stay empty in a series without slopes.
     slopes: Vec<u64>,
     /// `steep[k]`: those of them at or above `steep_per_ms`.
     steep: Vec<u64>,
@@ -60,38 +62,81 @@ pub struct Series {
 /// costs more than skipping them.
 const MIN_CUT: usize = 32;
 
+/// The dead front a series of `live` points may carry before it is cut.
+fn dead_front_allowed(live: usize) -> usize {
+    (live / 4).max(MIN_CUT)
+}
+
+/// What a new point adds to the Mann–Kendall sums of each suffix, as one
+/// pass meets the earlier points from the newest back.
+struct PairSums {
+    /// The new point's value.
+    later: f64,
+    /// Rising minus falling pairs it makes with the points met so far.
+    balance: i64,
+    /// Those points equal to it.
+    equal: i64,
+    /// What one more equal value adds to a suffix's tie sum: changes only
+    /// when another equal value is met.
+    tie_step: i64,
+}
+
+impl PairSums {
+    fn new(later: f64) -> Self {
+        PairSums {
+            later,
+            balance: 0,
+            equal: 0,
+            tie_step: tie_term(1) - tie_term(0),
+        }
+    }
+
+    /// Meets the next earlier value.
+    #[inline(always)]
+    fn meet(&mut self, earlier: f64) {
+        self.balance += pair_sign(earlier, self.later);
+        // Compared as the sort in `mann_kendall` groups ties.
+        if earlier == self.later {
+            self.equal += 1;
+            self.tie_step = tie_term(self.equal + 1) - tie_term(self.equal);
+        }
+    }
+}
+
 impl Series {
     /// An empty series with room for `capacity` points, whose owner
     /// reports no slope below `reportable_per_ms` (units a millisecond;
     /// zero, negative or not finite: any slope may be reported), and asks
     /// [`Self::may_rise_reportably_from`].
     pub fn with_capacity(capacity: usize, reportable_per_ms: f64) -> Self {
-        Series {
-            steep_per_ms: Some(
-                if reportable_per_ms > 0.0 && reportable_per_ms.is_finite() {
-                    reportable_per_ms * (1.0 - 1e-9)
-                } else {
-                    f64::NEG_INFINITY
-                },
-            ),
-            ..Self::without_slopes(capacity)
-        }
+        let steep_per_ms = if reportable_per_ms > 0.0 && reportable_per_ms.is_finite() {
+            reportable_per_ms * (1.0 - 1e-9)
+        } else {
+            f64::NEG_INFINITY
+        };
+        Self::empty(capacity, Some(steep_per_ms))
     }
 
     /// An empty series with room for `capacity` points whose owner only
     /// asks for Mann–Kendall tests: no slope is counted, and
     /// [`Self::may_rise_reportably_from`] always says it may.
     pub fn without_slopes(capacity: usize) -> Self {
-        // Room for the dead front too, so a full series never reallocates.
-        let room = capacity + capacity.max(MIN_CUT);
+        Self::empty(capacity, None)
+    }
+
+    fn empty(capacity: usize, steep_per_ms: Option<f64>) -> Self {
+        // Room for the dead front too, so a full series never reallocates;
+        // slopes are kept only where they are asked about.
+        let room = capacity + dead_front_allowed(capacity) + 1;
+        let counted = if steep_per_ms.is_some() { room } else { 0 };
         Series {
             head: 0,
             points: Vec::with_capacity(room),
             balance: Vec::with_capacity(room),
             ties: Vec::with_capacity(room),
-            slopes: Vec::with_capacity(room),
-            steep: Vec::with_capacity(room),
-            steep_per_ms: None,
+            slopes: Vec::with_capacity(counted),
+            steep: Vec::with_capacity(counted),
+            steep_per_ms,
             largest: 0.0,
             irregular: false,
         }
@@ -118,23 +163,16 @@ impl Series {
         let finite_slopes = self.every_slope_is_finite_with(point);
         let head = self.head;
         let earlier = self.points[head..].iter().rev();
-        let balances = self.balance[head..].iter_mut().rev();
-        let ties = self.ties[head..].iter_mut().rev();
-        let mut balance = 0i64;
-        let mut equal = 0i64;
-        // What one more equal value adds to the suffix's tie sum: changes
-        // only when another equal value is met.
-        let mut tie_step = tie_term(1) - tie_term(0);
+        let sums = self.balance[head..]
+            .iter_mut()
+            .zip(self.ties[head..].iter_mut())
+            .rev();
+        let mut pairs = PairSums::new(point.value);
         let Some(steep_per_ms) = self.steep_per_ms else {
-            for ((earlier, b), t) in earlier.zip(balances).zip(ties) {
-                balance += pair_sign(earlier.value, point.value);
-                // Compared as the sort in `mann_kendall` groups ties.
-                if earlier.value == point.value {
-                    equal += 1;
-                    tie_step = tie_term(equal + 1) - tie_term(equal);
-                }
-                *b += balance;
-                *t += tie_step;
+            for (earlier, (b, t)) in earlier.zip(sums) {
+                pairs.meet(earlier.value);
+                *b += pairs.balance;
+                *t += pairs.tie_step;
             }
             self.append(point);
             return;
@@ -145,14 +183,10 @@ impl Series {
             .rev();
         let mut slopes = 0u64;
         let mut steep = 0u64;
-        let pairs = earlier.zip(balances).zip(ties).zip(counts);
+        let each = earlier.zip(sums).zip(counts);
         if finite_slopes {
-            for (((earlier, b), t), (s, st)) in pairs {
-                balance += pair_sign(earlier.value, point.value);
-                if earlier.value == point.value {
-                    equal += 1;
-                    tie_step = tie_term(equal + 1) - tie_term(equal);
-                }
+            for ((earlier, (b, t)), (s, st)) in each {
+                pairs.meet(earlier.value);
                 // dt > 0 and the slope is finite: `dv / dt >= steep` as
                 // `dv >= steep × dt`, without the division that was most of
                 // a push. The two round differently only for a slope within
@@ -162,18 +196,14 @@ impl Series {
                 let dv = point.value - earlier.value;
                 slopes += 1;
                 steep += u64::from(dv >= steep_per_ms * dt);
-                *b += balance;
-                *t += tie_step;
+                *b += pairs.balance;
+                *t += pairs.tie_step;
                 *s += slopes;
                 *st += steep;
             }
         } else {
-            for (((earlier, b), t), (s, st)) in pairs {
-                balance += pair_sign(earlier.value, point.value);
-                if earlier.value == point.value {
-                    equal += 1;
-                    tie_step = tie_term(equal + 1) - tie_term(equal);
-                }
+            for ((earlier, (b, t)), (s, st)) in each {
+                pairs.meet(earlier.value);
                 // The slope as `theil_sen` computes it.
                 let dt = point.at_ms - earlier.at_ms;
                 if dt != 0.0 {
@@ -183,8 +213,8 @@ impl Series {
                         steep += u64::from(slope >= steep_per_ms);
                     }
                 }
-                *b += balance;
-                *t += tie_step;
+                *b += pairs.balance;
+                *t += pairs.tie_step;
                 *s += slopes;
                 *st += steep;
             }
@@ -213,8 +243,10 @@ impl Series {
         self.points.push(point);
         self.balance.push(0);
         self.ties.push(0);
-        self.slopes.push(0);
-        self.steep.push(0);
+        if self.steep_per_ms.is_some() {
+            self.slopes.push(0);
+            self.steep.push(0);
+        }
     }
 
     /// Drops the oldest point, if any: the suffixes after it never held its
@@ -224,13 +256,15 @@ impl Series {
             return;
         }
         self.head += 1;
-        if self.head >= MIN_CUT && self.head >= self.len() {
+        if self.head >= dead_front_allowed(self.len()) {
             let cut = self.head;
             self.points.drain(..cut);
             self.balance.drain(..cut);
             self.ties.drain(..cut);
-            self.slopes.drain(..cut);
-            self.steep.drain(..cut);
+            if self.steep_per_ms.is_some() {
+                self.slopes.drain(..cut);
+                self.steep.drain(..cut);
+            }
             self.head = 0;
         }
     }
@@ -265,6 +299,9 @@ impl Series {
     pub fn may_rise_reportably_from(&self, from: usize) -> bool {
         if from >= self.len() {
             return false;
+        }
+        if self.steep_per_ms.is_none() {
+            return true;
         }
         let k = self.head + from;
         let slopes = self.slopes[k];
@@ -466,16 +503,24 @@ mod tests {
 
     #[test]
     fn a_series_without_slopes_never_turns_a_window_away() {
+        // Past its capacity, so the oldest points go and the front is cut.
         let mut series = Series::without_slopes(10);
-        for i in 0..10 {
+        for i in 0..100 {
+            if series.len() == 10 {
+                series.pop_oldest();
+            }
             series.push(Point {
                 at_ms: i as f64,
                 value: -(i as f64),
             });
             assert!(series.may_rise_reportably_from(0));
+            // No window starts past the last point.
+            assert!(!series.may_rise_reportably_from(series.len()));
             assert_every_suffix_matches(&series);
         }
+        assert!(series.slopes.is_empty() && series.steep.is_empty());
     }
+
     /// Every suffix's pair counts against the division `theil_sen` does.
     fn assert_counts_match(series: &Series, steep_per_ms: f64) {
         let points = series.points();
