@@ -80,6 +80,43 @@ describe('start() and the guard', () => {
     assert.ok(short > delays.length / 5 && long > delays.length / 6, `${short} under 17 ms, ${long} over 25 ms of ${delays.length}`)
   })
 
+  test('the compiled-code level is V8\'s code statistics, read rarely; the code space\'s past them or on a large heap', () => {
+    const v8 = require('node:v8')
+    const { CompiledCodeLevel } = require('../lib/guard/compiled-code')
+    const { compilationSpanMs } = require('../lib/native')
+    const compiled = () => {
+      const s = v8.getHeapCodeStatistics()
+      return s.code_and_metadata_size + s.bytecode_and_metadata_size
+    }
+    const span = compilationSpanMs()
+    assert.equal(span, 5 * 60_000)
+    const level = new CompiledCodeLevel(span)
+    const t0 = 1_000_000
+    const heap = v8.getHeapStatistics().used_heap_size
+    const before = compiled()
+    const first = level.level(t0, 1_000, heap)
+    const after = compiled()
+    assert.equal(level.reads, 1)
+    assert.ok(first >= Math.min(before, after) && first <= Math.max(before, after), `${first} outside ${before}..${after}`)
+    // Between reads the level holds: the code space's page-sized moves are not compilation.
+    assert.equal(level.level(t0 + 500, 1_300, heap), first)
+    assert.equal(level.level(t0 + 1_500, 900, heap), first)
+    assert.equal(level.reads, 1)
+    // Read again two seconds on (at least), within the span.
+    level.level(t0 + 2_500, 900, heap)
+    assert.equal(level.reads, 2)
+    // Never read past the span: the level goes on from the last statistics with the code space.
+    const last = level.level(t0 + span - 1, 900, heap)
+    assert.equal(level.reads, 3)
+    assert.equal(level.level(t0 + span + 10_000, 1_900, heap), last + 1_000)
+    assert.equal(level.reads, 3)
+    // A heap too large to walk in 20 ms is never walked: the level is the code space's.
+    const large = new CompiledCodeLevel(span)
+    assert.equal(large.level(t0, 4_096, 1e12), 4_096)
+    assert.equal(large.level(t0 + 10_000, 8_192, 1e12), 8_192)
+    assert.equal(large.reads, 0)
+  })
+
   test('randomGap draws from half to one and a half times its mean', () => {
     const { randomGap } = require('../lib/random-gap')
     assert.equal(randomGap(100, () => 0), 50)

@@ -4,8 +4,9 @@
 
 const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
-const { MemoryMonitorHandle, memoryExchangeSlots, memoryHeapStates, nativeSource } = require('../native')
+const { MemoryMonitorHandle, compilationSpanMs, memoryExchangeSlots, memoryHeapStates, nativeSource } = require('../native')
 const { subscribe } = require('../gc')
+const { CompiledCodeLevel } = require('./compiled-code')
 
 /** Each slot's index in the Float64Array a reading and a sample's outcome cross to Rust in (src/binding/memory_monitor.rs). */
 const SLOT = Object.fromEntries(memoryExchangeSlots().map((name, i) => [name, i]))
@@ -87,6 +88,8 @@ class MemoryWatch {
     this.heapLimit = oldGenerationLimit(v8.getHeapStatistics().heap_size_limit)
     /** The old generation's committed bytes at the latest sample. */
     this.oldCommitted = 0
+    /** The compiled-code level heap growth is weighed against. */
+    this.compiled = new CompiledCodeLevel(compilationSpanMs())
     this.lastArrayBuffers = 0
     /** Young-generation bytes right after the latest GC: what survived it there. */
     this.youngAfterGc = 0
@@ -164,7 +167,7 @@ class MemoryWatch {
     const x = this.exchange
     x[SLOT.atMs] = now()
     x[SLOT.heapLive] = spaces.rest + this.youngAfterGc
-    x[SLOT.heapCode] = spaces.code
+    x[SLOT.heapCode] = this.compiled.level(x[SLOT.atMs], spaces.code, spaces.rest + spaces.young)
     x[SLOT.heapTotal] = h.total_heap_size
     x[SLOT.heapLimit] = this.heapLimit
     x[SLOT.external] = h.external_memory

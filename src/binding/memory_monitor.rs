@@ -56,7 +56,8 @@ pub struct MonitorOptions {
 /// - `atMs`: milliseconds since the epoch;
 /// - `heapLive`: the V8 heap's live level: every space but the young
 ///   generation, plus what the young generation kept at its latest GC;
-/// - `heapCode`: the part of it in V8's code spaces (`NaN`: unknown);
+/// - `heapCode`: the compiled-code level, bytecode, machine code and their
+///   metadata (`lib/guard/compiled-code.js`; `NaN`: unknown);
 /// - `heapTotal`: V8 heap committed; `heapLimit`: its size limit;
 /// - `external`: external memory; `arrayBuffers`: ArrayBuffer backing stores;
 /// - `rss`: resident set size; `v8Malloced`: what V8 malloc'd for itself.
@@ -112,6 +113,14 @@ pub fn memory_exchange_slots() -> Vec<String> {
 #[napi]
 pub fn memory_heap_states() -> Vec<String> {
     HEAP_STATES.iter().map(|s| s.to_string()).collect()
+}
+
+/// How long after its first sample the monitor can take heap growth for
+/// compilation (ms): the span in which the compiled-code level is worth
+/// reading ([`crate::core::code_growth::COMPILATION_SPAN_MS`]).
+#[napi]
+pub fn compilation_span_ms() -> f64 {
+    crate::core::code_growth::COMPILATION_SPAN_MS
 }
 
 /// A reading from its slots.

@@ -79,8 +79,8 @@ pub struct MemorySample {
     /// is noise). Not `process.memoryUsage().heapUsed`, which counts that
     /// garbage too.
     pub heap_live: f64,
-    /// The part of `heap_live` in V8's code spaces: machine code, which
-    /// grows with compilation (`NaN` where unknown; see
+    /// The compiled-code level: bytecode, machine code and their metadata,
+    /// which grow with compilation (`NaN` where unknown; see
     /// [`crate::core::code_growth`]).
     pub heap_code: f64,
     /// V8 heap reserved.
