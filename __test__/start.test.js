@@ -115,6 +115,26 @@ describe('start() and the guard', () => {
     assert.equal(large.level(t0, 4_096, 1e12), 4_096)
     assert.equal(large.level(t0 + 10_000, 8_192, 1e12), 8_192)
     assert.equal(large.reads, 0)
+    // One slow read (the thread preempted) does not end the reads; two in a row do.
+    const preempted = new CompiledCodeLevel(span)
+    const { performance } = require('node:perf_hooks')
+    const realNow = performance.now
+    let calls = 0
+    let extraMs = 0
+    // A read times itself with two calls: the second is late by extraMs.
+    performance.now = () => realNow.call(performance) + (calls++ % 2 === 1 ? extraMs : 0)
+    try {
+      preempted.level(t0, 1_000, heap)
+      extraMs = 40
+      preempted.level(t0 + 60_000, 1_000, heap)
+      assert.equal(preempted.reads, 2)
+      preempted.level(t0 + 120_000, 1_000, heap)
+      assert.equal(preempted.reads, 3, 'one slow read ended the reads')
+      preempted.level(t0 + 180_000, 1_000, heap)
+      assert.equal(preempted.reads, 3, 'two slow reads in a row did not end them')
+    } finally {
+      performance.now = realNow
+    }
   })
 
   test('randomGap draws from half to one and a half times its mean', () => {

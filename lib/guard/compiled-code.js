@@ -19,9 +19,11 @@
 // beside a slow leak (measured on a 5 KB/s leak: the code space's noise
 // reached a tenth of the leak's growth over some spans, the statistics' own
 // growth a twentieth). Where a read would pause the thread for more than
-// MAX_READ_PAUSE_MS (a large heap), none is made, and the level is the code
-// space's, moved by the statistics' difference at the last read (if any)
-// so that it goes on from where the statistics left it.
+// MAX_READ_PAUSE_MS (a large heap; foreseen from the lower of the last two
+// reads' costs a byte, so that one read the thread was preempted in does not
+// end them), none is made, and the level is the code space's, moved by the
+// statistics' difference at the last read (if any) so that it goes on from
+// where the statistics left it.
 
 const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
@@ -55,8 +57,10 @@ class CompiledCodeLevel {
     this.offset = 0
     /** When statistics may be read next (ms). */
     this.nextReadAt = 0
-    /** What a read has cost per byte of heap (ms). */
+    /** What a read is expected to cost per byte of heap (ms): the lower of the last two reads' costs. */
     this.costPerByte = FIRST_COST_PER_BYTE
+    /** What the last read cost per byte of heap (ms). */
+    this.lastCostPerByte = FIRST_COST_PER_BYTE
     /** How many times the statistics were read. */
     this.reads = 0
   }
@@ -76,7 +80,12 @@ class CompiledCodeLevel {
       this.reads++
       this.statistics = compiled
       this.offset = compiled - codeSpace
-      if (heapBytes > 0) this.costPerByte = costMs / heapBytes
+      // The lower of two: a read the thread was preempted in (a busy
+      // machine's tens of ms) does not stop the reads on its own.
+      if (heapBytes > 0) {
+        this.costPerByte = Math.min(costMs / heapBytes, this.lastCostPerByte)
+        this.lastCostPerByte = costMs / heapBytes
+      }
       this.nextReadAt = atMs + Math.max(MIN_READ_GAP_MS, costMs / READ_SHARE)
     }
     return this.statistics
