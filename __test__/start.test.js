@@ -102,8 +102,8 @@ describe('start() and the guard', () => {
     assert.equal(level.level(t0 + 500, 1_300, heap), first)
     assert.equal(level.level(t0 + 1_500, 900, heap), first)
     assert.equal(level.reads, 1)
-    // Read again two seconds on (at least), within the span.
-    level.level(t0 + 2_500, 900, heap)
+    // Read again later (two seconds at least, a thousand times a read's cost), within the span.
+    level.level(t0 + 60_000, 900, heap)
     assert.equal(level.reads, 2)
     // Never read past the span: the level goes on from the last statistics with the code space.
     const last = level.level(t0 + span - 1, 900, heap)
@@ -115,6 +115,15 @@ describe('start() and the guard', () => {
     assert.equal(large.level(t0, 4_096, 1e12), 4_096)
     assert.equal(large.level(t0 + 10_000, 8_192, 1e12), 8_192)
     assert.equal(large.reads, 0)
+    // And a level that began on a large heap stays the code space's when the heap shrinks: no jump.
+    assert.equal(large.level(t0 + 20_000, 8_192, heap), 8_192)
+    assert.equal(large.reads, 0)
+    // A time that is not a number reads nothing and starts nothing.
+    const untimed = new CompiledCodeLevel(span)
+    assert.equal(untimed.level(NaN, 2_048, heap), 2_048)
+    assert.equal(untimed.reads, 0)
+    untimed.level(t0, 2_048, heap)
+    assert.equal(untimed.reads, 1)
     // One slow read (the thread preempted) does not end the reads; two in a row do.
     const preempted = new CompiledCodeLevel(span)
     const { performance } = require('node:perf_hooks')
@@ -132,6 +141,7 @@ describe('start() and the guard', () => {
       assert.equal(preempted.reads, 3, 'one slow read ended the reads')
       preempted.level(t0 + 180_000, 1_000, heap)
       assert.equal(preempted.reads, 3, 'two slow reads in a row did not end them')
+      assert.ok(preempted.costPerByte * heap > 20, 'the fourth read was put off, not foreseen too slow')
     } finally {
       performance.now = realNow
     }

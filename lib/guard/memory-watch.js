@@ -15,7 +15,7 @@ const SLOT_COUNT = Object.keys(SLOT).length
 const HEAP_STATES = memoryHeapStates()
 
 const YOUNG_SPACES = new Set(['new_space', 'new_large_object_space'])
-/** Where V8 keeps machine code: it grows with compilation, not with a leak (src/core/code_growth.rs). */
+/** Where V8 keeps machine code: the compiled-code level's fallback on a large heap (lib/guard/compiled-code.js). */
 const CODE_SPACES = new Set(['code_space', 'code_large_object_space'])
 
 /**
