@@ -80,52 +80,47 @@ describe('start() and the guard', () => {
     assert.ok(short > delays.length / 5 && long > delays.length / 6, `${short} under 17 ms, ${long} over 25 ms of ${delays.length}`)
   })
 
-  test('the compiled-code level is V8\'s code statistics, read rarely; the code space\'s past them or on a large heap', () => {
+  test('the compiled-code level is V8\'s code statistics, read rarely while compilation is weighed; the code space\'s after or on a large heap', () => {
     const v8 = require('node:v8')
     const { CompiledCodeLevel } = require('../lib/guard/compiled-code')
-    const { compilationSpanMs } = require('../lib/native')
     const compiled = () => {
       const s = v8.getHeapCodeStatistics()
       return s.code_and_metadata_size + s.bytecode_and_metadata_size
     }
-    const span = compilationSpanMs()
-    assert.equal(span, 5 * 60_000)
-    const level = new CompiledCodeLevel(span)
+    const level = new CompiledCodeLevel()
     const t0 = 1_000_000
     const heap = v8.getHeapStatistics().used_heap_size
     const before = compiled()
-    const first = level.level(t0, 1_000, heap)
+    const first = level.level(t0, 1_000, heap, true)
     const after = compiled()
     assert.equal(level.reads, 1)
     assert.ok(first >= Math.min(before, after) && first <= Math.max(before, after), `${first} outside ${before}..${after}`)
     // Between reads the level holds: the code space's page-sized moves are not compilation.
-    assert.equal(level.level(t0 + 500, 1_300, heap), first)
-    assert.equal(level.level(t0 + 1_500, 900, heap), first)
+    assert.equal(level.level(t0 + 500, 1_300, heap, true), first)
+    assert.equal(level.level(t0 + 1_500, 900, heap, true), first)
     assert.equal(level.reads, 1)
-    // Read again later (two seconds at least, a thousand times a read's cost), within the span.
-    level.level(t0 + 60_000, 900, heap)
+    // Read again later (two seconds at least, a thousand times a read's cost).
+    const last = level.level(t0 + 60_000, 900, heap, true)
     assert.equal(level.reads, 2)
-    // Never read past the span: the level goes on from the last statistics with the code space.
-    const last = level.level(t0 + span - 1, 900, heap)
-    assert.equal(level.reads, 3)
-    assert.equal(level.level(t0 + span + 10_000, 1_900, heap), last + 1_000)
-    assert.equal(level.reads, 3)
+    // Never read once the monitor no longer weighs compilation: the level goes on from the last statistics with the code space.
+    assert.equal(level.level(t0 + 400_000, 1_900, heap, false), last + 1_000)
+    assert.equal(level.reads, 2)
     // A heap too large to walk in 20 ms is never walked: the level is the code space's.
-    const large = new CompiledCodeLevel(span)
-    assert.equal(large.level(t0, 4_096, 1e12), 4_096)
-    assert.equal(large.level(t0 + 10_000, 8_192, 1e12), 8_192)
+    const large = new CompiledCodeLevel()
+    assert.equal(large.level(t0, 4_096, 1e12, true), 4_096)
+    assert.equal(large.level(t0 + 10_000, 8_192, 1e12, true), 8_192)
     assert.equal(large.reads, 0)
     // And a level that began on a large heap stays the code space's when the heap shrinks: no jump.
-    assert.equal(large.level(t0 + 20_000, 8_192, heap), 8_192)
+    assert.equal(large.level(t0 + 20_000, 8_192, heap, true), 8_192)
     assert.equal(large.reads, 0)
-    // A time that is not a number reads nothing and starts nothing.
-    const untimed = new CompiledCodeLevel(span)
-    assert.equal(untimed.level(NaN, 2_048, heap), 2_048)
+    // A time that is not a number reads nothing: the level is the code space's until a read.
+    const untimed = new CompiledCodeLevel()
+    assert.equal(untimed.level(NaN, 2_048, heap, true), 2_048)
     assert.equal(untimed.reads, 0)
-    untimed.level(t0, 2_048, heap)
+    untimed.level(t0, 2_048, heap, true)
     assert.equal(untimed.reads, 1)
     // One slow read (the thread preempted) does not end the reads; two in a row do.
-    const preempted = new CompiledCodeLevel(span)
+    const preempted = new CompiledCodeLevel()
     const { performance } = require('node:perf_hooks')
     const realNow = performance.now
     let calls = 0
@@ -133,13 +128,13 @@ describe('start() and the guard', () => {
     // A read times itself with two calls: the second is late by extraMs.
     performance.now = () => realNow.call(performance) + (calls++ % 2 === 1 ? extraMs : 0)
     try {
-      preempted.level(t0, 1_000, heap)
+      preempted.level(t0, 1_000, heap, true)
       extraMs = 40
-      preempted.level(t0 + 60_000, 1_000, heap)
+      preempted.level(t0 + 60_000, 1_000, heap, true)
       assert.equal(preempted.reads, 2)
-      preempted.level(t0 + 120_000, 1_000, heap)
+      preempted.level(t0 + 120_000, 1_000, heap, true)
       assert.equal(preempted.reads, 3, 'one slow read ended the reads')
-      preempted.level(t0 + 180_000, 1_000, heap)
+      preempted.level(t0 + 180_000, 1_000, heap, true)
       assert.equal(preempted.reads, 3, 'two slow reads in a row did not end them')
       assert.ok(preempted.costPerByte * heap > 20, 'the fourth read was put off, not foreseen too slow')
     } finally {

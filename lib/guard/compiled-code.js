@@ -10,10 +10,11 @@
 // old space by 100 to 390 KiB with the code space flat, and V8's code
 // statistics grew by 100 to 210 KiB over each of them.
 //
-// V8's code statistics walk the heap (about 0.1 ms a MiB here: 1 ms at
+// V8's code statistics walk the heap (about 0.1 ms a MiB here, timed by hand: 1 ms at
 // 10 MiB, 11 ms at 100 MiB, 200 ms at 1 GiB), so they are read rarely: at
 // most READ_SHARE of the time, never more often than MIN_READ_GAP_MS, and
-// only while compilation can excuse heap growth at all. The level is the
+// only while the monitor may still take heap growth for compilation (its
+// `weighsCompilation` outcome: the monitor owns that clock). The level is the
 // latest statistics; it does not follow the code space between reads, whose
 // page-sized moves (tens of KiB either way) would count as compilation
 // beside a slow leak (measured on a 5 KB/s leak: the code space's noise
@@ -47,15 +48,9 @@ function compiledBytes() {
 }
 
 class CompiledCodeLevel {
-  /**
-   * @param {number} spanMs how long after the first level compilation can excuse heap growth (ms)
-   */
-  constructor(spanMs) {
-    this.spanMs = spanMs
-    /** When the first level was asked for (ms), or null. */
-    this.firstAt = null
-    /** Whether the statistics are read at all: only if the first level could be (a level that began as the code space's never jumps to them). */
-    this.reading = false
+  constructor() {
+    /** Whether the statistics are read at all, decided at the first level: only if it could be read (a level that began as the code space's never jumps to them); null before it. */
+    this.reading = null
     /** The latest statistics (bytes). */
     this.statistics = 0
     /** Where no read is made, the level is the code space's plus this: the statistics over the code space at the last read. */
@@ -72,16 +67,14 @@ class CompiledCodeLevel {
 
   /**
    * The compiled-code level (bytes) at `atMs`, from the code spaces' bytes
-   * in use now and the heap's (`heapBytes`, to foresee a read's pause).
+   * in use now and the heap's (`heapBytes`, to foresee a read's pause);
+   * `weighed`: whether the monitor may still take heap growth for
+   * compilation (no read is made once it may not).
    */
-  level(atMs, codeSpace, heapBytes) {
-    const small = this.costPerByte * heapBytes <= MAX_READ_PAUSE_MS
-    if (this.firstAt === null && Number.isFinite(atMs)) {
-      this.firstAt = atMs
-      this.reading = small
-    }
-    const readable = this.reading && atMs - this.firstAt <= this.spanMs && small
-    if (!readable) return codeSpace + this.offset
+  level(atMs, codeSpace, heapBytes, weighed) {
+    const cheap = this.costPerByte * heapBytes <= MAX_READ_PAUSE_MS
+    if (this.reading === null) this.reading = cheap
+    if (!(this.reading && weighed && cheap)) return codeSpace + this.offset
     if (atMs >= this.nextReadAt) {
       const started = performance.now()
       const compiled = compiledBytes()
@@ -97,7 +90,7 @@ class CompiledCodeLevel {
       }
       this.nextReadAt = atMs + Math.max(MIN_READ_GAP_MS, costMs / READ_SHARE)
     }
-    return this.statistics
+    return this.reads > 0 ? this.statistics : codeSpace
   }
 }
 

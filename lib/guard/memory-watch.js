@@ -4,7 +4,7 @@
 
 const v8 = require('node:v8')
 const { performance } = require('node:perf_hooks')
-const { MemoryMonitorHandle, compilationSpanMs, memoryExchangeSlots, memoryHeapStates, nativeSource } = require('../native')
+const { MemoryMonitorHandle, memoryExchangeSlots, memoryHeapStates, nativeSource } = require('../native')
 const { subscribe } = require('../gc')
 const { CompiledCodeLevel } = require('./compiled-code')
 
@@ -83,13 +83,15 @@ class MemoryWatch {
     this.monitor = new MemoryMonitorHandle(monitor)
     /** The reading handed to the monitor, and the sample's outcome it writes back. */
     this.exchange = new Float64Array(SLOT_COUNT)
+    // Until the first sample's outcome says otherwise, compilation may excuse growth.
+    this.exchange[SLOT.weighsCompilation] = 1
     this.deliver = deliver
     /** What the heap dies against: the old generation's limit. */
     this.heapLimit = oldGenerationLimit(v8.getHeapStatistics().heap_size_limit)
     /** The old generation's committed bytes at the latest sample. */
     this.oldCommitted = 0
     /** The compiled-code level heap growth is weighed against. */
-    this.compiled = new CompiledCodeLevel(compilationSpanMs())
+    this.compiled = new CompiledCodeLevel()
     this.lastArrayBuffers = 0
     /** Young-generation bytes right after the latest GC: what survived it there. */
     this.youngAfterGc = 0
@@ -167,7 +169,7 @@ class MemoryWatch {
     const x = this.exchange
     x[SLOT.atMs] = now()
     x[SLOT.heapLive] = spaces.rest + this.youngAfterGc
-    x[SLOT.heapCode] = this.compiled.level(x[SLOT.atMs], spaces.code, spaces.rest + spaces.young)
+    x[SLOT.heapCode] = this.compiled.level(x[SLOT.atMs], spaces.code, spaces.rest + spaces.young, x[SLOT.weighsCompilation] === 1)
     x[SLOT.heapTotal] = h.total_heap_size
     x[SLOT.heapLimit] = this.heapLimit
     x[SLOT.external] = h.external_memory

@@ -85,14 +85,17 @@ const READING_SLOTS: [&str; 9] = [
 ///   [`HEAP_STATES`];
 /// - `settling`: 1 while heap and native growth are judged as settling (a
 ///   minute of this thread's own time: time it waited for a core does not
-///   count).
-const OUTCOME_SLOTS: [&str; 6] = [
+///   count);
+/// - `weighsCompilation`: 1 while heap growth may still be taken for
+///   compilation, when the compiled-code level is worth reading.
+const OUTCOME_SLOTS: [&str; 7] = [
     "heapLevel",
     "externalLevel",
     "nativeLevel",
     "wantsFullGc",
     "heapState",
     "settling",
+    "weighsCompilation",
 ];
 
 /// The states a kind can be in, as `heapState` numbers them.
@@ -113,14 +116,6 @@ pub fn memory_exchange_slots() -> Vec<String> {
 #[napi]
 pub fn memory_heap_states() -> Vec<String> {
     HEAP_STATES.iter().map(|s| s.to_string()).collect()
-}
-
-/// How long after its first sample the monitor can take heap growth for
-/// compilation (ms): the span in which the compiled-code level is worth
-/// reading ([`crate::core::code_growth::COMPILATION_SPAN_MS`]).
-#[napi]
-pub fn compilation_span_ms() -> f64 {
-    crate::core::code_growth::COMPILATION_SPAN_MS
 }
 
 /// A reading from its slots.
@@ -276,6 +271,7 @@ impl MemoryMonitorHandle {
             .position(|s| *s == outcome.heap_state)
             .map_or(f64::NAN, |i| i as f64);
         out[5] = f64::from(u8::from(outcome.settling));
+        out[6] = f64::from(u8::from(outcome.weighs_compilation));
         Ok((!outcome.reports.is_empty()).then(|| to_objects(outcome.reports)))
     }
 

@@ -108,6 +108,14 @@ impl CodeLevels {
         })
     }
 
+    /// Whether heap growth at `at_ms` may still be taken for compilation:
+    /// before the first level, or within [`COMPILATION_SPAN_MS`] of it (wall
+    /// time). The compiled-code level is worth reading only while it is.
+    pub fn weighs_at(&self, at_ms: f64) -> bool {
+        self.first_ms
+            .is_none_or(|first_ms| at_ms - first_ms <= COMPILATION_SPAN_MS)
+    }
+
     /// Whether heap growth at `heap_per_ms` (bytes a millisecond) from
     /// `from_ms` to `at_ms` is compilation: the code compiled over the same
     /// span and still kept ([`CodeSpan::growth`]) is
@@ -115,11 +123,11 @@ impl CodeLevels {
     /// [`COMPILATION_SPAN_MS`] of the first level (wall time). Without code
     /// levels, or with a time that is not a number, nothing is compilation.
     pub fn explains(&self, from_ms: f64, at_ms: f64, heap_per_ms: f64) -> bool {
-        let Some(first_ms) = self.first_ms else {
-            return false;
-        };
-        let within_span = at_ms - first_ms <= COMPILATION_SPAN_MS;
-        if !within_span || heap_per_ms.is_nan() || heap_per_ms <= 0.0 {
+        if self.first_ms.is_none()
+            || !self.weighs_at(at_ms)
+            || heap_per_ms.is_nan()
+            || heap_per_ms <= 0.0
+        {
             return false;
         }
         let Some(span) = self.span_from(from_ms) else {
@@ -236,8 +244,12 @@ mod tests {
         // nothing here waits or reads a clock).
         let stamp = |i: usize| i as f64 * STEP_MS;
         let mut code = CodeLevels::new(240);
+        // Before its first level it may weigh any growth.
+        assert!(code.weighs_at(f64::MAX));
         for i in 0..=cap + 40 {
             code.push(stamp(i), stamp(i));
+            // It weighs compilation up to the cap and never past it.
+            assert_eq!(code.weighs_at(stamp(i)), i <= cap, "sample {i}");
             // At the sample 40 before the cap it is compilation.
             if i == cap - 40 {
                 assert!(code.explains(stamp(i - 80), stamp(i), 1.0));

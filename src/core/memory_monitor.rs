@@ -220,6 +220,10 @@ pub struct SampleOutcome {
     /// Whether the settling minute still runs after this sample (see
     /// [`MemoryMonitor::settling`]).
     pub settling: bool,
+    /// Whether heap growth may still be taken for compilation after this
+    /// sample ([`CodeLevels::weighs_at`]): the compiled-code level is worth
+    /// reading only while it may.
+    pub weighs_compilation: bool,
 }
 
 /// Where one memory kind stands.
@@ -480,6 +484,7 @@ impl MemoryMonitor {
         self.code.push(sample.at_ms, sample.heap_code);
         let mut outcome = SampleOutcome {
             levels: [f64::NAN; 3],
+            weighs_compilation: self.code.weighs_at(sample.at_ms),
             ..SampleOutcome::default()
         };
         for i in 0..self.kinds.len() {
@@ -656,8 +661,8 @@ mod tests {
     }
 
     /// A heap that grows by compilation (the compiled code grows by a third as
-    /// much) is not reported, and a leak of the same rate with a flat code
-    /// space is, inside the settling minute: swept over rates and how long
+    /// much) is not reported, and a leak of the same rate with flat compiled
+    /// code is, inside the settling minute: swept over rates and how long
     /// the compilation lasts.
     #[test]
     fn heap_growth_beside_code_growth_is_compilation_and_a_leak_is_reported_soon() {
