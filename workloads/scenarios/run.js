@@ -34,13 +34,32 @@ let guard = null
 /** Whether the run ended because it could not take its samples in time. */
 let gaveUp = false
 
+/**
+ * Every 20th sample, and whenever a kind's state or the sampler's changes:
+ * seconds since start, each kind's judged level (KiB) and state (u: warming up, w: watching, s: suspected, l: leaking, o: off),
+ * and the sampler's interval while it runs. Printed with the result, it is
+ * what a report a control should not have made is read against.
+ */
+const trail = []
+const STATE_LETTERS = { off: 'o', 'warming-up': 'u', watching: 'w', suspected: 's', leaking: 'l' }
+let trailed = { samples: 0, states: '' }
+function extendTrail() {
+  const { samples, memory, allocationSites } = guard.stats()
+  const sampling = allocationSites.active ? ` S${allocationSites.samplingInterval / 1024}K` : ''
+  const states = memory.map((k) => STATE_LETTERS[k.state]).join('') + sampling
+  if (samples < trailed.samples + 20 && states === trailed.states) return
+  trailed = { samples, states }
+  const levels = memory.map((k) => `${k.kind[0]}${Math.round(k.baseline / 1024)}${STATE_LETTERS[k.state]}`)
+  trail.push(`${((Date.now() - started) / 1000).toFixed(1)}s ${levels.join(' ')}${sampling}`)
+}
+
 function finish() {
   if (stopWorkload) stopWorkload()
   const stats = guard.stats()
   guard.stop()
   const { samples, forcedGcs, memory, settledAt } = stats
   const judgedMs = settledAt === null ? 0 : Date.now() - settledAt
-  process.stdout.write(`${JSON.stringify({ id, expect: scenario.expect, intervalMs, sampleBudget: untilSamples, gaveUp, reports, served: servedRequests(), settledAfterMs: settledAt === null ? null : settledAt - started, judgedMs, stats: { samples, forcedGcs, memory } })}\n`)
+  process.stdout.write(`${JSON.stringify({ id, expect: scenario.expect, intervalMs, sampleBudget: untilSamples, gaveUp, reports, served: servedRequests(), trail, settledAfterMs: settledAt === null ? null : settledAt - started, judgedMs, stats: { samples, forcedGcs, memory } })}\n`)
   process.exit(0)
 }
 
@@ -57,6 +76,7 @@ const params = { ...scenario.params, intervalMs, loadMs: 3 * durationMs + 5000 }
 stopWorkload = group === 'service' ? services[name](params) : workloads[name](params)
 const judgedLongEnough = ({ samples, settledAt }) => samples >= untilSamples && (JUDGED_MS === 0 || (settledAt !== null && Date.now() - settledAt >= JUDGED_MS))
 const poll = setInterval(() => {
+  extendTrail()
   if (judgedLongEnough(guard.stats())) finish()
   else if (Date.now() - started > GIVE_UP_MS) {
     gaveUp = true
