@@ -33,7 +33,7 @@ describe('memory scenarios', () => {
       // An HTTP case judged without load proves nothing: the service counts what it answered.
       if (scenario.workload.startsWith('service:')) assert.ok(result.served >= 1000, `the load never ran: ${result.served} requests answered`)
       if (scenario.expect) {
-        assert.ok(kinds.includes(scenario.expect), `no '${scenario.expect}' report in ${ran}: ${JSON.stringify(result.reports)}`)
+        assert.ok(kinds.includes(scenario.expect), `no '${scenario.expect}' report in ${ran}: ${JSON.stringify(result.reports)}; what the guard saw:\n${result.trail.join('\n')}`)
         assert.deepEqual(kinds.filter((k) => k !== scenario.expect), [], `other kinds reported: ${JSON.stringify(result.reports)}`)
         const report = result.reports.find((r) => r.kind === scenario.expect)
         assert.ok(report.growthPerMinute > 0)

@@ -218,8 +218,8 @@ pub fn clearly_clean(
             (lo.min(v), hi.max(v))
         });
     let band = high - low;
-    let weighed = calls.last().copied().unwrap_or(0.0) - calls.get(from).copied().unwrap_or(0.0);
-    if !band.is_finite() || band >= EARLY_CLEAN_SHARE * floor_per_call * weighed {
+    let band_calls = calls.last().copied().unwrap_or(0.0) - calls.get(from).copied().unwrap_or(0.0);
+    if !band.is_finite() || band >= EARLY_CLEAN_SHARE * floor_per_call * band_calls {
         return false;
     }
     let verdict = judge(kind, calls, values, floor_per_call);

@@ -36,15 +36,15 @@ let gaveUp = false
 
 /**
  * Every 20th sample, and whenever a kind's state or the sampler's changes:
- * seconds since start, each kind's judged level (KiB) and state (u: warming up, w: watching, s: suspected, l: leaking, o: off),
- * and the sampler's interval while it runs. Printed with the result, it is
- * what a report a control should not have made is read against.
+ * seconds since start, each kind's judged level (KiB) and state, and the
+ * sampler's interval while it runs; its first line says how to read it.
+ * Printed with a failing case, it is what a report (or its absence) is
+ * read against.
  */
-const trail = []
+const trail = ['seconds; heap, external and native levels in KiB, each with its state (u: warming up, w: watching, s: suspected, l: leaking, o: off); S: the sampler runs, at that interval']
 const STATE_LETTERS = { off: 'o', 'warming-up': 'u', watching: 'w', suspected: 's', leaking: 'l' }
 let trailed = { samples: 0, states: '' }
-function extendTrail() {
-  const { samples, memory, allocationSites } = guard.stats()
+function extendTrail({ samples, memory, allocationSites }) {
   const sampling = allocationSites.active ? ` S${allocationSites.samplingInterval / 1024}K` : ''
   const states = memory.map((k) => STATE_LETTERS[k.state]).join('') + sampling
   if (samples < trailed.samples + 20 && states === trailed.states) return
@@ -76,8 +76,9 @@ const params = { ...scenario.params, intervalMs, loadMs: 3 * durationMs + 5000 }
 stopWorkload = group === 'service' ? services[name](params) : workloads[name](params)
 const judgedLongEnough = ({ samples, settledAt }) => samples >= untilSamples && (JUDGED_MS === 0 || (settledAt !== null && Date.now() - settledAt >= JUDGED_MS))
 const poll = setInterval(() => {
-  extendTrail()
-  if (judgedLongEnough(guard.stats())) finish()
+  const stats = guard.stats()
+  extendTrail(stats)
+  if (judgedLongEnough(stats)) finish()
   else if (Date.now() - started > GIVE_UP_MS) {
     gaveUp = true
     finish()
