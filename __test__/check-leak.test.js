@@ -288,12 +288,15 @@ describe('the time budget', () => {
   })
 
   test('a verdict reached on fewer calls than planned says so', async () => {
-    // 20 batches of 30 calls of 1 ms do not fit in 500 ms.
+    // 20 batches of 30 calls of 1 ms (and the readings between them) do
+    // not fit in the 600 ms the 400 calls of warm-up leave. Nor can the
+    // round end early as clean: that needs twice the calls made before it,
+    // 800, more than 600 ms can make.
     const busy = () => {
       const until = performance.now() + 1
       while (performance.now() < until);
     }
-    const result = await checkLeak(busy, { timeoutMs: 500, batches: 20, batchSize: 30, warmup: 20 })
+    const result = await checkLeak(busy, { timeoutMs: 1000, batches: 20, batchSize: 30, warmup: 400 })
     assert.equal(result.truncated, true)
     assert.equal(result.leaked, false)
     assert.ok(result.iterations < 20 * 30, `${result.iterations}`)
