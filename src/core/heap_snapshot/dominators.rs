@@ -11,6 +11,7 @@
 
 use super::graph::HeapGraph;
 use super::huge_pages;
+use super::prefetch::prefetch;
 
 const NONE: u32 = u32::MAX;
 
@@ -35,6 +36,12 @@ pub trait Successors {
     fn target(&self, v: u32, e: usize) -> Option<u32>;
     /// Self size of `v`.
     fn size(&self, v: u32) -> u64;
+    /// The target of edge `e` counted over all nodes' edges in order,
+    /// retaining or not, when the graph keeps its edges in one array: read
+    /// ahead of a pass over the edges, to start loading what it will touch.
+    fn target_ahead(&self, _e: usize) -> Option<u32> {
+        None
+    }
 }
 
 impl Successors for HeapGraph {
@@ -53,6 +60,10 @@ impl Successors for HeapGraph {
     }
     fn size(&self, v: u32) -> u64 {
         HeapGraph::size(self, v)
+    }
+    #[inline]
+    fn target_ahead(&self, e: usize) -> Option<u32> {
+        (e < self.edge_target.len()).then(|| self.edge_to(e))
     }
 }
 
@@ -87,21 +98,29 @@ struct Forest {
 }
 
 impl Forest {
+    /// A forest of `n` single-node trees. Its memory is all zeros at first
+    /// and is made resident as the pass reaches it (from the highest
+    /// preorder number down): a zero slot is a node not yet touched, which
+    /// [`Forest::touch`] makes a tree of its own. Slot 0, the sentinel, is
+    /// all zeros for good.
     fn new(n: usize) -> Self {
-        let mut s = huge_pages::with_capacity(n + 1);
-        s.push(ForestSlot {
-            ancestor: 0,
-            least: 0,
-            child: 0,
-            size: 0,
-        });
-        s.extend((1..=n as u32).map(|i| ForestSlot {
-            ancestor: 0,
-            least: i,
-            child: 0,
-            size: 1,
-        }));
+        // SAFETY: all four fields are integers, for which zero is valid.
+        let s = unsafe { huge_pages::zeroed(n + 1) };
         Forest { s }
+    }
+
+    /// Makes preorder number `v` a tree of its own if the pass has not touched it yet.
+    #[inline]
+    fn touch(&mut self, v: u32) {
+        let slot = &mut self.s[v as usize + 1];
+        if slot.size == 0 {
+            *slot = ForestSlot {
+                ancestor: 0,
+                least: v + 1,
+                child: 0,
+                size: 1,
+            };
+        }
     }
 
     /// The least semidominator on the forest path from `v` (in the forest)
@@ -136,6 +155,8 @@ impl Forest {
 
     /// Adds `w`, whose semidominator is `semi`, under its DFS parent `v`.
     fn link(&mut self, v: u32, w: u32, semi: u32) {
+        self.touch(v);
+        self.touch(w);
         let s = &mut self.s;
         let (v, w) = (v as usize + 1, w as usize + 1);
         s[w].least = semi + 1;
@@ -220,6 +241,11 @@ pub fn dominators<G: Successors + ?Sized>(g: &G) -> Dominators {
     // of nodes already done (preorder numbers above `w`). Once `w` is done,
     // `pred_first[w + 1]` is never read again: it takes `w`'s
     // semidominator (one array fewer at the pass's peak).
+    // The predecessor lists are read from the end down: their memory goes
+    // back to the kernel as the pass leaves it, while the forest's comes in.
+    const RELEASE_ITEMS: usize = 1 << 20;
+    const AHEAD_NODES: usize = 8;
+    let mut released = preds.len();
     let mut forest = Forest::new(n);
     let mut path: Vec<u32> = Vec::new();
     for w in (1..n).rev() {
@@ -227,6 +253,13 @@ pub fn dominators<G: Successors + ?Sized>(g: &G) -> Dominators {
         // at or before `w` (a self loop too: not in the forest yet, its own
         // number counts).
         let mut best = parent[w];
+        // Start loading the forest slots the evaluations a few nodes on will read first.
+        let ahead = w.saturating_sub(AHEAD_NODES);
+        for &v in &preds[pred_first[ahead] as usize..pred_first[ahead + 1] as usize] {
+            if let Some(slot) = forest.s.get(v as usize + 1) {
+                prefetch(slot);
+            }
+        }
         for &v in &preds[pred_first[w] as usize..pred_first[w + 1] as usize] {
             let candidate = if (v as usize) <= w {
                 v
@@ -234,6 +267,10 @@ pub fn dominators<G: Successors + ?Sized>(g: &G) -> Dominators {
                 forest.eval(v, &mut path)
             };
             best = best.min(candidate);
+        }
+        if released - pred_first[w] as usize >= RELEASE_ITEMS {
+            released = pred_first[w] as usize;
+            huge_pages::release_from(&mut preds, released);
         }
         pred_first[w + 1] = best;
         forest.link(parent[w], w as u32, best);
@@ -344,9 +381,17 @@ fn for_each_predecessor<G: Successors + ?Sized>(
     slots: &mut [NodeSlot],
     mut f: impl FnMut(&mut NodeSlot, u32),
 ) {
+    // How many edges ahead the target's slot starts loading.
+    const AHEAD: usize = 16;
     for v in 0..g.nodes() as u32 {
         let dv = slots[v as usize].dfn;
         for e in g.edge_range(v) {
+            if let Some(slot) = g
+                .target_ahead(e + AHEAD)
+                .and_then(|t| slots.get(t as usize))
+            {
+                prefetch(slot);
+            }
             if let Some(w) = g.target(v, e) {
                 let slot = &mut slots[w as usize];
                 if slot.parent != dv {

@@ -249,6 +249,7 @@ impl HeapGraph {
     /// don't except from the root (there they mark the global objects); the
     /// edge from a WeakMap's table to a value doesn't (the edge from the key
     /// stands for the pair).
+    #[inline]
     pub fn is_retaining(&self, from: u32, e: usize) -> bool {
         let t = Some(self.edge_type(e));
         if t == self.codes.weak {

@@ -8,5 +8,6 @@ pub mod error;
 pub mod graph;
 pub mod huge_pages;
 pub mod json_stream;
+pub mod prefetch;
 pub mod reader;
 pub mod retainer_paths;

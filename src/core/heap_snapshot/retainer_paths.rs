@@ -14,6 +14,7 @@ use std::rc::Rc;
 use super::classes::{location_text, Classes};
 use super::graph::HeapGraph;
 use super::huge_pages;
+use super::prefetch::prefetch;
 
 const NONE: u32 = u32::MAX;
 /// Steps shown at most; a longer path ends in `← …`.
@@ -95,6 +96,22 @@ pub fn shortest_paths(g: &HeapGraph) -> ShortestPaths {
         }
         let v = queue[head];
         head += 1;
+        // The queue says which nodes come next: start loading their edge
+        // offsets, then their edges, then their targets' path slots, so the
+        // misses of several nodes overlap.
+        if let Some(&ahead) = queue.get(head + 24) {
+            prefetch(&g.first_edge[ahead as usize]);
+        }
+        if let Some(&ahead) = queue.get(head + 12) {
+            if let Some(first) = g.edge_target.get(g.first_edge[ahead as usize] as usize) {
+                prefetch(first);
+            }
+        }
+        if let Some(&ahead) = queue.get(head + 4) {
+            for e in g.edges(ahead) {
+                prefetch(&edge[g.edge_to(e) as usize]);
+            }
+        }
         if Some(v) == string_table {
             continue;
         }
