@@ -686,14 +686,20 @@ fn instances(
     dom: &Dominators,
     limit: usize,
 ) -> Vec<Vec<u32>> {
-    let slot: HashMap<usize, usize> = order.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+    // Per class: its place in `order` (NONE: not ranked).
+    const NONE: u32 = u32::MAX;
+    let mut slot = vec![NONE; classes.names.len()];
+    for (i, &c) in order.iter().enumerate() {
+        slot[c] = i as u32;
+    }
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); order.len()];
     for n in 0..g.node_count() {
         if is_new.is_some_and(|f| !f[n]) {
             continue;
         }
-        if let Some(&i) = slot.get(&(classes.of_node[n] as usize)) {
-            members[i].push(n as u32);
+        let i = slot[classes.of_node[n] as usize];
+        if i != NONE {
+            members[i as usize].push(n as u32);
         }
     }
     for m in &mut members {

@@ -4,10 +4,10 @@
 //! Totals per class count instances, self sizes and retained sizes.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::dominators::Dominators;
 use super::graph::HeapGraph;
+use super::word_hasher::WordMap;
 
 /// Every node's class.
 #[derive(Clone, Debug, Default)]
@@ -95,30 +95,10 @@ pub fn class_name(g: &HeapGraph, scripts: &HashMap<u32, String>, n: u32) -> (Str
     }
 }
 
-/// A hasher for the integer keys of [`classify`] (a type and a string id in
-/// one word): one multiply a word, where the default hasher spent more time
-/// than the rest of the pass.
-#[derive(Default)]
-struct WordHasher(u64);
-
-impl Hasher for WordHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(b as u64);
-        }
-    }
-    fn write_u64(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
 /// Classifies every node of `g`.
 pub fn classify(g: &HeapGraph, scripts: &HashMap<u32, String>) -> Classes {
     // (type, name string) → class, for all but plain objects with a location.
-    let mut index: HashMap<u64, u32, BuildHasherDefault<WordHasher>> = HashMap::default();
+    let mut index: WordMap<u64, u32> = WordMap::default();
     let mut by_name: HashMap<String, u32> = HashMap::new();
     let mut c = Classes {
         of_node: Vec::with_capacity(g.node_count()),

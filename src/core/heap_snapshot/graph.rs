@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use super::word_hasher::WordMap;
+
 /// Bits of [`HeapGraph::edge_target`] that hold the target node.
 pub const TARGET_BITS: u32 = 28;
 /// Nodes a graph can hold (2^28 - 1: a snapshot of some 20 GB).
@@ -162,7 +164,10 @@ pub struct HeapGraph {
     /// Allocation trace nodes: id → (function index, parent id).
     pub trace_tree: HashMap<u32, (u32, u32)>,
     /// WeakMap ephemeron edge names (string index) and the table node each names.
-    pub ephemeron_tables: HashMap<u32, u32>,
+    pub ephemeron_tables: WordMap<u32, u32>,
+    /// A bit per string: whether it is a WeakMap ephemeron edge name (the
+    /// map is looked up only then; internal edges are many).
+    pub ephemeron_names: Vec<u64>,
 }
 
 impl HeapGraph {
@@ -259,7 +264,12 @@ impl HeapGraph {
             return from == 0;
         }
         if t == self.codes.internal && !self.ephemeron_tables.is_empty() {
-            if let Some(&table) = self.ephemeron_tables.get(&self.edge_name[e]) {
+            let name = self.edge_name[e];
+            let named = self
+                .ephemeron_names
+                .get(name as usize / 64)
+                .is_some_and(|bits| bits & 1 << (name % 64) != 0);
+            if let Some(&table) = named.then(|| self.ephemeron_tables.get(&name)).flatten() {
                 return from != table;
             }
         }
@@ -301,6 +311,7 @@ impl HeapGraph {
             .collect();
         if by_name.is_empty() {
             self.ephemeron_tables.clear();
+            self.ephemeron_names.clear();
             return;
         }
         let wanted: std::collections::HashSet<u64> = by_name.values().copied().collect();
@@ -312,6 +323,10 @@ impl HeapGraph {
             .into_iter()
             .filter_map(|(s, t)| node_of.get(&t).map(|&n| (s, n)))
             .collect();
+        self.ephemeron_names = vec![0; self.strings.len().div_ceil(64)];
+        for &s in self.ephemeron_tables.keys() {
+            self.ephemeron_names[s as usize / 64] |= 1 << (s % 64);
+        }
     }
 }
 
@@ -319,6 +334,10 @@ impl HeapGraph {
 /// (`"<n> / part of key (K @1) -> value (V @2) pair in WeakMap (table @3)"`).
 pub fn weak_map_table_id(name: &str) -> Option<u64> {
     const TAIL: &str = " pair in WeakMap (table @";
+    // Most strings fail here, before any search.
+    if !name.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
     let rest = name.strip_suffix(')')?;
     let at = rest.rfind(TAIL)?;
     if !name.contains(" / part of key (") {

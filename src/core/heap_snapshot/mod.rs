@@ -11,3 +11,4 @@ pub mod json_stream;
 pub mod prefetch;
 pub mod reader;
 pub mod retainer_paths;
+pub mod word_hasher;

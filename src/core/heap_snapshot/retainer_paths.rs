@@ -15,6 +15,7 @@ use super::classes::{location_text, Classes};
 use super::graph::HeapGraph;
 use super::huge_pages;
 use super::prefetch::prefetch;
+use super::word_hasher::WordMap;
 
 const NONE: u32 = u32::MAX;
 /// Steps shown at most; a longer path ends in `← …`.
@@ -29,6 +30,9 @@ const ROOT: u32 = u32::MAX - 1;
 pub struct ShortestPaths {
     /// Per node: the edge it is reached by (`u32::MAX` when unreachable).
     pub edge: Vec<u32>,
+    /// Per node: that edge's source (kept, as finding it from the edge
+    /// index is a binary search of cache misses).
+    pub source: Vec<u32>,
 }
 
 impl ShortestPaths {
@@ -38,11 +42,11 @@ impl ShortestPaths {
     }
 
     /// The node `n` is reached from (the root's is the root), if reached.
-    pub fn parent(&self, g: &HeapGraph, n: u32) -> Option<u32> {
+    pub fn parent(&self, n: u32) -> Option<u32> {
         match self.edge[n as usize] {
             NONE => None,
             ROOT => Some(n),
-            e => Some(g.first_edge.partition_point(|&first| first <= e) as u32 - 1),
+            _ => Some(self.source[n as usize]),
         }
     }
 
@@ -70,8 +74,12 @@ const TRANSIENT_ROOTS: [&str; 2] = ["(Handle scope)", "(Stack roots)"];
 pub fn shortest_paths(g: &HeapGraph) -> ShortestPaths {
     let n = g.node_count();
     let mut edge = huge_pages::filled(n, NONE);
+    let mut source = huge_pages::filled(n, NONE);
     if n == 0 {
-        return ShortestPaths { edge };
+        return ShortestPaths {
+            edge,
+            source: Vec::new(),
+        };
     }
     let synthetic = |v: u32| Some(g.node_type[v as usize]) == g.codes.synthetic;
     let string_table =
@@ -126,11 +134,12 @@ pub fn shortest_paths(g: &HeapGraph) -> ShortestPaths {
             let w = g.edge_to(e);
             if edge[w as usize] == NONE {
                 edge[w as usize] = e as u32;
+                source[w as usize] = v;
                 queue.push(w);
             }
         }
     }
-    ShortestPaths { edge }
+    ShortestPaths { edge, source }
 }
 
 /// How a step's holder refers to it.
@@ -363,7 +372,7 @@ struct Cluster {
     count: u64,
     depth: u64,
     node: u32,
-    runs: Rc<Vec<Run>>,
+    runs: Path,
 }
 
 /// How a step is held by the next one up.
@@ -385,6 +394,30 @@ struct Run {
     repeat: u64,
 }
 
+/// A path's runs from one node up: the first run, and the path of the
+/// node above, shared with every path that continues through it (building
+/// a node's path is one cell, not a copy of the runs above).
+struct RunList {
+    run: Run,
+    /// How many runs the path has, counted up to `MAX_STEPS + 1`.
+    len: usize,
+    next: Path,
+}
+
+/// Runs from a node up (`None`: no visible step).
+type Path = Option<Rc<RunList>>;
+
+/// The first `MAX_STEPS + 1` runs of `path` (what a path shows, and its cut).
+fn path_runs(path: &Path) -> impl Iterator<Item = &Run> + '_ {
+    let mut at = path.as_deref();
+    std::iter::from_fn(move || {
+        let cell = at?;
+        at = cell.next.as_deref();
+        Some(&cell.run)
+    })
+    .take(MAX_STEPS + 1)
+}
+
 /// The visible steps from a node up to the root, memoized: the path from a
 /// node continues as the path from the first visible node's parent, so each
 /// node's is built once from its parent's. A linked list of n objects costs
@@ -393,12 +426,12 @@ struct Upward<'d, 'a> {
     d: &'d Describer<'a>,
     sp: &'d ShortestPaths,
     /// Per continuation node (walked with no pending label): its runs.
-    memo: HashMap<u32, Rc<Vec<Run>>>,
+    memo: WordMap<u32, Path>,
 }
 
 impl Upward<'_, '_> {
     /// The runs from `start` up, or None when it is not reached.
-    fn runs(&mut self, start: u32) -> Option<Rc<Vec<Run>>> {
+    fn runs(&mut self, start: u32) -> Option<Path> {
         if !self.sp.reached(start) {
             return None;
         }
@@ -407,7 +440,7 @@ impl Upward<'_, '_> {
         // Walk up to a memoized node or the end, noting each visible step.
         let mut chain: Vec<(u32, Run)> = Vec::new();
         let mut c = start;
-        let mut tail: Rc<Vec<Run>> = Rc::new(Vec::new());
+        let mut tail: Path = None;
         let mut hops = 0usize;
         'outer: loop {
             if let Some(known) = self.memo.get(&c) {
@@ -438,7 +471,7 @@ impl Upward<'_, '_> {
                     pending = label;
                 }
                 hops += 1;
-                match self.sp.parent(g, v) {
+                match self.sp.parent(v) {
                     Some(p) if hops <= g.node_count() => v = p,
                     _ => {
                         // Unreachable above here: the path ends at the last visible step.
@@ -447,7 +480,7 @@ impl Upward<'_, '_> {
                 }
             }
             hops += 1;
-            match self.sp.parent(g, chain[chain.len() - 1].1.node) {
+            match self.sp.parent(chain[chain.len() - 1].1.node) {
                 Some(p) if hops <= g.node_count() => c = p,
                 _ => break,
             }
@@ -455,32 +488,35 @@ impl Upward<'_, '_> {
         // Build each continuation's runs from the one above it.
         let mut first = true;
         for (c, mut run) in chain.into_iter().rev() {
-            let mut runs: Vec<Run> = Vec::with_capacity((tail.len() + 1).min(MAX_STEPS + 1));
-            if first && tail.is_empty() {
+            let above = tail.as_deref();
+            if first && above.is_none() {
                 // The last step is held by nothing shown.
                 run.label = None;
             }
             first = false;
             // A root's slot number says nothing.
-            if tail.len() == 1 && d.is_end(tail[0].node) && run.label == Some(Label::Element) {
+            if above.is_some_and(|t| t.len == 1 && d.is_end(t.run.node))
+                && run.label == Some(Label::Element)
+            {
                 run.label = None;
             }
-            match tail.first() {
-                Some(next) if d.key(next) == d.key(&run) => {
-                    runs.push(Run {
-                        repeat: next.repeat + 1,
+            let cell = match above {
+                Some(next) if d.key(&next.run) == d.key(&run) => RunList {
+                    run: Run {
+                        repeat: next.run.repeat + 1,
                         ..run
-                    });
-                    runs.extend(tail.iter().skip(1).copied());
-                }
-                _ => {
-                    runs.push(run);
-                    runs.extend(tail.iter().take(MAX_STEPS).copied());
-                }
-            }
-            let runs = Rc::new(runs);
-            self.memo.insert(c, runs.clone());
-            tail = runs;
+                    },
+                    len: next.len,
+                    next: next.next.clone(),
+                },
+                _ => RunList {
+                    run,
+                    len: (above.map_or(0, |t| t.len) + 1).min(MAX_STEPS + 1),
+                    next: tail.clone(),
+                },
+            };
+            tail = Some(Rc::new(cell));
+            self.memo.insert(c, tail.clone());
         }
         Some(tail)
     }
@@ -501,16 +537,16 @@ pub fn cluster_paths(
     let mut upward = Upward {
         d,
         sp,
-        memo: HashMap::new(),
+        memo: WordMap::default(),
     };
     // Per cluster: objects, and the member shown (most steps in runs, then lowest id).
-    let mut clusters: HashMap<u64, Cluster> = HashMap::new();
+    let mut clusters: WordMap<u64, Cluster> = WordMap::default();
     for &n in nodes.iter().take(max_objects) {
         let Some(runs) = upward.runs(n) else {
             continue;
         };
         let mut h = DefaultHasher::new();
-        for (i, run) in runs.iter().take(MAX_STEPS).enumerate() {
+        for (i, run) in path_runs(&runs).take(MAX_STEPS).enumerate() {
             let mut key = d.key(run);
             // The name an object itself is held by is often data (a
             // dictionary's key: `hashMap['path:/items/34110,']`): objects
@@ -520,7 +556,7 @@ pub fn cluster_paths(
             }
             key.hash(&mut h);
         }
-        let depth: u64 = runs.iter().map(|r| r.repeat).sum();
+        let depth: u64 = path_runs(&runs).map(|r| r.repeat).sum();
         let entry = clusters.entry(h.finish()).or_insert(Cluster {
             count: 0,
             depth,
@@ -541,7 +577,7 @@ pub fn cluster_paths(
         .take(max_paths)
         .map(|c| RetainerPath {
             count: c.count,
-            steps: d.render(&c.runs),
+            steps: d.render(&path_runs(&c.runs).copied().collect::<Vec<_>>()),
         })
         .collect()
 }
@@ -729,13 +765,9 @@ mod tests {
         let g = load(&every_kind().render()).unwrap();
         let sp = shortest_paths(&g);
         // "Cached" is held only weakly; "Value" only through the WeakMap: by its key.
-        assert_eq!(sp.parent(&g, 9), None);
-        assert_eq!(
-            sp.parent(&g, 13),
-            Some(12),
-            "the value is reached from its key"
-        );
-        assert_eq!(sp.parent(&g, 14), None, "an orphan has no path");
-        assert_eq!(sp.parent(&g, 0), Some(0));
+        assert_eq!(sp.parent(9), None);
+        assert_eq!(sp.parent(13), Some(12), "the value is reached from its key");
+        assert_eq!(sp.parent(14), None, "an orphan has no path");
+        assert_eq!(sp.parent(0), Some(0));
     }
 }
