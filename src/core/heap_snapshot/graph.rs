@@ -306,7 +306,7 @@ impl HeapGraph {
     /// Finds the WeakMap ephemeron edge names among the strings and the
     /// table node each names (once, after loading; ids are not needed after).
     pub fn index_ephemerons(&mut self) {
-        let by_name: HashMap<u32, u64> = (0..self.strings.len() as u32)
+        let by_name: WordMap<u32, u64> = (0..self.strings.len() as u32)
             .filter_map(|i| weak_map_table_id(self.strings.get(i)).map(|t| (i, t)))
             .collect();
         if by_name.is_empty() {
@@ -314,9 +314,9 @@ impl HeapGraph {
             self.ephemeron_names.clear();
             return;
         }
-        let wanted: std::collections::HashSet<u64> = by_name.values().copied().collect();
-        let node_of: HashMap<u64, u32> = (0..self.node_count() as u32)
-            .filter(|&n| wanted.contains(&(self.node_id[n as usize] as u64)))
+        let wanted: WordMap<u64, ()> = by_name.values().map(|&t| (t, ())).collect();
+        let node_of: WordMap<u64, u32> = (0..self.node_count() as u32)
+            .filter(|&n| wanted.contains_key(&(self.node_id[n as usize] as u64)))
             .map(|n| (self.node_id[n as usize] as u64, n))
             .collect();
         self.ephemeron_tables = by_name
@@ -333,17 +333,20 @@ impl HeapGraph {
 /// The table id in a WeakMap ephemeron edge name
 /// (`"<n> / part of key (K @1) -> value (V @2) pair in WeakMap (table @3)"`).
 pub fn weak_map_table_id(name: &str) -> Option<u64> {
+    const HEAD: &str = " / part of key (";
     const TAIL: &str = " pair in WeakMap (table @";
-    // Most strings fail here, before any search.
-    if !name.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+    // Tested where the parts stand, without a search: a snapshot holds
+    // millions of strings, and one of these for every WeakMap entry.
+    let after_number = name.trim_start_matches(|c: char| c.is_ascii_digit());
+    if after_number.len() == name.len() || !after_number.starts_with(HEAD) {
         return None;
     }
     let rest = name.strip_suffix(')')?;
-    let at = rest.rfind(TAIL)?;
-    if !name.contains(" / part of key (") {
+    let at = rest.rfind('@')?;
+    if !rest[..=at].ends_with(TAIL) {
         return None;
     }
-    rest[at + TAIL.len()..].parse().ok()
+    rest[at + 1..].parse().ok()
 }
 
 #[cfg(test)]
@@ -360,6 +363,15 @@ mod tests {
         );
         assert_eq!(weak_map_table_id("table"), None);
         assert_eq!(weak_map_table_id("x pair in WeakMap (table @79)"), None);
+        assert_eq!(weak_map_table_id("3 pair in WeakMap (table @79)"), None);
+        assert_eq!(
+            weak_map_table_id("3 / part of key (Object @81) -> value (Cart @83)"),
+            None
+        );
+        assert_eq!(
+            weak_map_table_id("3 / part of key (a @1) -> value (b @2) pair in WeakMap (table @x)"),
+            None
+        );
     }
 
     #[test]
