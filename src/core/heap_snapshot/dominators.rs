@@ -42,6 +42,10 @@ pub trait Successors {
     fn target_ahead(&self, _e: usize) -> Option<u32> {
         None
     }
+    /// Starts loading where `v`'s edges begin (for a walk that will read them soon).
+    fn prefetch_offsets(&self, _v: u32) {}
+    /// Starts loading `v`'s first edges (their offset should be loaded by now).
+    fn prefetch_edges(&self, _v: u32) {}
 }
 
 impl Successors for HeapGraph {
@@ -64,6 +68,22 @@ impl Successors for HeapGraph {
     #[inline]
     fn target_ahead(&self, e: usize) -> Option<u32> {
         (e < self.edge_target.len()).then(|| self.edge_to(e))
+    }
+    #[inline]
+    fn prefetch_offsets(&self, v: u32) {
+        if let Some(first) = self.first_edge.get(v as usize) {
+            prefetch(first);
+        }
+    }
+    #[inline]
+    fn prefetch_edges(&self, v: u32) {
+        if let Some(edge) = self
+            .first_edge
+            .get(v as usize)
+            .and_then(|&first| self.edge_target.get(first as usize))
+        {
+            prefetch(edge);
+        }
     }
 }
 
@@ -318,7 +338,8 @@ struct Preorder {
     /// Preorder number → node.
     vertex: Vec<u32>,
     seen: Vec<u64>,
-    /// Frames are (node, next edge): 8 bytes, as a DFS may go millions deep.
+    /// Nodes to number, with their parent's preorder number: 8 bytes each, as
+    /// a walk may go millions deep.
     stack: Vec<(u32, u32)>,
 }
 
@@ -343,32 +364,40 @@ impl Preorder {
         self.seen[v as usize / 64] & 1 << (v % 64) != 0
     }
 
-    fn reach<G: Successors + ?Sized>(&mut self, g: &G, v: u32, parent: u32) {
-        self.seen[v as usize / 64] |= 1 << (v % 64);
-        self.slots[v as usize] = NodeSlot {
-            dfn: self.vertex.len() as u32,
-            parent,
-            preds: 0,
-        };
-        self.vertex.push(v);
-        self.stack.push((v, g.edge_range(v).start as u32));
-    }
-
     /// Numbers everything `start` reaches that is not numbered yet; `start`'s
     /// DFS parent is preorder number `parent`.
+    ///
+    /// A node's edges are read once, when it is numbered: the targets not
+    /// numbered yet go on the stack with the node as their parent, last edge
+    /// first, and a target is numbered when it comes off the stack unless it
+    /// was by then. Numbers and parents come out as a recursive walk gives
+    /// them (a node's parent is the one whose edge that walk follows to it:
+    /// the latest to push it), but a node's edges are never read again after
+    /// its subtree, and the stack says which nodes come next: their edges
+    /// start loading before they are needed.
     fn walk<G: Successors + ?Sized>(&mut self, g: &G, start: u32, parent: u32) {
-        self.reach(g, start, parent);
-        while let Some(top) = self.stack.last_mut() {
-            let (v, e) = (top.0, top.1 as usize);
-            if e >= g.edge_range(v).end {
-                self.stack.pop();
+        self.stack.push((start, parent));
+        while let Some((v, parent)) = self.stack.pop() {
+            if self.reached(v) {
                 continue;
             }
-            top.1 += 1;
-            let Some(w) = g.target(v, e) else { continue };
-            if !self.reached(w) {
-                let v_dfn = self.slots[v as usize].dfn;
-                self.reach(g, w, v_dfn);
+            if let Some(&(next, _)) = self.stack.last() {
+                g.prefetch_edges(next);
+            }
+            let dv = self.vertex.len() as u32;
+            self.seen[v as usize / 64] |= 1 << (v % 64);
+            self.slots[v as usize] = NodeSlot {
+                dfn: dv,
+                parent,
+                preds: 0,
+            };
+            self.vertex.push(v);
+            for e in g.edge_range(v).rev() {
+                let Some(w) = g.target(v, e) else { continue };
+                if !self.reached(w) {
+                    self.stack.push((w, dv));
+                    g.prefetch_offsets(w);
+                }
             }
         }
     }
