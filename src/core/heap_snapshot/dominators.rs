@@ -232,9 +232,15 @@ pub fn dominators<G: Successors + ?Sized>(g: &G) -> Dominators {
             dfs.walk(g, v, 0);
         }
     }
+    // The walk's stack and bitset go now, not at the end of the function
+    // (fields a pattern leaves out live as long as the variable).
     let Preorder {
-        mut slots, vertex, ..
+        mut slots,
+        vertex,
+        seen,
+        stack,
     } = dfs;
+    drop((seen, stack));
 
     // 2. Predecessor lists in preorder, and the parents by preorder number.
     // A predecessor is the source of a retaining edge other than the DFS
