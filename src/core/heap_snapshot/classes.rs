@@ -182,11 +182,17 @@ impl DominatorTree {
             first[i + 1] += first[i];
         }
         let mut children = vec![0u32; n.saturating_sub(1)];
-        let mut fill = first.clone();
+        // `first[d]` serves as `d`'s fill cursor (no copy of the offsets at
+        // the analysis' peak): filled, it holds where `d + 1` starts, and
+        // the offsets move back one place.
         for v in 1..n {
             let d = dom.idom[v] as usize;
-            children[fill[d] as usize] = v as u32;
-            fill[d] += 1;
+            children[first[d] as usize] = v as u32;
+            first[d] += 1;
+        }
+        first.copy_within(0..n, 1);
+        if let Some(start) = first.first_mut() {
+            *start = 0;
         }
         DominatorTree { first, children }
     }
