@@ -407,6 +407,21 @@ struct RunList {
 /// Runs from a node up (`None`: no visible step).
 type Path = Option<Rc<RunList>>;
 
+impl Drop for RunList {
+    /// Lets go of the cells above one at a time while this was their last
+    /// holder: a path can be a hundred thousand cells long, and dropping
+    /// them one inside the other would need a stack frame each.
+    fn drop(&mut self) {
+        let mut next = self.next.take();
+        while let Some(cell) = next {
+            next = match Rc::try_unwrap(cell) {
+                Ok(mut only) => only.next.take(),
+                Err(_) => None,
+            };
+        }
+    }
+}
+
 /// The first `MAX_STEPS + 1` runs of `path` (what a path shows, and its cut).
 fn path_runs(path: &Path) -> impl Iterator<Item = &Run> + '_ {
     let mut at = path.as_deref();
@@ -675,6 +690,42 @@ mod tests {
             paths[1].text(),
             "Listener .head ← AbortSignal .signal ← (GC roots)"
         );
+    }
+
+    #[test]
+    fn a_long_chain_of_two_classes_is_cut_and_let_go_without_deep_recursion() {
+        // 100,000 objects, Even and Odd in turn, each held by the one before:
+        // each path is one more run than the one above it, and all share
+        // their runs. Letting go of them must not recurse once per run.
+        let mut t = SnapshotText::default();
+        let root = t.node("synthetic", "", 1, 0);
+        let gc = t.node("synthetic", "(GC roots)", 3, 0);
+        t.edge(root, "element", "1", gc);
+        let mut objects = Vec::new();
+        let mut holder = gc;
+        for i in 0..100_000u32 {
+            let class = if i % 2 == 0 { "Even" } else { "Odd" };
+            let o = t.node("object", class, 100 + 2 * i, 16);
+            t.edge(holder, "property", if i == 0 { "head" } else { "next" }, o);
+            holder = o;
+            objects.push(o);
+        }
+        // A small stack, as a thread pool's may be: the drop must not need more.
+        let paths = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || clustered(&t, &objects, 200_000, 3))
+            .unwrap()
+            .join()
+            .unwrap();
+        let counts: Vec<u64> = paths.iter().map(|p| p.count).collect();
+        assert_eq!(counts, vec![49_995, 49_995, 1]);
+        for p in &paths[..2] {
+            // Ten steps, then the cut.
+            assert_eq!(p.steps.len(), MAX_STEPS + 1);
+            assert!(p.text().ends_with(" ← …"), "{}", p.text());
+        }
+        assert!(paths[0].text().starts_with("Even .next ← Odd .next ← "));
+        assert_eq!(paths[2].text(), "Even .head ← (GC roots)");
     }
 
     #[test]
