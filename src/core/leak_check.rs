@@ -82,6 +82,15 @@ const NOISE_FACTOR: f64 = 1.5;
 /// from batch to batch: a 250 B-a-call leak then fits inside the noise.
 const CLEAN_RESOLUTION: f64 = 16.0;
 
+/// Bytes that growth at the floor (taken at least at the kind's default)
+/// must add over a round before the round may call a byte measure clean.
+/// While a fresh process warms up, its post-GC levels drift by ~100 KB, and
+/// a drift down over a short round can cancel a leak of the same size: under
+/// CPU contention, 400 calls of an express request keeping ~230 B each
+/// (~90 KB) read as flat and were called clean once. A round too short for
+/// this is undecided, and the next, larger one decides.
+const MIN_CLEAN_EVIDENCE_BYTES: f64 = 64.0 * 1024.0;
+
 /// The verdict on one measure.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MetricVerdict {
@@ -159,10 +168,15 @@ pub fn judge(kind: CheckKind, calls: &[f64], values: &[f64], floor_per_call: f64
     // something freed in it (a cache emptied, a ballast dropped), and a drop
     // that large can hide growth of the same size: larger batches will tell.
     let resolution_floor = floor_per_call.max(kind.default_floor());
+    let bytes = matches!(
+        kind,
+        CheckKind::Heap | CheckKind::External | CheckKind::Native
+    );
     verdict.undecided = !verdict.leaked
         && (per_call >= floor_per_call
             || per_call <= -resolution_floor
-            || verdict.noise_per_call > CLEAN_RESOLUTION * resolution_floor);
+            || verdict.noise_per_call > CLEAN_RESOLUTION * resolution_floor
+            || (bytes && resolution_floor * span < MIN_CLEAN_EVIDENCE_BYTES));
     verdict
 }
 
@@ -346,6 +360,41 @@ mod tests {
     /// own) is not called clean: the drop hides the growth, so the round is
     /// undecided. A smaller fall, or none, over a clean function stays
     /// clean.
+    #[test]
+    fn a_round_too_short_to_show_the_floor_cannot_be_clean() {
+        // Eight batches of 50 calls: an express request keeping ~230 B each,
+        // under a post-GC drift down of the same size (a warm-up's garbage
+        // freed), reads as flat. 400 calls at the 24 B floor add ~9 KB, far
+        // under the heap's own drift: undecided, never clean.
+        let c = calls(9, 50.0);
+        let drift: Vec<f64> = (0..9).map(|i| -230.0 * 50.0 * i as f64).collect();
+        let v = judge(CheckKind::Heap, &c, &kept(&c, 230.0, &drift), 24.0);
+        assert!(!v.leaked);
+        assert!(v.undecided, "{v:?}");
+        assert!(!clearly_clean(
+            CheckKind::Heap,
+            &c,
+            &kept(&c, 230.0, &drift),
+            24.0,
+            0.0
+        ));
+        // The same flat readings over batches of 1,000 calls are clean: a
+        // leak at the floor would have added ~190 KB.
+        let c = calls(9, 1000.0);
+        let v = judge(CheckKind::Heap, &c, &kept(&c, 0.0, &[0.0; 9]), 24.0);
+        assert!(!v.leaked && !v.undecided, "{v:?}");
+        // Just under and just over 64 KiB of evidence at the floor.
+        for (batch, undecided) in [(340.0, true), (345.0, false)] {
+            let c = calls(9, batch);
+            let v = judge(CheckKind::Heap, &c, &kept(&c, 0.0, &[0.0; 9]), 24.0);
+            assert_eq!(v.undecided, undecided, "batches of {batch}: {v:?}");
+        }
+        // Counts are exact: a listener check's few calls still decide.
+        let c = calls(9, 10.0);
+        let v = judge(CheckKind::Listeners, &c, &kept(&c, 0.0, &[0.0; 9]), 0.05);
+        assert!(!v.leaked && !v.undecided, "{v:?}");
+    }
+
     #[test]
     fn a_round_that_fell_by_a_floor_a_call_is_undecided() {
         let floor = CheckKind::Heap.default_floor();
