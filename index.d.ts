@@ -464,7 +464,7 @@ export interface HeapAnalysis {
   newObjects?: ObjectTotals
   /** Nodes of the second snapshot the root does not reach through retaining edges. */
   unreachable: number
-  /** Milliseconds per step: read, compare, dominators, classes, paths. */
+  /** Milliseconds per step: read, dominators (objects matched beside them), classes, paths. */
   timings: { step: string; ms: number }[]
   totalMs: number
 }
@@ -476,7 +476,7 @@ export interface AnalyzeOptions {
   /** Retainer paths per class, 0 to 100. Default 3. */
   paths?: number
   /** Called at the start, every 250 ms and at the end. */
-  onProgress?: (progress: { phase: 'reading' | 'dominators' | 'comparing' | 'classes' | 'paths' | 'done'; bytesRead: number; totalBytes: number }) => void
+  onProgress?: (progress: { phase: 'reading' | 'dominators' | 'classes' | 'paths' | 'done'; bytesRead: number; totalBytes: number }) => void
 }
 
 /**

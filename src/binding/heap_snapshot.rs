@@ -253,7 +253,7 @@ pub struct HeapAnalysisOutcome {
 /// Where a running analysis is.
 #[napi(object)]
 pub struct HeapAnalysisProgress {
-    /// `'reading' | 'dominators' | 'comparing' | 'classes' | 'paths' | 'done'`.
+    /// `'reading' | 'dominators' | 'classes' | 'paths' | 'done'`.
     pub phase: String,
     /// Bytes read of all the files.
     pub bytes_read: f64,

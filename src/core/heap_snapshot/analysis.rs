@@ -16,7 +16,7 @@ use std::time::Instant;
 use super::classes::{
     classify, script_names, totals_by_name, totals_with_retained, Classes, DominatorTree, Totals,
 };
-use super::dominators::{dominators, Dominators};
+use super::dominators::{dominators_with, retaining_in_degrees, Dominators};
 use super::error::{SnapshotError, SnapshotErrorKind};
 use super::graph::HeapGraph;
 use super::reader::{read_snapshot_file, LoadMode};
@@ -81,16 +81,15 @@ impl Progress {
 pub enum Phase {
     /// Reading a file.
     Reading = 0,
-    /// Computing dominators and retained sizes.
+    /// Computing dominators and retained sizes (matching objects between
+    /// snapshots beside).
     Dominators = 1,
-    /// Matching objects between snapshots.
-    Comparing = 2,
     /// Summing up classes (and shortest paths beside).
-    Classes = 3,
+    Classes = 2,
     /// Clustering retainer paths.
-    Paths = 4,
+    Paths = 3,
     /// Finished.
-    Done = 5,
+    Done = 4,
 }
 
 impl Phase {
@@ -99,9 +98,8 @@ impl Phase {
         match n {
             0 => Phase::Reading,
             1 => Phase::Dominators,
-            2 => Phase::Comparing,
-            3 => Phase::Classes,
-            4 => Phase::Paths,
+            2 => Phase::Classes,
+            3 => Phase::Paths,
             _ => Phase::Done,
         }
     }
@@ -111,7 +109,6 @@ impl Phase {
         match self {
             Phase::Reading => "reading",
             Phase::Dominators => "dominators",
-            Phase::Comparing => "comparing",
             Phase::Classes => "classes",
             Phase::Paths => "paths",
             Phase::Done => "done",
@@ -215,9 +212,8 @@ fn stable_id(id: u32) -> bool {
     id % 2 == 1
 }
 
-fn max_stable_id(g: &HeapGraph) -> u32 {
-    g.node_id
-        .iter()
+fn max_stable_id(ids: &[u32]) -> u32 {
+    ids.iter()
         .copied()
         .filter(|&id| stable_id(id))
         .max()
@@ -272,10 +268,10 @@ fn summarize(file: &str, bytes_read: &AtomicU64) -> Result<IdSummary, SnapshotEr
 
 /// The graph's stable ids with their nodes, sorted by id: matched against
 /// other snapshots' sorted ids by merging, never by a search per node.
-fn sorted_ids(g: &HeapGraph) -> Vec<(u32, u32)> {
-    let mut by_id: Vec<(u32, u32)> = (0..g.node_count() as u32)
-        .filter(|&n| stable_id(g.node_id[n as usize]))
-        .map(|n| (g.node_id[n as usize], n))
+fn sorted_ids(ids: &[u32]) -> Vec<(u32, u32)> {
+    let mut by_id: Vec<(u32, u32)> = (0..ids.len() as u32)
+        .filter(|&n| stable_id(ids[n as usize]))
+        .map(|n| (ids[n as usize], n))
         .collect();
     by_id.sort_unstable();
     by_id
@@ -302,12 +298,13 @@ fn membership(node_count: usize, by_id: &[(u32, u32)], ids: &[u32]) -> Vec<bool>
 fn check_same_process(
     summary: &IdSummary,
     graph: &HeapGraph,
+    graph_ids: &[u32],
     by_id: &[(u32, u32)],
     in_summary: &[bool],
     graph_file: &str,
     later_is_graph: bool,
 ) -> Result<(), SnapshotError> {
-    let graph_max = max_stable_id(graph);
+    let graph_max = max_stable_id(graph_ids);
     let (earlier_file, earlier_max, later_file, later_max) = if later_is_graph {
         (
             summary.info.file.as_str(),
@@ -395,33 +392,50 @@ pub fn analyze(
         .laps
         .push(("read", started.elapsed().as_secs_f64() * 1000.0));
 
-    progress
-        .phase
-        .store(Phase::Comparing as u32, Ordering::Relaxed);
-    let target_file = &files[if files.len() == 1 { 0 } else { 1 }];
-    let is_new = new_object_flags(
-        g,
-        base.as_ref(),
-        last.as_ref(),
-        options.new_after_id,
-        target_file,
-    )?;
-    // Ids have served: free them before the biggest step.
-    for summary in [&mut base, &mut last].into_iter().flatten() {
-        summary.ids = Vec::new();
-        summary.fingerprints = Vec::new();
-    }
-    g.node_id = Vec::new();
-    watch.lap("compare");
-
+    // The dominators on this thread; beside them, on a second: the
+    // in-degrees they need once their depth-first walk is done, then
+    // matching ids (which are freed after).
     progress
         .phase
         .store(Phase::Dominators as u32, Ordering::Relaxed);
+    let target_file = &files[if files.len() == 1 { 0 } else { 1 }];
+    let target_ids = std::mem::take(&mut g.node_id);
     let g = &graph;
-    let dom = dominators(g);
+    let (dom, side) = std::thread::scope(|scope| {
+        let (base, last) = (&mut base, &mut last);
+        let (counted, in_degrees) = std::sync::mpsc::channel();
+        let side = scope.spawn(move || -> Result<_, SnapshotError> {
+            // A closed channel (the dominators ended early) just drops them.
+            let _ = counted.send(retaining_in_degrees(g));
+            let is_new = new_object_flags(
+                g,
+                &target_ids,
+                base.as_ref(),
+                last.as_ref(),
+                options.new_after_id,
+                target_file,
+            )?;
+            drop(target_ids);
+            // Ids have served: free them before the step's biggest arrays.
+            for summary in [base, last].into_iter().flatten() {
+                summary.ids = Vec::new();
+                summary.fingerprints = Vec::new();
+            }
+            Ok(is_new)
+        });
+        let dom = dominators_with(g, || {
+            in_degrees
+                .recv()
+                .unwrap_or_else(|_| retaining_in_degrees(g))
+        });
+        (
+            dom,
+            side.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        )
+    });
+    let is_new = side?;
     watch.lap("dominators");
 
-    // Shortest paths on a second thread while this one sums up classes.
     progress
         .phase
         .store(Phase::Classes as u32, Ordering::Relaxed);
@@ -580,32 +594,31 @@ fn read_all(files: &[String], progress: &Progress) -> Result<Loaded, SnapshotErr
 /// snapshots come from one process.
 fn new_object_flags(
     g: &HeapGraph,
+    ids: &[u32],
     base: Option<&IdSummary>,
     last: Option<&IdSummary>,
     new_after_id: Option<u32>,
     target_file: &str,
 ) -> Result<Option<Vec<bool>>, SnapshotError> {
-    let by_id = sorted_ids(g);
+    let by_id = sorted_ids(ids);
     let in_base = base.map(|b| membership(g.node_count(), &by_id, &b.ids));
     let in_last = last.map(|l| membership(g.node_count(), &by_id, &l.ids));
     if let (Some(b), Some(found)) = (base, &in_base) {
-        check_same_process(b, g, &by_id, found, target_file, true)?;
+        check_same_process(b, g, ids, &by_id, found, target_file, true)?;
     }
     if let (Some(l), Some(found)) = (last, &in_last) {
-        check_same_process(l, g, &by_id, found, target_file, false)?;
+        check_same_process(l, g, ids, &by_id, found, target_file, false)?;
     }
     drop(by_id);
     Ok(match (in_base, new_after_id) {
         (Some(found), _) => Some(
             (0..g.node_count())
-                .map(|n| {
-                    stable_id(g.node_id[n]) && !found[n] && in_last.as_ref().is_none_or(|l| l[n])
-                })
+                .map(|n| stable_id(ids[n]) && !found[n] && in_last.as_ref().is_none_or(|l| l[n]))
                 .collect(),
         ),
         (None, Some(after)) => Some(
             (0..g.node_count())
-                .map(|n| stable_id(g.node_id[n]) && g.node_id[n] > after)
+                .map(|n| stable_id(ids[n]) && ids[n] > after)
                 .collect(),
         ),
         (None, None) => None,

@@ -212,6 +212,36 @@ impl Forest {
 
 /// Computes the dominator tree and retained sizes of `g` from node 0.
 pub fn dominators<G: Successors + ?Sized>(g: &G) -> Dominators {
+    dominators_with(g, || retaining_in_degrees(g))
+}
+
+/// Per node: how many retaining edges lead to it (self loops and repeats
+/// included). It needs only the graph, so another thread can count while
+/// [`dominators_with`] walks it.
+pub fn retaining_in_degrees<G: Successors + ?Sized>(g: &G) -> Vec<u32> {
+    const AHEAD: usize = 16;
+    let mut counts = huge_pages::filled(g.nodes(), 0u32);
+    for v in 0..g.nodes() as u32 {
+        for e in g.edge_range(v) {
+            if let Some(t) = g.target_ahead(e + AHEAD) {
+                if let Some(c) = counts.get(t as usize) {
+                    prefetch(c);
+                }
+            }
+            if let Some(w) = g.target(v, e) {
+                counts[w as usize] += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// [`dominators`], with the in-degrees ([`retaining_in_degrees`]) asked of
+/// `in_degrees` once the depth-first walk is done.
+pub fn dominators_with<G: Successors + ?Sized>(
+    g: &G,
+    in_degrees: impl FnOnce() -> Vec<u32>,
+) -> Dominators {
     let n = g.nodes();
     if n == 0 {
         return Dominators {
@@ -242,20 +272,25 @@ pub fn dominators<G: Successors + ?Sized>(g: &G) -> Dominators {
     } = dfs;
     drop((seen, stack));
 
-    // 2. Predecessor lists in preorder, and the parents by preorder number.
-    // A predecessor is the source of a retaining edge other than the DFS
-    // parent (whose edge starts the semidominator search anyway). Two passes
-    // over the edges, counting then filling: each edge's update is
-    // independent of the last, so their cache misses overlap.
-    for_each_predecessor(g, &mut slots, |slot, _| slot.preds += 1);
+    // 2. Predecessor lists in preorder, and the parents by preorder number:
+    // the sources of every retaining edge, the DFS parent's too (it is the
+    // semidominator search's first candidate anyway, so it changes nothing;
+    // counting it lets the in-degrees come from the graph alone). The counts
+    // (perhaps from another thread), then a pass over the edges that fills
+    // the lists: each edge's update is independent of the last, so their
+    // cache misses overlap.
+    let counts = in_degrees();
+    assert_eq!(counts.len(), n, "an in-degree per node");
     let mut pred_first = huge_pages::filled(n + 1, 0u32);
     let mut parent = huge_pages::filled(n, NONE);
     for d in 0..n {
-        let slot = &mut slots[vertex[d] as usize];
+        let v = vertex[d] as usize;
+        let slot = &mut slots[v];
         parent[d] = slot.parent;
-        pred_first[d + 1] = pred_first[d] + slot.preds;
+        pred_first[d + 1] = pred_first[d] + counts[v];
         slot.preds = pred_first[d];
     }
+    drop(counts);
     let mut preds = huge_pages::filled(pred_first[n] as usize, 0u32);
     for_each_predecessor(g, &mut slots, |slot, dv| {
         preds[slot.preds as usize] = dv;
@@ -410,7 +445,7 @@ impl Preorder {
 }
 
 /// Calls `f` with the target's slot and the source's preorder number for
-/// every retaining edge that is not a DFS tree edge's parent link.
+/// every retaining edge.
 fn for_each_predecessor<G: Successors + ?Sized>(
     g: &G,
     slots: &mut [NodeSlot],
@@ -428,10 +463,7 @@ fn for_each_predecessor<G: Successors + ?Sized>(
                 prefetch(slot);
             }
             if let Some(w) = g.target(v, e) {
-                let slot = &mut slots[w as usize];
-                if slot.parent != dv {
-                    f(slot, dv);
-                }
+                f(&mut slots[w as usize], dv);
             }
         }
     }

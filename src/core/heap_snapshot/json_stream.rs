@@ -8,6 +8,75 @@ use super::error::{SnapshotError, SnapshotErrorKind};
 
 /// Bytes read from the source at a time.
 const CHUNK: usize = 1 << 20;
+
+/// Powers of ten to 10^8.
+const POW10: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// Bytes of an array that one step of the fast path looks at.
+const BLOCK: usize = 64;
+
+/// Bytes from a block's start that its step may read: a number that starts
+/// in the block is read whole, up to 16 digits.
+const BLOCK_READ: usize = BLOCK + 24;
+
+/// The eight bytes of `b` from `at`, the lowest first.
+#[inline(always)]
+fn word(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("eight bytes"))
+}
+
+/// Per byte of `b`'s first [`BLOCK`] bytes, a bit set when it is not an
+/// ASCII digit; `None` when a byte is not ASCII (the careful path names it).
+#[inline(always)]
+fn nondigit_mask(b: &[u8; BLOCK_READ]) -> Option<u64> {
+    let mut mask = 0u64;
+    let mut high = 0u64;
+    for i in 0..BLOCK / 8 {
+        let w = word(b, i * 8);
+        high |= w;
+        // A digit XOR '0' is 0..=9; adding 0x76 sets a byte's top bit from
+        // 10 up, and no ASCII byte carries into the next.
+        let x = w ^ 0x3030_3030_3030_3030;
+        let flags = ((x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080) >> 7;
+        // Gathers the eight flags (bits 0, 8, ..., 56) into one byte.
+        mask |= (flags.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (i * 8);
+    }
+    (high & 0x8080_8080_8080_8080 == 0).then_some(mask)
+}
+
+/// The value of the first `n` (1 to 8) digits of `w`, lowest byte first.
+#[inline(always)]
+fn digits_value(w: u64, n: u32) -> u64 {
+    let x = (w ^ 0x3030_3030_3030_3030) << (8 * (8 - n));
+    // Pairs, then fours, then the eight: the digits above the `n` read as
+    // leading zeros.
+    let x = x.wrapping_mul(10).wrapping_add(x >> 8);
+    ((x & 0x0000_00FF_0000_00FF)
+        .wrapping_mul(100 + (1_000_000 << 32))
+        .wrapping_add(((x >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32))))
+        >> 32
+}
+
+/// The value of the `len` (1 to 16) digits of `b` from `at`.
+#[inline(always)]
+fn number_value(b: &[u8], at: usize, len: usize) -> u64 {
+    if len <= 8 {
+        digits_value(word(b, at), len as u32)
+    } else {
+        let low = len - 8;
+        digits_value(word(b, at), 8) * POW10[low] + digits_value(word(b, at + 8), low as u32)
+    }
+}
 /// Nesting allowed in the small values read whole (the snapshot's meta).
 const MAX_DEPTH: usize = 64;
 /// Bytes allowed in one small value read whole.
@@ -224,6 +293,111 @@ impl<R: Read> JsonStream<R> {
             item(value, at)?;
             if !self.next_item(b']')? {
                 return Ok(());
+            }
+        }
+    }
+
+    /// Reads an array of unsigned integers in rows of `width`, calling
+    /// `row(values, offsets)` for each full row (`offsets`: where each value
+    /// starts in the file). Returns how many values a last, partial row
+    /// held (0 when the array's length is a multiple of `width`).
+    pub fn read_uint_rows(
+        &mut self,
+        what: &str,
+        width: usize,
+        mut row: impl FnMut(&[u64], &[u64]) -> Result<(), SnapshotError>,
+    ) -> Result<usize, SnapshotError> {
+        if !self.open_array(&format!("'[' opening {what}"))? {
+            return Ok(0);
+        }
+        let width = width.max(1);
+        let mut values = vec![0u64; width];
+        let mut offsets = vec![0u64; width];
+        let mut k = 0usize;
+        loop {
+            // Fast path: blocks of plain numbers and separators, inside the buffer.
+            while self.len - self.pos >= BLOCK_READ {
+                let block: &[u8; BLOCK_READ] = self.buf[self.pos..self.pos + BLOCK_READ]
+                    .try_into()
+                    .expect("the block's length");
+                let Some(nondigit) = nondigit_mask(block) else {
+                    break;
+                };
+                let digit = !nondigit;
+                // Where numbers start (a digit after a non-digit, or the
+                // block's first byte) and end (a non-digit after a digit).
+                let mut starts = digit & !(digit << 1);
+                let mut ends = nondigit & (digit << 1);
+                // The block is entered at a number's start.
+                if starts & 1 == 0 {
+                    break;
+                }
+                let mut consumed = 0usize;
+                let mut last = false;
+                while ends != 0 {
+                    let (start, end) = (
+                        starts.trailing_zeros() as usize,
+                        ends.trailing_zeros() as usize,
+                    );
+                    let len = end - start;
+                    if len > 16 {
+                        break;
+                    }
+                    starts &= starts - 1;
+                    let separator = block[end];
+                    if separator == b']' {
+                        last = true;
+                    } else {
+                        // Only `,` with at most a newline before or after it:
+                        // anything else is left to the careful path.
+                        if starts == 0 {
+                            break;
+                        }
+                        let next = starts.trailing_zeros() as usize;
+                        let plain = match next - end {
+                            1 => separator == b',',
+                            2 => {
+                                matches!((separator, block[end + 1]), (b',', b'\n') | (b'\n', b','))
+                            }
+                            _ => false,
+                        };
+                        if !plain {
+                            break;
+                        }
+                    }
+                    ends &= ends - 1;
+                    values[k] = number_value(block, start, len);
+                    offsets[k] = self.base + (self.pos + start) as u64;
+                    k += 1;
+                    if k == width {
+                        row(&values, &offsets)?;
+                        k = 0;
+                    }
+                    if last {
+                        self.pos += end + 1;
+                        return Ok(k);
+                    }
+                    consumed = starts.trailing_zeros() as usize;
+                }
+                if consumed == 0 {
+                    break;
+                }
+                self.pos += consumed;
+            }
+            // Careful path: one value, across buffers or in any JSON spelling.
+            let at = {
+                self.peek()?;
+                self.offset()
+            };
+            values[k] = self.read_uint()?;
+            offsets[k] = at;
+            k += 1;
+            if k == width {
+                row(&values, &offsets)?;
+                k = 0;
+            }
+            if !self.next_item(b']')? {
+                return Ok(k);
             }
         }
     }
@@ -667,5 +841,108 @@ mod tests {
         .unwrap();
         assert_eq!(count, 400_000);
         assert_eq!(sum, (0..400_000u64).map(|i| i * 7919).sum::<u64>());
+    }
+
+    /// A source that hands out a few bytes at a time, so that arrays cross
+    /// the buffer's end at every kind of place.
+    struct Trickle<'a> {
+        text: &'a [u8],
+        at: usize,
+        seed: u64,
+    }
+
+    fn next_random(seed: &mut u64) -> u64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = (1 + next_random(&mut self.seed) as usize % 5000)
+                .min(buf.len())
+                .min(self.text.len() - self.at);
+            buf[..n].copy_from_slice(&self.text[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn rows_read_as_single_values_do_in_any_spelling() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        for case in 0..400u64 {
+            let mut text = String::from("[");
+            let items = next_random(&mut seed) % 3000;
+            // One case in four has one flaw somewhere.
+            let flawed = (case % 4 == 3).then(|| next_random(&mut seed) % items.max(1));
+            for i in 0..items {
+                let r = next_random(&mut seed);
+                let digits = 1 + (r % 20) as usize;
+                let mut number: String = (0..digits)
+                    .map(|_| char::from(b'0' + (next_random(&mut seed) % 10) as u8))
+                    .collect();
+                // What the careful path must refuse.
+                let flaw = (flawed == Some(i)).then_some((r >> 8) % 6);
+                match flaw {
+                    Some(0) => number.push_str(".5"),
+                    Some(1) => number.insert(0, '-'),
+                    Some(2) => number.push('x'),
+                    Some(3) => number.push_str("e3"),
+                    _ => {}
+                }
+                text.push_str(&number);
+                if i + 1 < items {
+                    let separator = match (flaw, (r >> 20) % 40) {
+                        (Some(4), _) => ",,",
+                        (Some(5), _) => "\n",
+                        (_, 0) => " , ",
+                        (_, 1) => ",\t",
+                        (_, 2) => "\n\n,",
+                        (_, 3..=12) => ",\n",
+                        (_, 13..=17) => "\n,",
+                        _ => ",",
+                    };
+                    text.push_str(separator);
+                }
+            }
+            text.push_str("] 7");
+            let width = 1 + (case % 8) as usize;
+            let source = |seed| Trickle {
+                text: text.as_bytes(),
+                at: 0,
+                seed,
+            };
+            let mut single = Vec::new();
+            let mut s = JsonStream::new(source(case + 1), "t.json");
+            let one = s.read_uint_array("x", |v, at| {
+                single.push((v, at));
+                Ok(())
+            });
+            let one = one.map(|_| s.read_uint().unwrap());
+            let mut rows = Vec::new();
+            let mut s = JsonStream::new(source(case * 31 + 7), "t.json");
+            let many = s.read_uint_rows("x", width, |values, offsets| {
+                assert_eq!(values.len(), width);
+                rows.extend(values.iter().copied().zip(offsets.iter().copied()));
+                Ok(())
+            });
+            let many = many.map(|partial| (partial, s.read_uint().unwrap()));
+            let whole_rows = single.len() - single.len() % width;
+            assert_eq!(rows[..], single[..whole_rows], "case {case}");
+            match (one, many) {
+                (Ok(after), Ok((partial, after_rows))) => {
+                    assert_eq!((after, after_rows), (7, 7), "case {case}");
+                    assert_eq!(partial, single.len() % width, "case {case}");
+                }
+                (Err(a), Err(b)) => assert_eq!(
+                    (a.kind, a.offset, &a.message),
+                    (b.kind, b.offset, &b.message),
+                    "case {case}"
+                ),
+                (a, b) => panic!("case {case}: {:?} against {:?}", a.err(), b.err()),
+            }
+        }
     }
 }

@@ -279,74 +279,109 @@ impl<R: Read> SectionReader<'_, R> {
         if keep_traces {
             graph.trace_node = huge_pages::with_capacity(cap);
         }
-        let mut k = 0usize;
         let mut node: u64 = 0;
         let max_name = &mut self.max_name;
         let edge_counts_total = &mut self.edge_counts_total;
-        self.s.read_uint_array("'nodes'", |v, at| {
-            match fields[k] {
-                NodeField::Type => {
-                    if v >= n_types {
-                        return Err(format_error(
-                            file,
-                            at,
-                            format!("node type {v} is not one of the {n_types} the meta lists"),
-                        ));
-                    }
-                    graph.node_type.push(v as u8);
+        let at_field = |f: NodeField| fields.iter().position(|&x| x == f);
+        let (ti, ni, ii, si, ei) = (
+            at_field(NodeField::Type).unwrap_or(0),
+            at_field(NodeField::Name).unwrap_or(0),
+            at_field(NodeField::Id).unwrap_or(0),
+            at_field(NodeField::SelfSize).unwrap_or(0),
+            at_field(NodeField::EdgeCount).unwrap_or(0),
+        );
+        let trace_at = at_field(NodeField::TraceNodeId).filter(|_| keep_traces);
+        let full = mode == LoadMode::Full;
+        let partial = self.s.read_uint_rows("'nodes'", nf, |row, offsets| {
+            // The usual row, checked at once; any doubt goes field by field
+            // below, which names the first bad value.
+            let (ty, name, id, size) = (row[ti], row[ni], row[ii], row[si]);
+            let total = edge_counts_total.saturating_add(row[ei]);
+            if ty < n_types
+                && name <= u32::MAX as u64
+                && id <= u32::MAX as u64
+                && size < BIG_SIZE as u64
+                && total <= u32::MAX as u64
+                && node < MAX_NODES
+            {
+                graph.node_type.push(ty as u8);
+                if max_name.is_none_or(|(m, _)| name as u32 > m) {
+                    *max_name = Some((name as u32, offsets[ni]));
                 }
-                NodeField::Name => {
-                    let v = to_u32(file, at, v, "node name index")?;
-                    if max_name.is_none_or(|(m, _)| v > m) {
-                        *max_name = Some((v, at));
-                    }
-                    graph.node_name.push(v);
+                graph.node_name.push(name as u32);
+                graph.node_id.push(id as u32);
+                graph.self_size.push(size as u32);
+                *edge_counts_total = total;
+                if full {
+                    graph.first_edge.push(total as u32);
                 }
-                NodeField::Id => graph.node_id.push(to_u32(file, at, v, "node id")?),
-                NodeField::SelfSize => {
-                    if v >= BIG_SIZE as u64 {
-                        graph.big_sizes.insert(node as u32, v);
-                        graph.self_size.push(BIG_SIZE);
-                    } else {
-                        graph.self_size.push(v as u32);
-                    }
+                if let Some(t) = trace_at {
+                    graph.trace_node.push(row[t].min(u32::MAX as u64) as u32);
                 }
-                NodeField::EdgeCount => {
-                    *edge_counts_total = edge_counts_total.saturating_add(v);
-                    if *edge_counts_total > u32::MAX as u64 {
-                        return Err(format_error(
-                            file,
-                            at,
-                            "more than 4,294,967,295 edges in all",
-                        ));
-                    }
-                    if mode == LoadMode::Full {
-                        graph.first_edge.push(*edge_counts_total as u32);
-                    }
-                }
-                NodeField::TraceNodeId => {
-                    if keep_traces {
-                        graph.trace_node.push(v.min(u32::MAX as u64) as u32);
-                    }
-                }
-                NodeField::Other => {}
-            }
-            k += 1;
-            if k == nf {
-                k = 0;
                 node += 1;
-                if node > MAX_NODES {
-                    return Err(format_error(
-                        file,
-                        at,
-                        format!("more than {MAX_NODES} nodes: past what leakguard reads"),
-                    ));
+                return Ok(());
+            }
+            for (k, (&v, &at)) in row.iter().zip(offsets).enumerate() {
+                match fields[k] {
+                    NodeField::Type => {
+                        if v >= n_types {
+                            return Err(format_error(
+                                file,
+                                at,
+                                format!("node type {v} is not one of the {n_types} the meta lists"),
+                            ));
+                        }
+                        graph.node_type.push(v as u8);
+                    }
+                    NodeField::Name => {
+                        let v = to_u32(file, at, v, "node name index")?;
+                        if max_name.is_none_or(|(m, _)| v > m) {
+                            *max_name = Some((v, at));
+                        }
+                        graph.node_name.push(v);
+                    }
+                    NodeField::Id => graph.node_id.push(to_u32(file, at, v, "node id")?),
+                    NodeField::SelfSize => {
+                        if v >= BIG_SIZE as u64 {
+                            graph.big_sizes.insert(node as u32, v);
+                            graph.self_size.push(BIG_SIZE);
+                        } else {
+                            graph.self_size.push(v as u32);
+                        }
+                    }
+                    NodeField::EdgeCount => {
+                        *edge_counts_total = edge_counts_total.saturating_add(v);
+                        if *edge_counts_total > u32::MAX as u64 {
+                            return Err(format_error(
+                                file,
+                                at,
+                                "more than 4,294,967,295 edges in all",
+                            ));
+                        }
+                        if mode == LoadMode::Full {
+                            graph.first_edge.push(*edge_counts_total as u32);
+                        }
+                    }
+                    NodeField::TraceNodeId => {
+                        if keep_traces {
+                            graph.trace_node.push(v.min(u32::MAX as u64) as u32);
+                        }
+                    }
+                    NodeField::Other => {}
                 }
+            }
+            node += 1;
+            if node > MAX_NODES {
+                return Err(format_error(
+                    file,
+                    offsets[0],
+                    format!("more than {MAX_NODES} nodes: past what leakguard reads"),
+                ));
             }
             Ok(())
         })?;
         let s = &self.s;
-        if k != 0 {
+        if partial != 0 {
             return Err(s.format_at(s.offset(), format!("the 'nodes' array ends inside a node: its length is not a multiple of the {nf} node fields")));
         }
         let count = self.graph.node_type.len() as u64;
@@ -395,12 +430,33 @@ impl<R: Read> SectionReader<'_, R> {
             self.graph.edge_target = huge_pages::with_capacity(cap);
             self.graph.edge_name = huge_pages::with_capacity(cap);
         }
-        let mut k = 0usize;
         let mut count = 0u64;
         let (mut edge_type, mut edge_to) = (0u8, 0u32);
         let graph = &mut self.graph;
         let max_target = &mut self.max_target;
-        self.s.read_uint_array("'edges'", |v, at| {
+        let at_field = |f: EdgeField| fields.iter().position(|&x| x == f).unwrap_or(0);
+        let (ti, ni, toi) = (
+            at_field(EdgeField::Type),
+            at_field(EdgeField::Name),
+            at_field(EdgeField::ToNode),
+        );
+        let node_of = NodeOffset::new(nf);
+        let full = mode == LoadMode::Full;
+        let partial = self.s.read_uint_rows("'edges'", ef, |row, offsets| {
+            // The usual row, checked at once; any doubt goes field by field
+            // below, which names the first bad value.
+            let (ty, name) = (row[ti], row[ni]);
+            if let (Some(b), Some(target)) = (bound, node_of.node(row[toi])) {
+                if ty < e_types && name <= u32::MAX as u64 && target < b && target <= MAX_NODES {
+                    count += 1;
+                    if full {
+                        graph.edge_name.push(name as u32);
+                        graph.edge_target.push(pack_edge(target as u32, ty as u8));
+                    }
+                    return Ok(());
+                }
+            }
+            for (k, (&v, &at)) in row.iter().zip(offsets).enumerate() {
             match fields[k] {
                 EdgeField::Type => {
                     if v >= e_types {
@@ -433,18 +489,15 @@ impl<R: Read> SectionReader<'_, R> {
                 }
                 EdgeField::Other => {}
             }
-            k += 1;
-            if k == ef {
-                k = 0;
-                count += 1;
-                if mode == LoadMode::Full {
-                    graph.edge_target.push(pack_edge(edge_to, edge_type));
-                }
+            }
+            count += 1;
+            if mode == LoadMode::Full {
+                graph.edge_target.push(pack_edge(edge_to, edge_type));
             }
             Ok(())
         })?;
         let s = &self.s;
-        if k != 0 {
+        if partial != 0 {
             return Err(s.format_at(s.offset(), format!("the 'edges' array ends inside an edge: its length is not a multiple of the {ef} edge fields")));
         }
         if let Some(declared) = declared_edges {
@@ -693,6 +746,53 @@ fn read_trace_tree<R: Read>(
 
 fn format_error(file: &str, at: u64, message: impl Into<String>) -> SnapshotError {
     SnapshotError::at(SnapshotErrorKind::Format, file, at, message)
+}
+
+/// Turns an edge's `to_node` (a node's offset in the `nodes` array) into the
+/// node's number, with a multiply rather than a division when the node field
+/// count is odd (V8's is 7).
+struct NodeOffset {
+    fields: u64,
+    /// `fields`' inverse modulo 2^64 (0 when `fields` is even).
+    inverse: u64,
+    /// The largest node number an offset can give: `u64::MAX / fields`.
+    largest: u64,
+}
+
+impl NodeOffset {
+    fn new(fields: u64) -> Self {
+        let fields = fields.max(1);
+        let inverse = if !fields.is_multiple_of(2) {
+            // Newton's iteration doubles the correct low bits each step: 3, 6, 12, 24, 48, 96.
+            let mut x = fields;
+            for _ in 0..5 {
+                x = x.wrapping_mul(2u64.wrapping_sub(fields.wrapping_mul(x)));
+            }
+            x
+        } else {
+            0
+        };
+        NodeOffset {
+            fields,
+            inverse,
+            largest: u64::MAX / fields,
+        }
+    }
+
+    /// The node `offset` starts, if it is a multiple of the field count.
+    #[inline(always)]
+    fn node(&self, offset: u64) -> Option<u64> {
+        if self.inverse != 0 {
+            // Multiples of `fields` are exactly the offsets whose product
+            // with the inverse is at most `u64::MAX / fields` (the quotient).
+            let q = offset.wrapping_mul(self.inverse);
+            (q <= self.largest).then_some(q)
+        } else {
+            offset
+                .is_multiple_of(self.fields)
+                .then(|| offset / self.fields)
+        }
+    }
 }
 
 fn to_u32(file: &str, at: u64, v: u64, what: &str) -> Result<u32, SnapshotError> {
@@ -1129,6 +1229,24 @@ pub(crate) mod tests {
         let big = t.node("native", "system / JSArrayBufferData", 3, 6 << 30);
         t.edge(0, "internal", "x", big);
         assert_eq!(load(&t.render()).unwrap().size(1), 6 << 30);
+    }
+
+    #[test]
+    fn node_offsets_divide_as_division_does() {
+        for fields in 1..=12u64 {
+            let of = NodeOffset::new(fields);
+            let big = [
+                u64::MAX,
+                u64::MAX - 1,
+                u64::MAX / 7 * 7,
+                1 << 40,
+                (1 << 40) + 3,
+            ];
+            for offset in (0..5_000).chain(big) {
+                let expected = (offset % fields == 0).then(|| offset / fields);
+                assert_eq!(of.node(offset), expected, "{offset} over {fields} fields");
+            }
+        }
     }
 
     fn error_of(text: &str) -> SnapshotError {
