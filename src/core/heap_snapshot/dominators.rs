@@ -256,9 +256,12 @@ pub fn dominators_with<G: Successors + ?Sized>(
     let mut dfs = Preorder::new(n);
     dfs.walk(g, 0, NONE);
     let unreachable = (n - dfs.vertex.len()) as u64;
-    // Unreached nodes, in order, hang from the root.
+    // Unreached nodes, in order, hang from the root (with no edge from it:
+    // the preorder numbers these walks start at are kept).
+    let mut walk_starts: Vec<u32> = Vec::new();
     for v in 1..n as u32 {
         if !dfs.reached(v) {
+            walk_starts.push(dfs.vertex.len() as u32);
             dfs.walk(g, v, 0);
         }
     }
@@ -273,25 +276,34 @@ pub fn dominators_with<G: Successors + ?Sized>(
     drop((seen, stack));
 
     // 2. Predecessor lists in preorder, and the parents by preorder number:
-    // the sources of every retaining edge, the DFS parent's too (it is the
-    // semidominator search's first candidate anyway, so it changes nothing;
-    // counting it lets the in-degrees come from the graph alone). The counts
-    // (perhaps from another thread), then a pass over the edges that fills
-    // the lists: each edge's update is independent of the last, so their
-    // cache misses overlap.
+    // the sources of retaining edges other than the DFS parent (whose edge
+    // starts the semidominator search anyway). The in-degrees (perhaps
+    // counted on another thread, from the graph alone) count the parent's
+    // edges too: a node's list leaves out one, and the slots that further
+    // edges from the parent leave empty hold NONE. Then a pass over the
+    // edges fills the lists: each edge's update is independent of the
+    // last, so their cache misses overlap.
     let counts = in_degrees();
     assert_eq!(counts.len(), n, "an in-degree per node");
     let mut pred_first = huge_pages::filled(n + 1, 0u32);
     let mut parent = huge_pages::filled(n, NONE);
+    let mut starts = walk_starts.iter().peekable();
     for d in 0..n {
         let v = vertex[d] as usize;
         let slot = &mut slots[v];
         parent[d] = slot.parent;
-        pred_first[d + 1] = pred_first[d] + counts[v];
+        // The root and the unreached walks' starts have no edge from their parent.
+        let from_parent = if d == 0 || starts.peek() == Some(&&(d as u32)) {
+            starts.next_if_eq(&&(d as u32));
+            0
+        } else {
+            1
+        };
+        pred_first[d + 1] = pred_first[d] + counts[v].saturating_sub(from_parent);
         slot.preds = pred_first[d];
     }
-    drop(counts);
-    let mut preds = huge_pages::filled(pred_first[n] as usize, 0u32);
+    drop((counts, walk_starts));
+    let mut preds = huge_pages::filled(pred_first[n] as usize, NONE);
     for_each_predecessor(g, &mut slots, |slot, dv| {
         preds[slot.preds as usize] = dv;
         slot.preds += 1;
@@ -322,6 +334,9 @@ pub fn dominators_with<G: Successors + ?Sized>(
             }
         }
         for &v in &preds[pred_first[w] as usize..pred_first[w + 1] as usize] {
+            if v == NONE {
+                continue;
+            }
             let candidate = if (v as usize) <= w {
                 v
             } else {
@@ -445,7 +460,7 @@ impl Preorder {
 }
 
 /// Calls `f` with the target's slot and the source's preorder number for
-/// every retaining edge.
+/// every retaining edge that is not a DFS tree edge's parent link.
 fn for_each_predecessor<G: Successors + ?Sized>(
     g: &G,
     slots: &mut [NodeSlot],
@@ -463,7 +478,10 @@ fn for_each_predecessor<G: Successors + ?Sized>(
                 prefetch(slot);
             }
             if let Some(w) = g.target(v, e) {
-                f(&mut slots[w as usize], dv);
+                let slot = &mut slots[w as usize];
+                if slot.parent != dv {
+                    f(slot, dv);
+                }
             }
         }
     }
