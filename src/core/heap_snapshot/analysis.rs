@@ -392,9 +392,10 @@ pub fn analyze(
         .laps
         .push(("read", started.elapsed().as_secs_f64() * 1000.0));
 
-    // The dominators on this thread; beside them, on a second: the
-    // in-degrees they need once their depth-first walk is done, then
-    // matching ids (which are freed after).
+    // The dominators on this thread; beside them, on a second: matching ids
+    // (which are freed after), then the in-degrees the dominators need once
+    // their depth-first walk is done. Snapshots that do not match end the
+    // dominators there.
     progress
         .phase
         .store(Phase::Dominators as u32, Ordering::Relaxed);
@@ -405,8 +406,6 @@ pub fn analyze(
         let (base, last) = (&mut base, &mut last);
         let (counted, in_degrees) = std::sync::mpsc::channel();
         let side = scope.spawn(move || -> Result<_, SnapshotError> {
-            // A closed channel (the dominators ended early) just drops them.
-            let _ = counted.send(retaining_in_degrees(g));
             let is_new = new_object_flags(
                 g,
                 &target_ids,
@@ -421,19 +420,25 @@ pub fn analyze(
                 summary.ids = Vec::new();
                 summary.fingerprints = Vec::new();
             }
+            // The dominators wait for them, so the channel is open.
+            let _ = counted.send(retaining_in_degrees(g));
             Ok(is_new)
         });
-        let dom = dominators_with(g, || {
-            in_degrees
-                .recv()
-                .unwrap_or_else(|_| retaining_in_degrees(g))
-        });
+        // A closed channel: the match failed (its error is the answer).
+        let dom = dominators_with(g, || in_degrees.recv().ok());
         (
             dom,
             side.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
         )
     });
     let is_new = side?;
+    let dom = dom.ok_or_else(|| {
+        SnapshotError::whole(
+            SnapshotErrorKind::Internal,
+            target_file,
+            "the dominators were abandoned with no error to say why",
+        )
+    })?;
     watch.lap("dominators");
 
     progress

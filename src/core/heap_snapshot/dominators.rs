@@ -212,7 +212,7 @@ impl Forest {
 
 /// Computes the dominator tree and retained sizes of `g` from node 0.
 pub fn dominators<G: Successors + ?Sized>(g: &G) -> Dominators {
-    dominators_with(g, || retaining_in_degrees(g))
+    dominators_with(g, || Some(retaining_in_degrees(g))).expect("the in-degrees are counted here")
 }
 
 /// Per node: how many retaining edges lead to it (self loops and repeats
@@ -237,18 +237,19 @@ pub fn retaining_in_degrees<G: Successors + ?Sized>(g: &G) -> Vec<u32> {
 }
 
 /// [`dominators`], with the in-degrees ([`retaining_in_degrees`]) asked of
-/// `in_degrees` once the depth-first walk is done.
+/// `in_degrees` once the depth-first walk is done; `None` from it abandons
+/// the computation (the caller has given up on it) and gives `None`.
 pub fn dominators_with<G: Successors + ?Sized>(
     g: &G,
-    in_degrees: impl FnOnce() -> Vec<u32>,
-) -> Dominators {
+    in_degrees: impl FnOnce() -> Option<Vec<u32>>,
+) -> Option<Dominators> {
     let n = g.nodes();
     if n == 0 {
-        return Dominators {
+        return Some(Dominators {
             idom: Vec::new(),
             retained: Vec::new(),
             unreachable: 0,
-        };
+        });
     }
     // Sizes in the forest reach `n`, and `link` doubles them.
     debug_assert!(n < 1 << 31, "{n} nodes: at most 2^31 - 1");
@@ -283,7 +284,7 @@ pub fn dominators_with<G: Successors + ?Sized>(
     // edges from the parent leave empty hold NONE. Then a pass over the
     // edges fills the lists: each edge's update is independent of the
     // last, so their cache misses overlap.
-    let counts = in_degrees();
+    let counts = in_degrees()?;
     assert_eq!(counts.len(), n, "an in-degree per node");
     let mut pred_first = huge_pages::filled(n + 1, 0u32);
     let mut parent = huge_pages::filled(n, NONE);
@@ -378,11 +379,11 @@ pub fn dominators_with<G: Successors + ?Sized>(
     for (d, &v) in vertex.iter().enumerate() {
         idom_node[v as usize] = if d == 0 { v } else { vertex[idom[d] as usize] };
     }
-    Dominators {
+    Some(Dominators {
         idom: idom_node,
         retained,
         unreachable,
-    }
+    })
 }
 
 /// A depth-first walk numbering nodes in preorder. Whether a node was

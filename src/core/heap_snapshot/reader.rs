@@ -374,7 +374,7 @@ impl<R: Read> SectionReader<'_, R> {
             if node > MAX_NODES {
                 return Err(format_error(
                     file,
-                    offsets[0],
+                    offsets[offsets.len() - 1],
                     format!("more than {MAX_NODES} nodes: past what leakguard reads"),
                 ));
             }
