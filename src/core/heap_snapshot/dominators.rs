@@ -12,6 +12,7 @@
 use super::graph::HeapGraph;
 use super::huge_pages;
 use super::prefetch::prefetch;
+use super::word_hasher::WordMap;
 
 const NONE: u32 = u32::MAX;
 
@@ -215,21 +216,59 @@ pub fn dominators<G: Successors + ?Sized>(g: &G) -> Dominators {
     dominators_with(g, || Some(retaining_in_degrees(g))).expect("the in-degrees are counted here")
 }
 
-/// Per node: how many retaining edges lead to it (self loops and repeats
-/// included). It needs only the graph, so another thread can count while
-/// [`dominators_with`] walks it.
-pub fn retaining_in_degrees<G: Successors + ?Sized>(g: &G) -> Vec<u32> {
+/// Per node, how many retaining edges lead to it (self loops and repeats
+/// included): a byte a node, with the few that reach [`InDegrees::MANY`]
+/// counted aside.
+pub struct InDegrees {
+    small: Vec<u8>,
+    many: WordMap<u32, u32>,
+}
+
+impl InDegrees {
+    /// Counts from this one on are kept in `many`.
+    const MANY: u8 = u8::MAX;
+
+    /// Node `v`'s in-degree.
+    fn of(&self, v: usize) -> u32 {
+        match self.small[v] {
+            Self::MANY => self.many.get(&(v as u32)).copied().unwrap_or(0),
+            c => c as u32,
+        }
+    }
+
+    /// Nodes counted.
+    fn len(&self) -> usize {
+        self.small.len()
+    }
+}
+
+/// The in-degrees of `g`'s nodes. It needs only the graph, so another thread
+/// can count while [`dominators_with`] walks it.
+pub fn retaining_in_degrees<G: Successors + ?Sized>(g: &G) -> InDegrees {
     const AHEAD: usize = 16;
-    let mut counts = huge_pages::filled(g.nodes(), 0u32);
+    let mut counts = InDegrees {
+        small: huge_pages::filled(g.nodes(), 0u8),
+        many: WordMap::default(),
+    };
     for v in 0..g.nodes() as u32 {
         for e in g.edge_range(v) {
             if let Some(t) = g.target_ahead(e + AHEAD) {
-                if let Some(c) = counts.get(t as usize) {
+                if let Some(c) = counts.small.get(t as usize) {
                     prefetch(c);
                 }
             }
             if let Some(w) = g.target(v, e) {
-                counts[w as usize] += 1;
+                let c = &mut counts.small[w as usize];
+                if *c < InDegrees::MANY - 1 {
+                    *c += 1;
+                } else {
+                    // The count goes on aside from MANY - 1 + 1 = MANY.
+                    *counts
+                        .many
+                        .entry(w)
+                        .or_insert(u32::from(InDegrees::MANY) - 1) += 1;
+                    *c = InDegrees::MANY;
+                }
             }
         }
     }
@@ -241,7 +280,7 @@ pub fn retaining_in_degrees<G: Successors + ?Sized>(g: &G) -> Vec<u32> {
 /// the computation (the caller has given up on it) and gives `None`.
 pub fn dominators_with<G: Successors + ?Sized>(
     g: &G,
-    in_degrees: impl FnOnce() -> Option<Vec<u32>>,
+    in_degrees: impl FnOnce() -> Option<InDegrees>,
 ) -> Option<Dominators> {
     let n = g.nodes();
     if n == 0 {
@@ -300,7 +339,7 @@ pub fn dominators_with<G: Successors + ?Sized>(
         } else {
             1
         };
-        pred_first[d + 1] = pred_first[d] + counts[v].saturating_sub(from_parent);
+        pred_first[d + 1] = pred_first[d] + counts.of(v).saturating_sub(from_parent);
         slot.preds = pred_first[d];
     }
     drop((counts, walk_starts));
@@ -590,6 +629,33 @@ mod tests {
             })
             .collect();
         (idom, retained)
+    }
+
+    #[test]
+    fn nodes_held_from_hundreds_of_places_are_counted_whole() {
+        // In-degrees past a byte: node 1 is held by node 0 (its parent) and
+        // by each of 2..=600, which node 0 also holds; node 601 is held only
+        // by its parent, 1, 700 times over.
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..3 {
+            let n = 602;
+            let mut out = vec![Vec::new(); n];
+            out[0].push(1);
+            out[0].extend(2..=600);
+            for (v, edges) in out.iter_mut().enumerate().take(601).skip(2) {
+                edges.push(1);
+                if next(3) == 0 {
+                    edges.push(v as u32 + 1);
+                }
+            }
+            out[1].extend(std::iter::repeat_n(601, 700));
+            let sizes = (0..n).map(|_| 1 + next(100)).collect();
+            let p = Plain { out, sizes };
+            let got = dominators(&p);
+            let (idom, retained) = brute_force(&p);
+            assert_eq!(got.idom, idom);
+            assert_eq!(got.retained, retained);
+        }
     }
 
     #[test]
